@@ -1,0 +1,90 @@
+//! `rmp-server`: reads configuration, loads content, opens the store, serves until told to stop.
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use backend::{AppState, Config, Store, app};
+use tracing_subscriber::EnvFilter;
+
+#[tokio::main]
+async fn main() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| EnvFilter::new("info,tower_http=info")),
+        )
+        .init();
+    if let Err(err) = run().await {
+        // `{:#}` prints the whole cause chain on one line.
+        eprintln!("error: {err:#}");
+        std::process::exit(1);
+    }
+}
+
+async fn run() -> anyhow::Result<()> {
+    let config = Config::from_env().map_err(anyhow::Error::msg)?;
+    let library =
+        course::Library::load(&config.content_dir).context("cannot load the course content")?;
+    tracing::info!(
+        courses = library.courses.len(),
+        chapters = library.chapter_count(),
+        dir = %config.content_dir.display(),
+        "content loaded"
+    );
+    let store = Store::open(&config.data_dir).context("cannot open the store")?;
+    tracing::info!(path = %store.path().display(), "store ready");
+    if !config.site_dir.join("index.html").is_file() {
+        tracing::warn!(
+            dir = %config.site_dir.display(),
+            "the SPA is not built there; pages will explain how to build it (cargo xtask run)"
+        );
+    }
+
+    let state = AppState {
+        library: Arc::new(library),
+        store: Arc::new(store),
+        site_dir: config.site_dir.clone(),
+    };
+    let listener = tokio::net::TcpListener::bind(config.addr)
+        .await
+        .with_context(|| {
+            format!(
+                "cannot listen on {} (set RMP_ADDR to use another address)",
+                config.addr
+            )
+        })?;
+    let addr = listener.local_addr()?;
+    tracing::info!("listening on http://{addr}");
+    println!("Rust Mastery Playground is running at http://{addr}/");
+    axum::serve(listener, app(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("the server stopped with an error")?;
+    tracing::info!("shut down cleanly");
+    Ok(())
+}
+
+/// Resolves on Ctrl-C or SIGTERM, so in-flight requests finish before the process exits.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(err) => {
+                tracing::warn!(%err, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => tracing::info!("Ctrl-C received, shutting down"),
+        () = terminate => tracing::info!("SIGTERM received, shutting down"),
+    }
+}

@@ -1,0 +1,115 @@
+//! `/api/...`: JSON endpoints. Content comes from the loaded [`course::Library`], converted here
+//! into the wire types of `api-types`.
+
+use axum::extract::{OriginalUri, Path, State};
+use axum::routing::get;
+use axum::{Json, Router};
+
+use crate::AppState;
+use crate::error::ApiError;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/health", get(health))
+        .route("/courses", get(courses))
+        .route("/chapters/{slug}", get(chapter))
+        .fallback(unknown_endpoint)
+}
+
+async fn health(State(state): State<AppState>) -> Result<Json<api_types::Health>, ApiError> {
+    Ok(Json(api_types::Health {
+        status: "ok".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        schema_version: state.store.schema_version().await?,
+        chapters: state.library.chapter_count(),
+    }))
+}
+
+async fn courses(State(state): State<AppState>) -> Json<api_types::CourseList> {
+    let courses = state
+        .library
+        .courses
+        .iter()
+        .map(|course| api_types::CourseSummary {
+            slug: course.slug.clone(),
+            title: course.title.clone(),
+            summary: course.summary.clone(),
+            chapters: course.chapters.iter().map(chapter_summary).collect(),
+        })
+        .collect();
+    Json(api_types::CourseList { courses })
+}
+
+async fn chapter(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+) -> Result<Json<api_types::Chapter>, ApiError> {
+    let (course, chapter) = state
+        .library
+        .chapter(&slug)
+        .ok_or_else(|| ApiError::NotFound(format!("there is no chapter called `{slug}`")))?;
+    let (previous, next) = course.neighbours(&slug);
+    Ok(Json(api_types::Chapter {
+        slug: chapter.slug.clone(),
+        title: chapter.front.title.clone(),
+        summary: chapter.front.summary.clone(),
+        minutes: chapter.front.minutes,
+        course: api_types::CourseRef {
+            slug: course.slug.clone(),
+            title: course.title.clone(),
+        },
+        blocks: chapter.blocks.iter().map(block).collect(),
+        headings: chapter
+            .headings
+            .iter()
+            .map(|h| api_types::Heading {
+                level: h.level,
+                id: h.id.clone(),
+                text: h.text.clone(),
+            })
+            .collect(),
+        previous: previous.map(chapter_ref),
+        next: next.map(chapter_ref),
+    }))
+}
+
+async fn unknown_endpoint(OriginalUri(uri): OriginalUri) -> ApiError {
+    ApiError::NotFound(format!("there is no API endpoint at `{}`", uri.path()))
+}
+
+fn chapter_summary(chapter: &course::Chapter) -> api_types::ChapterSummary {
+    api_types::ChapterSummary {
+        slug: chapter.slug.clone(),
+        title: chapter.front.title.clone(),
+        summary: chapter.front.summary.clone(),
+        minutes: chapter.front.minutes,
+    }
+}
+
+fn chapter_ref(chapter: &course::Chapter) -> api_types::ChapterRef {
+    api_types::ChapterRef {
+        slug: chapter.slug.clone(),
+        title: chapter.front.title.clone(),
+    }
+}
+
+fn block(block: &course::Block) -> api_types::Block {
+    match block {
+        course::Block::Prose(html) => api_types::Block::Prose { html: html.clone() },
+        course::Block::Code(code) => api_types::Block::Code(api_types::CodeBlock {
+            index: code.index,
+            language: code.info.language.clone(),
+            code: code.code.clone(),
+            highlighted: code.highlighted.clone(),
+            runnable: code.info.runnable(),
+            editable: code.info.editable(),
+            attributes: code
+                .info
+                .attributes
+                .iter()
+                .filter(|a| *a != "editable")
+                .cloned()
+                .collect(),
+        }),
+    }
+}

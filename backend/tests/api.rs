@@ -1,0 +1,262 @@
+//! The HTTP surface, exercised through `oneshot` against real files: a content directory, a built
+//! site directory and a SQLite database, all in a temporary directory.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use backend::{AppState, Store, app};
+use http_body_util::BodyExt;
+use tower::ServiceExt;
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    state: AppState,
+}
+
+fn write(path: &Path, text: &str) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+fn fixture() -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let content = dir.path().join("content");
+    write(
+        &content.join("basics/course.toml"),
+        "title = \"Basics\"\nsummary = \"First steps\"\norder = 1\n",
+    );
+    for (slug, order) in [("first", 1), ("second", 2)] {
+        write(
+            &content.join(format!("basics/{slug}.md")),
+            &format!(
+                "+++\ntitle = \"The {slug} chapter\"\norder = {order}\nminutes = 7\nsummary = \"About {slug}\"\n+++\n\
+                 # The {slug} chapter\n\n## Try it\n\n```rust,editable\nfn main() {{ println!(\"{slug}\"); }}\n```\n"
+            ),
+        );
+    }
+    let site = dir.path().join("site");
+    write(
+        &site.join("index.html"),
+        "<!doctype html><title>app shell</title>",
+    );
+    write(
+        &site.join("frontend-0123456789abcdef_bg.wasm"),
+        "wasm bytes",
+    );
+    write(&site.join("favicon.svg"), "<svg/>");
+    std::fs::write(
+        site.join("frontend-0123456789abcdef.js"),
+        b"console.log('hi')",
+    )
+    .unwrap();
+    // ServeDir serves a `.gz` sibling verbatim with `Content-Encoding: gzip`; the marker shows which
+    // file was sent.
+    std::fs::write(
+        site.join("frontend-0123456789abcdef.js.gz"),
+        b"GZ:console.log('hi')",
+    )
+    .unwrap();
+
+    let library = course::Library::load(&content).unwrap();
+    let store = Store::open(&dir.path().join("data")).unwrap();
+    let state = AppState {
+        library: Arc::new(library),
+        store: Arc::new(store),
+        site_dir: site,
+    };
+    Fixture { _dir: dir, state }
+}
+
+async fn send(
+    state: &AppState,
+    request: Request<Body>,
+) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+    let response = app(state.clone()).oneshot(request).await.unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = response
+        .into_body()
+        .collect()
+        .await
+        .unwrap()
+        .to_bytes()
+        .to_vec();
+    (status, headers, body)
+}
+
+async fn get(state: &AppState, uri: &str) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+    send(state, Request::get(uri).body(Body::empty()).unwrap()).await
+}
+
+fn json(body: &[u8]) -> serde_json::Value {
+    serde_json::from_slice(body)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(body)))
+}
+
+#[tokio::test]
+async fn health_reports_store_and_content() {
+    let f = fixture();
+    let (status, headers, body) = get(&f.state, "/api/health").await;
+    assert_eq!(status, StatusCode::OK);
+    let health: api_types::Health = serde_json::from_slice(&body).unwrap();
+    assert_eq!(health.status, "ok");
+    assert_eq!(health.schema_version, 1);
+    assert_eq!(health.chapters, 2);
+    assert!(
+        headers.contains_key("x-request-id"),
+        "every response carries a request id"
+    );
+}
+
+#[tokio::test]
+async fn courses_list_chapters_in_order() {
+    let f = fixture();
+    let (status, _, body) = get(&f.state, "/api/courses").await;
+    assert_eq!(status, StatusCode::OK);
+    let list: api_types::CourseList = serde_json::from_slice(&body).unwrap();
+    assert_eq!(list.courses.len(), 1);
+    let slugs: Vec<_> = list.courses[0]
+        .chapters
+        .iter()
+        .map(|c| c.slug.as_str())
+        .collect();
+    assert_eq!(slugs, ["first", "second"]);
+    assert_eq!(list.courses[0].chapters[1].minutes, 7);
+}
+
+#[tokio::test]
+async fn a_chapter_comes_with_highlighted_runnable_code_and_neighbours() {
+    let f = fixture();
+    let (status, _, body) = get(&f.state, "/api/chapters/second").await;
+    assert_eq!(status, StatusCode::OK);
+    let chapter: api_types::Chapter = serde_json::from_slice(&body).unwrap();
+    assert_eq!(chapter.title, "The second chapter");
+    assert_eq!(chapter.course.slug, "basics");
+    assert_eq!(chapter.previous.as_ref().unwrap().slug, "first");
+    assert!(chapter.next.is_none());
+    assert_eq!(chapter.headings[0].id, "try-it");
+    let code = chapter
+        .blocks
+        .iter()
+        .find_map(|b| match b {
+            api_types::Block::Code(c) => Some(c),
+            _ => None,
+        })
+        .expect("a code block");
+    assert!(code.runnable && code.editable);
+    assert!(
+        code.highlighted
+            .contains("<span class=\"tok-mac\">println!</span>")
+    );
+    assert!(
+        code.attributes.is_empty(),
+        "editable is a flag, not a leftover attribute"
+    );
+}
+
+#[tokio::test]
+async fn an_unknown_chapter_is_a_json_404() {
+    let f = fixture();
+    let (status, headers, body) = get(&f.state, "/api/chapters/nope").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(headers[header::CONTENT_TYPE], "application/json");
+    assert_eq!(json(&body)["error"], "there is no chapter called `nope`");
+}
+
+#[tokio::test]
+async fn an_unknown_endpoint_is_a_json_404() {
+    let f = fixture();
+    let (status, _, body) = get(&f.state, "/api/nothing/here").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        json(&body)["error"],
+        "there is no API endpoint at `/api/nothing/here`"
+    );
+}
+
+#[tokio::test]
+async fn deep_links_get_the_app_shell_uncached() {
+    let f = fixture();
+    for uri in [
+        "/",
+        "/learn/first",
+        "/learn/does-not-exist",
+        "/some/deep/route",
+    ] {
+        let (status, headers, body) = get(&f.state, uri).await;
+        assert_eq!(status, StatusCode::OK, "{uri}");
+        assert_eq!(headers[header::CACHE_CONTROL], "no-cache", "{uri}");
+        assert!(
+            String::from_utf8(body).unwrap().contains("app shell"),
+            "{uri}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn hashed_assets_are_immutable_and_others_are_short_lived() {
+    let f = fixture();
+    let (status, headers, body) = get(&f.state, "/frontend-0123456789abcdef_bg.wasm").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        headers[header::CACHE_CONTROL],
+        "public, max-age=31536000, immutable"
+    );
+    assert_eq!(headers[header::CONTENT_TYPE], "application/wasm");
+    assert_eq!(body, b"wasm bytes");
+
+    let (_, headers, _) = get(&f.state, "/favicon.svg").await;
+    assert_eq!(headers[header::CACHE_CONTROL], "public, max-age=300");
+}
+
+#[tokio::test]
+async fn precompressed_assets_are_served_when_accepted() {
+    let f = fixture();
+    let request = Request::get("/frontend-0123456789abcdef.js")
+        .header(header::ACCEPT_ENCODING, "gzip")
+        .body(Body::empty())
+        .unwrap();
+    let (status, headers, body) = send(&f.state, request).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers[header::CONTENT_ENCODING], "gzip");
+    assert!(body.starts_with(b"GZ:"), "the .gz sibling was served");
+}
+
+#[tokio::test]
+async fn api_responses_are_compressed_when_accepted() {
+    let f = fixture();
+    let request = Request::get("/api/chapters/first")
+        .header(header::ACCEPT_ENCODING, "gzip")
+        .body(Body::empty())
+        .unwrap();
+    let (status, headers, _) = send(&f.state, request).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers[header::CONTENT_ENCODING], "gzip");
+}
+
+#[tokio::test]
+async fn missing_files_are_404_not_the_app_shell() {
+    let f = fixture();
+    let (status, _, body) = get(&f.state, "/missing-0123456789abcdef.js").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(!String::from_utf8(body).unwrap().contains("app shell"));
+}
+
+#[tokio::test]
+async fn writes_to_pages_are_refused() {
+    let f = fixture();
+    let request = Request::post("/learn/first").body(Body::empty()).unwrap();
+    let (status, _, _) = send(&f.state, request).await;
+    assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
+}
+
+#[tokio::test]
+async fn an_unbuilt_site_explains_how_to_build_it() {
+    let mut f = fixture();
+    f.state.site_dir = f.state.site_dir.join("nowhere");
+    let (status, _, body) = get(&f.state, "/learn/first").await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(String::from_utf8(body).unwrap().contains("cargo xtask run"));
+}

@@ -1,0 +1,26 @@
+//! Course content: loading `content/`, parsing front matter and Markdown, highlighting code.
+//!
+//! This is the one crate that parses content. The server, the verification command and any other
+//! tool call [`Library::load`] and work with the types here; none of them reads `content/` itself.
+//!
+//! Layout on disk:
+//!
+//! ```text
+//! content/
+//!   <course-slug>/
+//!     course.toml          title, summary, order
+//!     <chapter-slug>.md    +++ TOML front matter +++ then Markdown
+//! ```
+#![forbid(unsafe_code)]
+
+mod error;
+mod front_matter;
+pub mod highlight;
+mod load;
+mod markdown;
+mod model;
+
+pub use error::ContentError;
+pub use front_matter::FrontMatter;
+pub use markdown::render_markdown;
+pub use model::{Block, Chapter, CodeBlock, CodeInfo, Course, Heading, Library};

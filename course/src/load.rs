@@ -1,0 +1,285 @@
+//! Walking the content directory.
+
+use std::collections::HashMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::front_matter::split_front_matter;
+use crate::markdown::render_markdown;
+use crate::{Chapter, ContentError, Course, Library};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CourseFile {
+    title: String,
+    summary: String,
+    order: u32,
+}
+
+impl Library {
+    /// Loads every course under `dir`. Fails on the first problem, naming the file and line.
+    pub fn load(dir: &Path) -> Result<Library, ContentError> {
+        if !dir.is_dir() {
+            return Err(ContentError::MissingDir {
+                path: dir.to_owned(),
+            });
+        }
+        let mut courses = Vec::new();
+        for course_dir in sorted_entries(dir)? {
+            if course_dir.is_dir() {
+                courses.push(load_course(&course_dir)?);
+            }
+        }
+        courses.sort_by(|a, b| (a.order, &a.slug).cmp(&(b.order, &b.slug)));
+
+        let mut by_slug = HashMap::new();
+        let mut paths: HashMap<&str, &Path> = HashMap::new();
+        for (ci, course) in courses.iter().enumerate() {
+            for (hi, chapter) in course.chapters.iter().enumerate() {
+                if let Some(first) = paths.insert(&chapter.slug, &chapter.path) {
+                    return Err(ContentError::DuplicateSlug {
+                        slug: chapter.slug.clone(),
+                        first: first.to_owned(),
+                        second: chapter.path.clone(),
+                    });
+                }
+                by_slug.insert(chapter.slug.clone(), (ci, hi));
+            }
+        }
+        Ok(Library { courses, by_slug })
+    }
+}
+
+fn load_course(dir: &Path) -> Result<Course, ContentError> {
+    let slug = slug_of(dir)?;
+    let course_file = dir.join("course.toml");
+    if !course_file.is_file() {
+        return Err(ContentError::MissingCourseFile {
+            dir: dir.to_owned(),
+        });
+    }
+    let text = read(&course_file)?;
+    let meta: CourseFile = toml::from_str(&text).map_err(|err| ContentError::Syntax {
+        path: course_file.clone(),
+        line: err
+            .span()
+            .map_or(0, |s| text[..s.start].matches('\n').count())
+            + 1,
+        message: err.message().to_owned(),
+    })?;
+
+    let mut chapters = Vec::new();
+    for path in sorted_entries(dir)? {
+        if path.extension().is_some_and(|e| e == "md") {
+            chapters.push(load_chapter(&path, &slug)?);
+        }
+    }
+    chapters.sort_by(|a, b| (a.front.order, &a.slug).cmp(&(b.front.order, &b.slug)));
+    Ok(Course {
+        slug,
+        title: meta.title,
+        summary: meta.summary,
+        order: meta.order,
+        chapters,
+    })
+}
+
+fn load_chapter(path: &Path, course_slug: &str) -> Result<Chapter, ContentError> {
+    let source = read(path)?;
+    let (front, body, body_line) = split_front_matter(path, &source)?;
+    if let Some(course) = &front.course {
+        if course != course_slug {
+            return Err(ContentError::Syntax {
+                path: path.to_owned(),
+                line: 2,
+                message: format!(
+                    "front matter says course = \"{course}\" but the file is in the `{course_slug}` course directory"
+                ),
+            });
+        }
+    }
+    let rendered = render_markdown(body, body_line);
+    Ok(Chapter {
+        slug: slug_of(path)?,
+        path: path.to_owned(),
+        front,
+        blocks: rendered.blocks,
+        headings: rendered.headings,
+    })
+}
+
+/// The slug of a file or directory: its name without extension, checked to be URL-safe.
+fn slug_of(path: &Path) -> Result<String, ContentError> {
+    let name = path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or_default();
+    let valid = !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    if valid {
+        Ok(name.to_owned())
+    } else {
+        Err(ContentError::InvalidSlug {
+            path: path.to_owned(),
+            name: name.to_owned(),
+        })
+    }
+}
+
+fn sorted_entries(dir: &Path) -> Result<Vec<PathBuf>, ContentError> {
+    let io = |source| ContentError::Io {
+        path: dir.to_owned(),
+        source,
+    };
+    let mut paths = fs::read_dir(dir)
+        .map_err(io)?
+        .map(|entry| entry.map(|e| e.path()))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(io)?;
+    // Dotfiles and READMEs are for people browsing the repository, not course material.
+    paths.retain(|p| {
+        let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        !name.starts_with('.') && name != "README.md"
+    });
+    paths.sort();
+    Ok(paths)
+}
+
+fn read(path: &Path) -> Result<String, ContentError> {
+    fs::read_to_string(path).map_err(|source| ContentError::Io {
+        path: path.to_owned(),
+        source,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(root: &Path, rel: &str, text: &str) {
+        let path = root.join(rel);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, text).unwrap();
+    }
+
+    fn chapter(title: &str, order: u32) -> String {
+        format!(
+            "+++\ntitle = \"{title}\"\norder = {order}\nminutes = 5\nsummary = \"About {title}\"\n+++\n# {title}\n\n```rust\nfn main() {{}}\n```\n"
+        )
+    }
+
+    fn course(title: &str, order: u32) -> String {
+        format!("title = \"{title}\"\nsummary = \"s\"\norder = {order}\n")
+    }
+
+    #[test]
+    fn loads_courses_and_chapters_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "README.md", "for authors");
+        write(dir.path(), "b/course.toml", &course("B", 1));
+        write(dir.path(), "b/two.md", &chapter("Two", 2));
+        write(dir.path(), "b/one.md", &chapter("One", 1));
+        write(dir.path(), "b/three.md", &chapter("Three", 3));
+        write(dir.path(), "a/course.toml", &course("A", 2));
+        write(dir.path(), "a/alpha.md", &chapter("Alpha", 1));
+
+        let library = Library::load(dir.path()).unwrap();
+        let outline: Vec<(&str, Vec<&str>)> = library
+            .courses
+            .iter()
+            .map(|c| {
+                (
+                    c.slug.as_str(),
+                    c.chapters.iter().map(|h| h.slug.as_str()).collect(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            outline,
+            [("b", vec!["one", "two", "three"]), ("a", vec!["alpha"])]
+        );
+        assert_eq!(library.chapter_count(), 4);
+        let (course, two) = library.chapter("two").unwrap();
+        assert_eq!(two.front.title, "Two");
+        let (prev, next) = course.neighbours("two");
+        assert_eq!(prev.unwrap().slug, "one");
+        assert_eq!(next.unwrap().slug, "three");
+        assert!(library.chapter("nope").is_none());
+    }
+
+    #[test]
+    fn a_missing_directory_is_named() {
+        let err = Library::load(Path::new("/definitely/not/here")).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("`/definitely/not/here` does not exist")
+        );
+    }
+
+    #[test]
+    fn broken_front_matter_names_file_and_line() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "c/course.toml", &course("C", 1));
+        write(
+            dir.path(),
+            "c/bad.md",
+            "+++\ntitle = \"Bad\"\norder = \"first\"\nminutes = 5\nsummary = \"\"\n+++\n",
+        );
+        let err = Library::load(dir.path()).unwrap_err().to_string();
+        assert!(
+            err.ends_with("bad.md:3: front matter: invalid type: string \"first\", expected u32"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn duplicate_slugs_across_courses_are_rejected() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "a/course.toml", &course("A", 1));
+        write(dir.path(), "b/course.toml", &course("B", 2));
+        write(dir.path(), "a/same.md", &chapter("X", 1));
+        write(dir.path(), "b/same.md", &chapter("Y", 1));
+        let err = Library::load(dir.path()).unwrap_err().to_string();
+        assert!(
+            err.starts_with("chapter slug `same` is used twice"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_course_without_course_toml_is_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "lonely/ch.md", &chapter("X", 1));
+        let err = Library::load(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("has no course.toml"), "{err}");
+    }
+
+    #[test]
+    fn uppercase_file_names_are_not_slugs() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "a/course.toml", &course("A", 1));
+        write(dir.path(), "a/Intro.md", &chapter("X", 1));
+        let err = Library::load(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("`Intro` is not a valid slug"), "{err}");
+    }
+
+    #[test]
+    fn a_course_mismatch_in_front_matter_is_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "a/course.toml", &course("A", 1));
+        write(
+            dir.path(),
+            "a/x.md",
+            "+++\ntitle = \"X\"\ncourse = \"b\"\norder = 1\nminutes = 1\nsummary = \"\"\n+++\n",
+        );
+        let err = Library::load(dir.path()).unwrap_err().to_string();
+        assert!(
+            err.contains("x.md:2: front matter says course = \"b\""),
+            "{err}"
+        );
+    }
+}
