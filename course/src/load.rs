@@ -89,16 +89,14 @@ fn load_course(dir: &Path) -> Result<Course, ContentError> {
 fn load_chapter(path: &Path, course_slug: &str) -> Result<Chapter, ContentError> {
     let source = read(path)?;
     let (front, body, body_line) = split_front_matter(path, &source)?;
-    if let Some(course) = &front.course {
-        if course != course_slug {
-            return Err(ContentError::Syntax {
-                path: path.to_owned(),
-                line: 2,
-                message: format!(
-                    "front matter says course = \"{course}\" but the file is in the `{course_slug}` course directory"
-                ),
-            });
-        }
+    if let Some(course) = front.course.as_ref().filter(|c| *c != course_slug) {
+        return Err(ContentError::Syntax {
+            path: path.to_owned(),
+            line: 2,
+            message: format!(
+                "front matter says course = \"{course}\" but the file is in the `{course_slug}` course directory"
+            ),
+        });
     }
     let rendered = render_markdown(body, body_line);
     Ok(Chapter {

@@ -61,13 +61,15 @@ pub async fn serve(State(state): State<AppState>, request: Request) -> Response 
     response
 }
 
-/// Trunk names built assets `<name>-<16 hex digits>[_bg].<ext>`: their content never changes.
+/// Trunk names built assets `<name>-<hash>[_bg].<ext>`, the hash a 64-bit value in hex without
+/// leading zeros (so usually 16 digits, sometimes fewer): their content never changes.
 fn is_hashed_asset(path: &str) -> bool {
     let file = path.rsplit('/').next().unwrap_or_default();
     let stem = file.split('.').next().unwrap_or_default();
     let stem = stem.strip_suffix("_bg").unwrap_or(stem);
-    stem.rsplit_once('-')
-        .is_some_and(|(_, hash)| hash.len() == 16 && hash.chars().all(|c| c.is_ascii_hexdigit()))
+    stem.rsplit_once('-').is_some_and(|(_, hash)| {
+        (10..=16).contains(&hash.len()) && hash.chars().all(|c| c.is_ascii_hexdigit())
+    })
 }
 
 fn not_built(site_dir: &std::path::Path) -> Response {
@@ -89,6 +91,10 @@ mod tests {
         assert!(is_hashed_asset("/frontend-0123456789abcdef_bg.wasm"));
         assert!(is_hashed_asset("/frontend-0123456789abcdef.js"));
         assert!(is_hashed_asset("/style-0123456789abcdef.css"));
+        assert!(
+            is_hashed_asset("/frontend-36839f9761d33c0.js"),
+            "15 digits: a leading zero"
+        );
         assert!(!is_hashed_asset("/favicon.svg"));
         assert!(!is_hashed_asset("/index.html"));
         assert!(!is_hashed_asset("/my-file.js"));

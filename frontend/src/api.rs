@@ -1,0 +1,84 @@
+//! Calls to the server's JSON API. The SPA reaches the server only through these functions.
+
+use api_types::{Chapter, CourseList};
+use serde::de::DeserializeOwned;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+
+/// Why a request to the API did not produce the data asked for.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ApiFailure {
+    /// The server answered 404 with this message.
+    #[error("{0}")]
+    NotFound(String),
+    /// The server answered with another error status.
+    #[error("the server answered {status}: {message}")]
+    Server { status: u16, message: String },
+    /// The request never got an answer.
+    #[error("cannot reach the server ({0}); check your connection and try again")]
+    Network(String),
+    /// The answer was not what this version of the app expects.
+    #[error("the server's answer could not be read ({0}); try reloading the page")]
+    Decode(String),
+}
+
+pub async fn courses() -> Result<CourseList, ApiFailure> {
+    get_json("/api/courses").await
+}
+
+pub async fn chapter(slug: String) -> Result<Chapter, ApiFailure> {
+    get_json(&format!("/api/chapters/{}", encode_segment(&slug))).await
+}
+
+/// Percent-encodes everything but unreserved characters, so a slug cannot change the path.
+fn encode_segment(segment: &str) -> String {
+    let mut out = String::with_capacity(segment.len());
+    for byte in segment.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+async fn get_json<T: DeserializeOwned>(url: &str) -> Result<T, ApiFailure> {
+    let network = |e: wasm_bindgen::JsValue| {
+        ApiFailure::Network(e.as_string().unwrap_or_else(|| format!("{e:?}")))
+    };
+    let window = web_sys::window().ok_or_else(|| ApiFailure::Network("no window".into()))?;
+    let response: web_sys::Response = JsFuture::from(window.fetch_with_str(url))
+        .await
+        .map_err(network)?
+        .unchecked_into();
+    let text = JsFuture::from(response.text().map_err(network)?)
+        .await
+        .map_err(network)?
+        .as_string()
+        .unwrap_or_default();
+    let status = response.status();
+    if !(200..300).contains(&status) {
+        let message = serde_json::from_str::<api_types::ApiError>(&text)
+            .map(|e| e.error)
+            .unwrap_or_else(|_| response.status_text());
+        return Err(if status == 404 {
+            ApiFailure::NotFound(message)
+        } else {
+            ApiFailure::Server { status, message }
+        });
+    }
+    serde_json::from_str(&text).map_err(|e| ApiFailure::Decode(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::encode_segment;
+
+    #[test]
+    fn slugs_cannot_escape_their_path_segment() {
+        assert_eq!(encode_segment("w01-toolchain"), "w01-toolchain");
+        assert_eq!(encode_segment("../health"), "..%2Fhealth");
+        assert_eq!(encode_segment("a b?c"), "a%20b%3Fc");
+    }
+}

@@ -1,0 +1,6 @@
+//! Pieces shared by several pages.
+
+pub mod code_block;
+pub mod header;
+pub mod shortcuts;
+pub mod status;

@@ -1,0 +1,53 @@
+//! The Rust Mastery Playground single-page app.
+//!
+//! Routes are listed in one place ([`App`]); each page lives in its own file under `pages/`.
+//! Data comes only from the server's API (`api.rs`), typed by the shared `api-types` crate.
+
+pub mod api;
+pub mod components;
+pub mod pages;
+pub mod prefs;
+
+use leptos::prelude::*;
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::path;
+
+use crate::components::header::Header;
+use crate::components::shortcuts::ShortcutHelp;
+use crate::pages::chapter::ChapterPage;
+use crate::pages::course_index::CourseIndex;
+use crate::pages::not_found::NotFound;
+
+/// Mounts the app on `<body>` and removes the boot placeholder.
+pub fn start() {
+    if let Some(boot) = document().get_element_by_id("boot") {
+        boot.remove();
+    }
+    leptos::mount::mount_to_body(App);
+}
+
+/// The course outline, fetched once and shared by every page that lists chapters.
+#[derive(Clone, Copy)]
+pub struct CoursesResource(pub LocalResource<Result<api_types::CourseList, api::ApiFailure>>);
+
+/// The whole app: preferences, shared data, header, and the routes.
+#[component]
+pub fn App() -> impl IntoView {
+    prefs::provide_prefs();
+    provide_context(CoursesResource(LocalResource::new(api::courses)));
+    components::shortcuts::install_global_shortcuts();
+
+    view! {
+        <Router>
+            <a class="skip-link" href="#main">"Skip to content"</a>
+            <Header />
+            <main id="main" tabindex="-1">
+                <Routes fallback=|| view! { <NotFound /> }>
+                    <Route path=path!("/") view=CourseIndex />
+                    <Route path=path!("/learn/:slug") view=ChapterPage />
+                </Routes>
+            </main>
+            <ShortcutHelp />
+        </Router>
+    }
+}

@@ -1,0 +1,192 @@
+//! Component tests, run in headless Chromium by wasm-bindgen-test-runner (`cargo xtask test`).
+#![cfg(target_arch = "wasm32")]
+
+use api_types::CodeBlock;
+use frontend::components::code_block::CodeBlockView;
+use frontend::components::header::{FontSizeControl, ThemeToggle};
+use frontend::pages::not_found::NotFound;
+use frontend::prefs::{Theme, provide_prefs};
+use leptos::prelude::*;
+use leptos::task::tick;
+use leptos_router::components::Router;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+/// A fresh element attached to the page for one test to mount into.
+fn container() -> web_sys::HtmlElement {
+    let element = document().create_element("div").unwrap();
+    document().body().unwrap().append_child(&element).unwrap();
+    element.unchecked_into()
+}
+
+fn find(root: &web_sys::HtmlElement, css: &str) -> Option<web_sys::HtmlElement> {
+    root.query_selector(css)
+        .unwrap()
+        .map(|e| e.unchecked_into())
+}
+
+/// Lets effects and reactive updates run until `done` holds (bounded, so a bug fails the test).
+async fn settle_until(mut done: impl FnMut() -> bool) {
+    for _ in 0..200 {
+        if done() {
+            return;
+        }
+        tick().await;
+    }
+}
+
+fn root_style() -> String {
+    document()
+        .document_element()
+        .unwrap()
+        .get_attribute("style")
+        .unwrap_or_default()
+}
+
+fn storage() -> web_sys::Storage {
+    window().local_storage().unwrap().unwrap()
+}
+
+fn code_block(runnable: bool) -> CodeBlock {
+    CodeBlock {
+        index: 3,
+        language: "rust".into(),
+        code: "fn main() {}".into(),
+        highlighted: "<span class=\"tok-kw\">fn</span> <span class=\"tok-fn\">main</span>() {}"
+            .into(),
+        runnable,
+        editable: false,
+        attributes: vec![],
+    }
+}
+
+#[wasm_bindgen_test]
+async fn a_runnable_block_is_highlighted_and_says_plainly_it_cannot_run_yet() {
+    let root = container();
+    let block = code_block(true);
+    let _mounted = leptos::mount::mount_to(root.clone(), move || {
+        view! { <CodeBlockView block=block.clone() /> }
+    });
+    tick().await;
+    assert_eq!(
+        find(&root, "code .tok-kw").unwrap().text_content().unwrap(),
+        "fn"
+    );
+    assert_eq!(
+        find(&root, "figure")
+            .unwrap()
+            .get_attribute("data-index")
+            .unwrap(),
+        "3"
+    );
+    assert!(find(&root, ".output").is_none(), "no output before Run");
+
+    find(&root, ".run-button").expect("a Run button").click();
+    settle_until(|| find(&root, ".output").is_some()).await;
+    let output = find(&root, ".output")
+        .expect("an output pane")
+        .text_content()
+        .unwrap();
+    assert!(output.contains("cannot run code yet"), "{output}");
+}
+
+#[wasm_bindgen_test]
+async fn a_block_that_is_not_runnable_has_no_run_button() {
+    let root = container();
+    let block = code_block(false);
+    let _mounted = leptos::mount::mount_to(root.clone(), move || {
+        view! { <CodeBlockView block=block.clone() /> }
+    });
+    tick().await;
+    assert!(find(&root, ".run-button").is_none());
+    assert!(find(&root, "code .tok-fn").is_some());
+}
+
+#[wasm_bindgen_test]
+async fn the_theme_toggle_switches_the_page_and_remembers_the_choice() {
+    storage().remove_item("rmp.theme").unwrap();
+    let root = container();
+    let _mounted = leptos::mount::mount_to(root.clone(), || {
+        provide_prefs();
+        view! { <ThemeToggle /> }
+    });
+    // The preferences effect has run once it has written the (removed) key back.
+    settle_until(|| storage().get_item("rmp.theme").unwrap().is_some()).await;
+    let html = document().document_element().unwrap();
+    let before = html.get_attribute("data-theme").unwrap();
+    let before = Theme::parse(&before).expect("a theme is applied on start");
+
+    find(&root, "button").unwrap().click();
+    settle_until(|| html.get_attribute("data-theme").as_deref() == Some(before.toggled().as_str()))
+        .await;
+    let after = html.get_attribute("data-theme").unwrap();
+    assert_eq!(after, before.toggled().as_str());
+    assert_eq!(
+        storage().get_item("rmp.theme").unwrap().as_deref(),
+        Some(after.as_str())
+    );
+}
+
+#[wasm_bindgen_test]
+async fn the_font_control_scales_the_page_for_projectors() {
+    storage().remove_item("rmp.fontStep").unwrap();
+    let root = container();
+    let _mounted = leptos::mount::mount_to(root.clone(), || {
+        provide_prefs();
+        view! { <FontSizeControl /> }
+    });
+    settle_until(|| storage().get_item("rmp.fontStep").unwrap().is_some()).await;
+    assert!(
+        root_style().contains("--font-scale: 1;"),
+        "{}",
+        root_style()
+    );
+    let larger = find(&root, "button[aria-label='Larger text']").unwrap();
+    larger.click();
+    larger.click();
+    settle_until(|| root_style().contains("--font-scale: 1.25")).await;
+    let style = root_style();
+    assert!(style.contains("--font-scale: 1.25"), "{style}");
+    assert_eq!(
+        storage().get_item("rmp.fontStep").unwrap().as_deref(),
+        Some("2")
+    );
+    assert_eq!(
+        find(&root, ".font-reset").unwrap().text_content().unwrap(),
+        "125%"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn corrupt_stored_preferences_are_ignored() {
+    storage().set_item("rmp.theme", "purple").unwrap();
+    storage().set_item("rmp.fontStep", "not a number").unwrap();
+    let root = container();
+    let _mounted = leptos::mount::mount_to(root.clone(), || {
+        let prefs = provide_prefs();
+        let theme = prefs.theme.get_untracked();
+        let step = prefs.font_step.get_untracked();
+        view! { <p>{format!("{}/{}", theme.as_str(), step)}</p> }
+    });
+    tick().await;
+    let shown = find(&root, "p").unwrap().text_content().unwrap();
+    assert!(shown == "light/0" || shown == "dark/0", "{shown}");
+}
+
+#[wasm_bindgen_test]
+async fn the_not_found_page_links_home() {
+    let root = container();
+    let _mounted =
+        leptos::mount::mount_to(root.clone(), || view! { <Router><NotFound /></Router> });
+    tick().await;
+    assert_eq!(
+        find(&root, "h1").unwrap().text_content().unwrap(),
+        "Page not found"
+    );
+    assert_eq!(
+        find(&root, "a").unwrap().get_attribute("href").unwrap(),
+        "/"
+    );
+}

@@ -1,0 +1,123 @@
+//! `cargo xtask <command>`: set up, build, run and test Rust Mastery Playground.
+//!
+//! Each command installs what it needs when it is missing (and only then), prints what it is doing,
+//! and stops with an explanation when a step cannot work on this machine.
+#![forbid(unsafe_code)]
+
+mod cmd;
+mod setup;
+mod spa;
+mod test;
+mod wasm;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use cmd::{Failure, step};
+
+const USAGE: &str = "\
+usage: cargo xtask <command>
+
+commands:
+  run         set up, build the SPA (release) and the server, and serve on RMP_ADDR (127.0.0.1:8080)
+  test        set up, then run every check: fmt, clippy, unit and API tests, browser component
+              tests, and end-to-end tests in headless Chromium
+  build-spa   build the SPA into dist/ (release) and report its transfer size
+  setup       install the tools the other commands need, and nothing else
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("run") => run(),
+        Some("test") => test::run_all(),
+        Some("build-spa") => Repo::locate().and_then(|repo| {
+            let tools = setup::spa_tools()?;
+            spa::build(&repo, &tools).map(|_| ())
+        }),
+        Some("setup") => setup::everything().map(|_| ()),
+        Some("help" | "--help" | "-h") | None => {
+            print!("{USAGE}");
+            Ok(())
+        }
+        Some(other) => Err(Failure::new(format!(
+            "unknown command `{other}`\n\n{USAGE}"
+        ))),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            eprintln!("\nerror: {failure}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Paths inside the repository, and the cache that outlives a clone.
+pub struct Repo {
+    pub root: PathBuf,
+    /// Where builds go: `$CARGO_TARGET_DIR`, else a cache directory shared by every clone on this
+    /// machine, so a fresh clone (as in CI) reuses earlier builds.
+    pub target_dir: PathBuf,
+}
+
+impl Repo {
+    pub fn locate() -> Result<Repo, Failure> {
+        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .parent()
+            .expect("xtask lives one level below the repository root")
+            .to_owned();
+        let target_dir = match std::env::var_os("CARGO_TARGET_DIR") {
+            Some(dir) => PathBuf::from(dir),
+            None => cache_dir().join("target"),
+        };
+        Ok(Repo { root, target_dir })
+    }
+
+    pub fn dist(&self) -> PathBuf {
+        self.root.join("dist")
+    }
+}
+
+/// `$RMP_CACHE_DIR`, else `$XDG_CACHE_HOME/rust-mastery-playground`, else `~/.cache/...`.
+pub fn cache_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("RMP_CACHE_DIR") {
+        return dir.into();
+    }
+    let base = std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+        .unwrap_or_else(|| PathBuf::from("/tmp"));
+    base.join("rust-mastery-playground")
+}
+
+fn run() -> Result<(), Failure> {
+    let repo = Repo::locate()?;
+    let tools = setup::spa_tools()?;
+    spa::build(&repo, &tools)?;
+    step("Building the server (release)", || {
+        cmd::cargo(&repo)
+            .args([
+                "build",
+                "--release",
+                "--package",
+                "backend",
+                "--bin",
+                "rmp-server",
+            ])
+            .run()
+    })?;
+    let server = repo.target_dir.join("release/rmp-server");
+    let data = std::env::var("RMP_DATA_DIR")
+        .unwrap_or_else(|_| repo.root.join("data").display().to_string());
+    println!("\n==> Starting the server (Ctrl-C stops it)");
+    cmd::Cmd::new(server)
+        .current_dir(&repo.root)
+        .env_default("RMP_SITE_DIR", repo.dist().display().to_string())
+        .env_default(
+            "RMP_CONTENT_DIR",
+            repo.root.join("content").display().to_string(),
+        )
+        .env_default("RMP_DATA_DIR", data)
+        .run()
+}

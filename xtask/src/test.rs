@@ -1,0 +1,95 @@
+//! `cargo xtask test`: every check, in the order that fails fastest.
+
+use std::time::Instant;
+
+use crate::cmd::{self, Failure, step};
+use crate::wasm::TARGET;
+use crate::{Repo, setup, spa};
+
+pub fn run_all() -> Result<(), Failure> {
+    let started = Instant::now();
+    let repo = Repo::locate()?;
+    let tools = setup::spa_tools()?;
+    let browser = setup::browser_tools()?;
+    println!("\n    build cache: {}", repo.target_dir.display());
+
+    step("Formatting (cargo fmt --check)", || {
+        cmd::cargo(&repo).args(["fmt", "--all", "--check"]).run()
+    })?;
+    step("Lints (cargo clippy, warnings are errors)", || {
+        cmd::cargo(&repo)
+            .args([
+                "clippy",
+                "--workspace",
+                "--all-targets",
+                "--",
+                "-D",
+                "warnings",
+            ])
+            .run()
+    })?;
+    step("Unit, snapshot and API tests", || {
+        cmd::cargo(&repo)
+            .args(["test", "--workspace", "--exclude", "e2e"])
+            .run()
+    })?;
+    spa::build(&repo, &tools)?;
+    step(
+        "Component tests in headless Chromium (wasm-bindgen-test)",
+        || {
+            tools
+                .wasm
+                .apply(cmd::Cmd::new("cargo"))
+                .current_dir(repo.root.join("frontend"))
+                .args([
+                    "test",
+                    "--package",
+                    "frontend",
+                    "--target",
+                    TARGET,
+                    "--test",
+                    "web",
+                ])
+                .env("CARGO_TARGET_DIR", &repo.target_dir)
+                .env(
+                    "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",
+                    "wasm-bindgen-test-runner",
+                )
+                .env("CHROMEDRIVER", &browser.chromedriver)
+                .env("WASM_BINDGEN_TEST_TIMEOUT", "120")
+                .run()
+        },
+    )?;
+    step(
+        "End-to-end tests: real server, real SPA, headless Chromium",
+        || {
+            cmd::cargo(&repo)
+                .args(["build", "--package", "backend", "--bin", "rmp-server"])
+                .run()?;
+            cmd::cargo(&repo)
+                .args([
+                    "test",
+                    "--package",
+                    "e2e",
+                    "--",
+                    "--test-threads",
+                    "1",
+                    "--nocapture",
+                ])
+                .env(
+                    "RMP_E2E_SERVER_BIN",
+                    repo.target_dir.join("debug/rmp-server"),
+                )
+                .env("RMP_E2E_SITE_DIR", repo.dist())
+                .env("RMP_E2E_CONTENT_DIR", repo.root.join("content"))
+                .env("RMP_E2E_CHROME", &browser.chrome)
+                .env("CHROMEDRIVER", &browser.chromedriver)
+                .run()
+        },
+    )?;
+    println!(
+        "\nAll checks passed in {:.1} s.",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
