@@ -4,6 +4,9 @@
 //! crate knows about HTTP, the database or the DOM, so it builds for native targets and wasm32.
 #![forbid(unsafe_code)]
 
+mod execute;
+
+pub use execute::*;
 use serde::{Deserialize, Serialize};
 
 /// The body of every error response: `{"error": "..."}`.
