@@ -33,6 +33,14 @@ pub fn run_all() -> Result<(), Failure> {
             .args(["test", "--workspace", "--exclude", "e2e"])
             .run()
     })?;
+    step("Model checking the lock-free structures (loom)", || {
+        // `--cfg loom` changes every crate's flags, so it builds in its own directory.
+        cmd::cargo(&repo)
+            .args(["test", "--release", "--package", "lockfree", "--test", "loom"])
+            .env("RUSTFLAGS", "--cfg loom")
+            .env("CARGO_TARGET_DIR", repo.target_dir.join("loom"))
+            .run()
+    })?;
     spa::build(&repo, &tools)?;
     step(
         "Component tests in headless Chromium (wasm-bindgen-test)",
