@@ -188,16 +188,26 @@ pub enum ClientMessage {
 #[serde(tag = "type", rename_all = "camelCase")]
 pub enum ServerMessage {
     /// Waiting for a free slot; `position` 1 means next.
-    Queued { position: usize },
+    Queued {
+        position: usize,
+    },
     Compiling,
     /// Rendered compiler output, as it arrives.
-    Compiler { data: String },
+    Compiler {
+        data: String,
+    },
     Running,
-    Stdout { data: String },
-    Stderr { data: String },
+    Stdout {
+        data: String,
+    },
+    Stderr {
+        data: String,
+    },
     Finished(ExecutionResult),
     /// The request could not be handled at all (malformed, queue full, ...).
-    Error { message: String },
+    Error {
+        message: String,
+    },
 }
 
 #[cfg(test)]
@@ -228,7 +238,9 @@ mod tests {
     fn stream_messages_have_a_stable_shape() {
         let messages = vec![
             ServerMessage::Queued { position: 2 },
-            ServerMessage::Stdout { data: "hi\n".into() },
+            ServerMessage::Stdout {
+                data: "hi\n".into(),
+            },
             ServerMessage::Finished(ExecutionResult {
                 outcome: Outcome::TimedOut {
                     phase: Phase::Run,
@@ -253,7 +265,13 @@ mod tests {
             ]
         "#]]
         .assert_debug_eq(&json);
-        let client: ClientMessage = serde_json::from_str(r#"{"type":"stdin","data":"42\n"}"#).unwrap();
-        assert_eq!(client, ClientMessage::Stdin { data: "42\n".into() });
+        let client: ClientMessage =
+            serde_json::from_str(r#"{"type":"stdin","data":"42\n"}"#).unwrap();
+        assert_eq!(
+            client,
+            ClientMessage::Stdin {
+                data: "42\n".into()
+            }
+        );
     }
 }

@@ -110,7 +110,12 @@ pub enum Block {
     Prose { html: String },
     /// A fenced code block.
     Code(CodeBlock),
+    /// An in-browser demo mounted in the page, from a ```` ```demo ```` block naming one of [`DEMOS`].
+    Demo { name: String },
 }
+
+/// The demos a chapter can mount. The content loader rejects other names; the SPA renders these.
+pub const DEMOS: &[&str] = &["matching-engine", "lock-free-explorer"];
 
 /// A fenced code block with its source and its syntax-highlighted HTML.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

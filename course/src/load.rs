@@ -99,6 +99,20 @@ fn load_chapter(path: &Path, course_slug: &str) -> Result<Chapter, ContentError>
         });
     }
     let rendered = render_markdown(body, body_line);
+    for block in &rendered.blocks {
+        if let crate::Block::Demo { name, line } = block
+            && !api_types::DEMOS.contains(&name.as_str())
+        {
+            return Err(ContentError::Syntax {
+                path: path.to_owned(),
+                line: *line,
+                message: format!(
+                    "unknown demo `{name}` (known demos: {})",
+                    api_types::DEMOS.join(", ")
+                ),
+            });
+        }
+    }
     Ok(Chapter {
         slug: slug_of(path)?,
         path: path.to_owned(),
@@ -207,6 +221,19 @@ mod tests {
         assert_eq!(prev.unwrap().slug, "one");
         assert_eq!(next.unwrap().slug, "three");
         assert!(library.chapter("nope").is_none());
+    }
+
+    #[test]
+    fn an_unknown_demo_is_reported_at_its_line() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "a/course.toml", &course("A", 1));
+        write(
+            dir.path(),
+            "a/x.md",
+            "+++\ntitle = \"X\"\norder = 1\nminutes = 1\nsummary = \"\"\n+++\nText.\n\n```demo\nspaceship\n```\n",
+        );
+        let err = Library::load(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("x.md:9: unknown demo `spaceship`"), "{err}");
     }
 
     #[test]

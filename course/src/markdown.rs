@@ -45,6 +45,13 @@ pub fn render_markdown(body: &str, first_line: usize) -> Rendered {
             Event::End(TagEnd::CodeBlock) => {
                 if let Some((info, line, source)) = code.take() {
                     flush_prose(&mut prose, &mut out.blocks);
+                    if info.language == "demo" {
+                        out.blocks.push(Block::Demo {
+                            name: source.trim().to_owned(),
+                            line,
+                        });
+                        continue;
+                    }
                     let index = out
                         .blocks
                         .iter()
@@ -153,6 +160,9 @@ mod tests {
         for block in &rendered.blocks {
             match block {
                 Block::Prose(html) => actual.push_str(&format!("PROSE {html}")),
+                Block::Demo { name, line } => {
+                    actual.push_str(&format!("DEMO {name} line {line}\n"))
+                }
                 Block::Code(c) => actual.push_str(&format!(
                     "CODE #{} line {} {:?} {:?}\n{}\n",
                     c.index, c.line, c.info.language, c.info.attributes, c.code
@@ -191,6 +201,17 @@ mod tests {
                 H2 #why-dyn Why dyn?
                 H2 #why-dyn-2 Why dyn?
                 H3 #a-b A & B
+            "#]],
+        );
+    }
+
+    #[test]
+    fn demo_blocks_name_a_demo() {
+        check(
+            "See it run:\n\n```demo\nlock-free-explorer\n```\n",
+            expect![[r#"
+                PROSE <p>See it run:</p>
+                DEMO lock-free-explorer line 12
             "#]],
         );
     }

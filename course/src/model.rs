@@ -78,6 +78,11 @@ pub enum Block {
     /// Rendered HTML of everything between code blocks.
     Prose(String),
     Code(CodeBlock),
+    /// An in-browser demo, named by a ```` ```demo ```` block (one of `api_types::DEMOS`).
+    Demo {
+        name: String,
+        line: usize,
+    },
 }
 
 /// A fenced code block.

@@ -16,7 +16,11 @@ fn the_content_loads_with_courses_and_chapters() {
     assert!(!library.courses.is_empty());
     assert!(library.chapter_count() >= 2);
     for course in &library.courses {
-        assert!(!course.chapters.is_empty(), "course `{}` has no chapters", course.slug);
+        assert!(
+            !course.chapters.is_empty(),
+            "course `{}` has no chapters",
+            course.slug
+        );
     }
 }
 
@@ -41,7 +45,11 @@ fn every_chapter_has_a_runnable_example() {
             .iter()
             .filter(|b| matches!(b, Block::Code(c) if c.info.runnable()))
             .count();
-        assert!(runnable > 0, "{} has no runnable example", chapter.path.display());
+        assert!(
+            runnable > 0,
+            "{} has no runnable example",
+            chapter.path.display()
+        );
     }
 }
 

@@ -1,2 +1,144 @@
-//! End-to-end tests live in `tests/`; run them with `cargo xtask test`, which builds the SPA and the
-//! server first and tells the tests where they are.
+//! The end-to-end harness: the real server binary on the real built SPA, with headless Chromium
+//! driven over WebDriver. `cargo xtask test` builds everything and sets the `RMP_E2E_*` variables.
+
+use std::net::{TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+
+pub fn required_env(name: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| {
+        panic!("{name} is not set: run the end-to-end tests with `cargo xtask test`, which builds the SPA and the server and sets it")
+    })
+}
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+pub fn wait_for_port(port: u16, what: &str, child: &mut Child) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!("{what} exited before listening: {status}");
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{what} did not listen on port {port} within 20 s"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// A process killed when the test ends, pass or fail.
+pub struct Killed(Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// The server, chromedriver and a browser session for one test.
+pub struct Harness {
+    pub base: String,
+    pub client: Client,
+    _server: Killed,
+    _driver: Killed,
+    _data: tempfile::TempDir,
+}
+
+impl Harness {
+    pub async fn start() -> Harness {
+        let data = tempfile::tempdir().unwrap();
+        let port = free_port();
+        let mut server = Command::new(required_env("RMP_E2E_SERVER_BIN"))
+            .env("RMP_ADDR", format!("127.0.0.1:{port}"))
+            .env("RMP_SITE_DIR", required_env("RMP_E2E_SITE_DIR"))
+            .env("RMP_CONTENT_DIR", required_env("RMP_E2E_CONTENT_DIR"))
+            .env("RMP_DATA_DIR", data.path())
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("start the server");
+        wait_for_port(port, "the server", &mut server);
+
+        let driver_port = free_port();
+        let mut driver = Command::new(required_env("CHROMEDRIVER"))
+            .arg(format!("--port={driver_port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start chromedriver");
+        wait_for_port(driver_port, "chromedriver", &mut driver);
+
+        let profile = data.path().join("chrome-profile");
+        let mut options = serde_json::json!({
+            "args": [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--disable-dev-shm-usage", "--window-size=1280,900",
+                format!("--user-data-dir={}", profile.display()),
+            ]
+        });
+        if let Ok(chrome) = std::env::var("RMP_E2E_CHROME") {
+            options["binary"] = chrome.into();
+        }
+        let mut caps = serde_json::Map::new();
+        caps.insert("goog:chromeOptions".into(), options);
+        let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(caps)
+            .connect(&format!("http://127.0.0.1:{driver_port}"))
+            .await
+            .expect("open a Chromium session");
+        Harness {
+            base: format!("http://127.0.0.1:{port}"),
+            client,
+            _server: Killed(server),
+            _driver: Killed(driver),
+            _data: data,
+        }
+    }
+
+    pub async fn goto(&self, path: &str) {
+        self.client
+            .goto(&format!("{}{path}", self.base))
+            .await
+            .unwrap();
+    }
+
+    /// Waits until the first element matching `css` has exactly `text`, and returns how long it took.
+    pub async fn wait_for_text(&self, css: &str, text: &str) -> Duration {
+        let started = Instant::now();
+        let deadline = started + Duration::from_secs(30);
+        let mut last = String::new();
+        loop {
+            if let Ok(element) = self.client.find(Locator::Css(css)).await {
+                last = element.text().await.unwrap_or_default();
+                if last == text {
+                    return started.elapsed();
+                }
+            }
+            assert!(
+                Instant::now() < deadline,
+                "`{css}` never showed {text:?} (last seen: {last:?}) at {}",
+                self.client.current_url().await.unwrap()
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    pub async fn count(&self, css: &str) -> usize {
+        self.client.find_all(Locator::Css(css)).await.unwrap().len()
+    }
+
+    pub async fn close(self) {
+        self.client.close().await.unwrap();
+    }
+}

@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod components;
+pub mod demos;
 pub mod pages;
 pub mod prefs;
 
@@ -14,6 +15,8 @@ use leptos_router::path;
 
 use crate::components::header::Header;
 use crate::components::shortcuts::ShortcutHelp;
+use crate::demos::lock_free::LockFreePage;
+use crate::demos::matching_engine::MatchingEnginePage;
 use crate::pages::chapter::ChapterPage;
 use crate::pages::course_index::CourseIndex;
 use crate::pages::not_found::NotFound;
@@ -45,6 +48,8 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=|| view! { <NotFound /> }>
                     <Route path=path!("/") view=CourseIndex />
                     <Route path=path!("/learn/:slug") view=ChapterPage />
+                    <Route path=path!("/demos/matching-engine") view=MatchingEnginePage />
+                    <Route path=path!("/demos/lock-free") view=LockFreePage />
                 </Routes>
             </main>
             <ShortcutHelp />

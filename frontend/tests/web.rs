@@ -190,3 +190,66 @@ async fn the_not_found_page_links_home() {
         "/"
     );
 }
+
+#[wasm_bindgen_test]
+async fn the_engine_demo_fills_its_book_from_the_flow_generator() {
+    use frontend::demos::matching_engine::MatchingEngineDemo;
+    let root = container();
+    let _mounted = leptos::mount::mount_to(root.clone(), || view! { <MatchingEngineDemo /> });
+    tick().await;
+    assert_eq!(
+        root.query_selector_all(".ladder tr.bid, .ladder tr.ask")
+            .unwrap()
+            .length(),
+        0
+    );
+    let seed = root
+        .query_selector_all(".order-tools button")
+        .unwrap()
+        .item(2)
+        .unwrap()
+        .unchecked_into::<web_sys::HtmlElement>();
+    assert_eq!(seed.text_content().unwrap(), "Add 300 realistic orders");
+    seed.click();
+    settle_until(|| root.query_selector(".ladder tr.bid").unwrap().is_some()).await;
+    assert!(root.query_selector_all(".ladder tr.bid").unwrap().length() > 0);
+    assert!(root.query_selector_all(".event-log li").unwrap().length() > 0);
+}
+
+#[wasm_bindgen_test]
+async fn the_explorer_reports_corruption_after_the_preset_schedule() {
+    use frontend::demos::lock_free::LockFreeExplorer;
+    let root = container();
+    let _mounted = leptos::mount::mount_to(root.clone(), || view! { <LockFreeExplorer /> });
+    tick().await;
+    assert!(find(&root, ".ok-box").is_some());
+    find(&root, ".run-preset").unwrap().click();
+    settle_until(|| find(&root, ".violation-box").is_some()).await;
+    let text = find(&root, ".violation-box")
+        .unwrap()
+        .text_content()
+        .unwrap();
+    assert!(text.contains("reachable from head"), "{text}");
+}
+
+#[wasm_bindgen_test]
+async fn an_unknown_embedded_demo_says_so() {
+    use frontend::demos::EmbeddedDemo;
+    let root = container();
+    let _mounted = leptos::mount::mount_to(
+        root.clone(),
+        || view! { <EmbeddedDemo name="spaceship".to_owned() /> },
+    );
+    tick().await;
+    let text = root.text_content().unwrap();
+    assert!(text.contains("`spaceship`, which does not exist"), "{text}");
+}
+
+#[wasm_bindgen_test]
+fn the_benchmark_runs_on_the_browser_clock() {
+    let performance = window().performance().unwrap();
+    let result = frontend::demos::engine_bench::run(20_000, 1, || performance.now());
+    assert_eq!(result.commands, 20_000);
+    assert_eq!(result.batch_ns.len(), 20);
+    assert!(result.per_second > 0.0 && result.per_second.is_finite());
+}

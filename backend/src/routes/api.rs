@@ -96,6 +96,7 @@ fn chapter_ref(chapter: &course::Chapter) -> api_types::ChapterRef {
 fn block(block: &course::Block) -> api_types::Block {
     match block {
         course::Block::Prose(html) => api_types::Block::Prose { html: html.clone() },
+        course::Block::Demo { name, .. } => api_types::Block::Demo { name: name.clone() },
         course::Block::Code(code) => api_types::Block::Code(api_types::CodeBlock {
             index: code.index,
             language: code.info.language.clone(),

@@ -14,6 +14,11 @@ pub fn Header() -> impl IntoView {
                 <img src="/favicon.svg" alt="" width="28" height="28" />
                 <span>"Rust Mastery Playground"</span>
             </A>
+            <nav class="topbar-nav" aria-label="Sections">
+                <A href="/">"Courses"</A>
+                <A href="/demos/matching-engine">"Matching engine"</A>
+                <A href="/demos/lock-free">"Lock-free explorer"</A>
+            </nav>
             <div class="topbar-tools">
                 <FontSizeControl />
                 <ThemeToggle />

@@ -9,6 +9,7 @@ use crate::api::{self, ApiFailure};
 use crate::components::code_block::CodeBlockView;
 use crate::components::shortcuts::plain_key;
 use crate::components::status::{ErrorList, Loading};
+use crate::demos::EmbeddedDemo;
 use crate::pages::not_found::ChapterNotFound;
 
 /// `/learn/:slug`: a chapter with its course's outline beside it.
@@ -56,6 +57,7 @@ fn ChapterBody(
         .map(|block| match block {
             Block::Prose { html } => view! { <div class="prose" inner_html=html></div> }.into_any(),
             Block::Code(code) => view! { <CodeBlockView block=code /> }.into_any(),
+            Block::Demo { name } => view! { <EmbeddedDemo name /> }.into_any(),
         })
         .collect_view();
     view! {

@@ -17,6 +17,16 @@ pub fn CourseIndex() -> impl IntoView {
                     "Every example in every chapter is real code you can read, change and run. Pick a course to begin."
                 </p>
             </div>
+            <div class="demo-cards">
+                <A href="/demos/matching-engine" attr:class="demo-card">
+                    <strong>"Matching engine"</strong>
+                    <span>"Place orders against a real limit-order book, then benchmark it in your browser."</span>
+                </A>
+                <A href="/demos/lock-free" attr:class="demo-card">
+                    <strong>"Lock-free explorer"</strong>
+                    <span>"Step two threads through a lock-free stack and watch ABA corrupt it."</span>
+                </A>
+            </div>
             <Transition fallback=|| view! { <Loading label="Loading courses…" /> }>
                 <ErrorBoundary fallback=|errors| view! { <ErrorList errors /> }>
                     {move || Suspend::new(async move {

@@ -1,0 +1,202 @@
+//! The in-browser demos on their own pages, driven like a student would.
+
+use std::time::{Duration, Instant};
+
+use e2e::Harness;
+use fantoccini::Locator;
+
+/// Fills the order form and submits it.
+async fn place(h: &Harness, side: &str, kind: &str, price: &str, quantity: &str, account: &str) {
+    let c = &h.client;
+    c.find(Locator::Css(&format!(".side-toggle .{side}")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.find(Locator::Css("select[name=kind]"))
+        .await
+        .unwrap()
+        .select_by_value(kind)
+        .await
+        .unwrap();
+    for (name, value) in [("price", price), ("quantity", quantity)] {
+        let input = c
+            .find(Locator::Css(&format!("input[name={name}]")))
+            .await
+            .unwrap();
+        input.clear().await.unwrap();
+        input.send_keys(value).await.unwrap();
+    }
+    c.find(Locator::Css("select[name=account]"))
+        .await
+        .unwrap()
+        .select_by_value(account)
+        .await
+        .unwrap();
+    c.find(Locator::Css(".order-entry button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
+/// The depth ladder's rows as "side price quantity orders", top to bottom.
+async fn ladder(h: &Harness) -> Vec<String> {
+    let rows = h
+        .client
+        .execute(
+            "return [...document.querySelectorAll('.ladder tr.ask, .ladder tr.bid')]
+                .map(r => r.className + ' ' + [...r.cells].slice(0, 3).map(c => c.textContent).join(' '))",
+            vec![],
+        )
+        .await
+        .unwrap();
+    serde_json::from_value(rows).unwrap()
+}
+
+async fn text_of(h: &Harness, css: &str) -> String {
+    h.client
+        .find(Locator::Css(css))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+/// Polls until `css`'s text contains `needle`.
+async fn wait_for_contains(h: &Harness, css: &str, needle: &str) -> String {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        if let Ok(element) = h.client.find(Locator::Css(css)).await {
+            let text = element.text().await.unwrap_or_default();
+            if text.contains(needle) {
+                return text;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "`{css}` never contained {needle:?}; it shows {text:?}"
+            );
+        } else {
+            assert!(Instant::now() < deadline, "`{css}` never appeared");
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
+#[tokio::test]
+async fn crossing_orders_trade_and_bad_orders_are_rejected_with_a_reason() {
+    let h = Harness::start().await;
+    h.goto("/demos/matching-engine").await;
+    h.wait_for_text("h1", "A limit-order-book matching engine")
+        .await;
+
+    place(&h, "sell", "gtc", "10005", "30", "1").await;
+    wait_for_contains(&h, ".ladder", "10005").await;
+    assert_eq!(
+        h.count(".tape tbody tr").await,
+        0,
+        "no trade while nothing crosses"
+    );
+
+    place(&h, "buy", "gtc", "10005", "12", "2").await;
+    let tape = wait_for_contains(&h, ".tape tbody", "10005").await;
+    assert!(
+        tape.contains("12"),
+        "the trade's quantity is on the tape: {tape}"
+    );
+    let log = text_of(&h, ".event-log").await;
+    assert!(log.contains("fill S1: 12 @ 10005"), "{log}");
+    // 18 of the 30 remain at the ask, in one order.
+    assert_eq!(ladder(&h).await, ["ask 10005 18 1"]);
+
+    place(&h, "buy", "gtc", "10005", "0", "2").await;
+    wait_for_contains(&h, ".event-log", "the quantity must be positive").await;
+    assert!(
+        text_of(&h, ".ladder").await.contains("10005 18 1"),
+        "a reject leaves the book untouched"
+    );
+    h.close().await;
+}
+
+#[tokio::test]
+async fn the_preset_schedule_shows_aba_corrupting_the_naive_stack() {
+    let h = Harness::start().await;
+    h.goto("/demos/lock-free").await;
+    h.wait_for_text("h1", "Interleaving explorer").await;
+    let step = || async {
+        h.client
+            .find(Locator::Css(".preset-step"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+    };
+    let cas_step = lockfree::explorer::Scenario::ABA_CAS_STEP;
+    for _ in 0..cas_step {
+        step().await;
+    }
+    wait_for_contains(&h, ".timeline", &format!("{cas_step}")).await;
+    assert_eq!(
+        h.count(".violation-box").await,
+        0,
+        "the stack is intact before the stale CAS"
+    );
+
+    step().await;
+    let violation = wait_for_contains(&h, ".violation-box", "Corrupted at step").await;
+    assert!(
+        violation.contains(&format!("Corrupted at step {}:", cas_step + 1)),
+        "{violation}"
+    );
+    assert!(
+        violation.contains("on the free list but reachable from head"),
+        "{violation}"
+    );
+    assert!(
+        h.count(".memory .corrupt").await > 0,
+        "the corrupted node is drawn as such"
+    );
+    assert!(
+        h.count(".timeline .breaks").await == 1,
+        "the breaking step is marked"
+    );
+
+    h.client
+        .find(Locator::Css("button[title='Undo the last step']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_contains(&h, ".ok-box", "Invariants hold").await;
+    h.close().await;
+}
+
+#[tokio::test]
+async fn the_tagged_stack_survives_the_same_schedule() {
+    let h = Harness::start().await;
+    h.goto("/demos/lock-free").await;
+    h.wait_for_text("h1", "Interleaving explorer").await;
+    h.client
+        .find(Locator::Css("select[aria-label=Scenario]"))
+        .await
+        .unwrap()
+        .select_by_value("1")
+        .await
+        .unwrap();
+    wait_for_contains(&h, ".scenario-description", "tag").await;
+    h.client
+        .find(Locator::Css(".run-preset"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_contains(&h, ".ok-box", "Invariants hold").await;
+    assert_eq!(h.count(".violation-box").await, 0);
+    h.close().await;
+}
