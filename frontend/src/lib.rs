@@ -8,6 +8,7 @@ pub mod components;
 pub mod demos;
 pub mod pages;
 pub mod prefs;
+pub mod run;
 
 use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes};

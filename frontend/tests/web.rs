@@ -63,7 +63,8 @@ fn code_block(runnable: bool) -> CodeBlock {
 }
 
 #[wasm_bindgen_test]
-async fn a_runnable_block_is_highlighted_and_says_plainly_it_cannot_run_yet() {
+async fn run_without_a_server_says_so_in_words() {
+    // The test page has no /api/ws behind it, so the connection fails: the pane must say that.
     let root = container();
     let block = code_block(true);
     let _mounted = leptos::mount::mount_to(root.clone(), move || {
@@ -81,15 +82,63 @@ async fn a_runnable_block_is_highlighted_and_says_plainly_it_cannot_run_yet() {
             .unwrap(),
         "3"
     );
-    assert!(find(&root, ".output").is_none(), "no output before Run");
+    assert!(
+        find(&root, ".output").is_none(),
+        "no output pane before Run"
+    );
 
     find(&root, ".run-button").expect("a Run button").click();
-    settle_until(|| find(&root, ".output").is_some()).await;
-    let output = find(&root, ".output")
-        .expect("an output pane")
+    for _ in 0..100 {
+        if find(&root, ".run-status.failed").is_some() {
+            break;
+        }
+        gloo_sleep(50).await;
+    }
+    let status = find(&root, ".run-status")
+        .expect("a status line")
         .text_content()
         .unwrap();
-    assert!(output.contains("cannot run code yet"), "{output}");
+    assert!(status.contains("Could not run"), "{status}");
+    let explanation = find(&root, ".explanation").unwrap().text_content().unwrap();
+    assert!(
+        explanation.contains("connection to the server was lost"),
+        "{explanation}"
+    );
+    assert!(
+        !find(&root, ".run-button")
+            .unwrap()
+            .has_attribute("disabled"),
+        "Run is enabled again"
+    );
+}
+
+/// Waits `ms` milliseconds of real time (the socket failure arrives from the network stack).
+async fn gloo_sleep(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        window()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
+            .unwrap();
+    });
+    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn an_editable_block_is_a_text_area_with_test_button_for_tests() {
+    let root = container();
+    let mut block = code_block(true);
+    block.editable = true;
+    block.code = "#[test]\nfn works() {}\n".into();
+    let _mounted = leptos::mount::mount_to(root.clone(), move || {
+        view! { <CodeBlockView block=block.clone() /> }
+    });
+    tick().await;
+    let area = find(&root, "textarea.code-editor").expect("an editor");
+    let area: web_sys::HtmlTextAreaElement = area.unchecked_into();
+    assert_eq!(area.value(), "#[test]\nfn works() {}\n");
+    assert!(
+        find(&root, ".test-button").is_some(),
+        "blocks with tests get a Test button"
+    );
 }
 
 #[wasm_bindgen_test]

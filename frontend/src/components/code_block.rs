@@ -1,51 +1,287 @@
-use api_types::CodeBlock;
+use api_types::{Action, Channel, CodeBlock, Edition, ExecuteRequest, Mode, ServerMessage};
+use leptos::html::Textarea;
 use leptos::prelude::*;
 
-/// A highlighted code block. Runnable blocks get a Run button and an output pane.
+use crate::components::run_output::{RunOutput, RunView};
+use crate::run::RunSession;
+
+/// The runner and edition a block asks for with its fence attributes.
+pub fn request_for(block: &CodeBlock, code: String, action: Action) -> ExecuteRequest {
+    let has = |a: &str| block.attributes.iter().any(|x| x == a);
+    let channel = if has("nightly") {
+        Channel::Nightly
+    } else if has("miri") {
+        Channel::Miri
+    } else if has("loom") {
+        Channel::Loom
+    } else if has("cortex-m") {
+        Channel::CortexM
+    } else {
+        Channel::Stable
+    };
+    let edition = if has("edition2015") {
+        Edition::E2015
+    } else if has("edition2018") {
+        Edition::E2018
+    } else if has("edition2021") {
+        Edition::E2021
+    } else {
+        Edition::E2024
+    };
+    ExecuteRequest {
+        code,
+        channel,
+        mode: Mode::Debug,
+        edition,
+        action,
+        stdin: String::new(),
+    }
+}
+
+/// Byte offset in `text` of 1-based (`line`, `column`), clamped to the text.
+pub fn offset_of(text: &str, line: u32, column: u32) -> usize {
+    let mut offset = 0;
+    for (index, content) in text.split_inclusive('\n').enumerate() {
+        if index + 1 == line as usize {
+            let column = (column.max(1) - 1) as usize;
+            return offset
+                + content
+                    .char_indices()
+                    .nth(column)
+                    .map_or(content.len(), |(i, _)| i);
+        }
+        offset += content.len();
+    }
+    text.len()
+}
+
+/// A highlighted code block. Runnable blocks get Run (and Test, when they contain tests), an
+/// output pane and, when `editable`, a text area; Ctrl/Cmd-Enter runs from the text area.
 #[component]
 pub fn CodeBlockView(
     /// The block as sent by the server.
     block: CodeBlock,
 ) -> impl IntoView {
-    let output = RwSignal::new(None::<String>);
+    let code = RwSignal::new(block.code.clone());
+    let run_view = RwSignal::new(RunView::default());
+    // Whether Run was ever pressed: the pane appears then and stays.
+    let shown = RwSignal::new(false);
+    let elapsed = RwSignal::new(0.0f64);
+    let session = StoredValue::new_local(None::<RunSession>);
+    let ticker = StoredValue::new(None::<IntervalHandle>);
+    let editor = NodeRef::<Textarea>::new();
     let runnable = block.runnable;
+    let has_tests = block.code.contains("#[test]");
+    let active = move || shown.get() && run_view.with(|v| v.stage.is_active());
     let label = match (block.runnable, block.editable) {
         (true, true) => "Rust · runnable · editable".to_owned(),
         (true, false) => "Rust · runnable".to_owned(),
         _ => block.language.clone(),
     };
-    let run = move |_| {
-        // Running arrives with the sandbox; until then, say so plainly instead of pretending.
-        output.set(Some(
-            "This server cannot run code yet: the sandbox is not installed. \
-             The example is shown so you can read and copy it."
-                .to_owned(),
-        ));
+
+    let stop_ticker = move || {
+        if let Some(handle) = ticker.get_value() {
+            handle.clear();
+            ticker.set_value(None);
+        }
+    };
+    let start = {
+        let block = block.clone();
+        move |action: Action| {
+            if active() {
+                return;
+            }
+            stop_ticker();
+            let request = request_for(&block, code.get_untracked(), action);
+            run_view.set(RunView::default());
+            shown.set(true);
+            elapsed.set(0.0);
+            let started = now_ms();
+            if let Ok(handle) = set_interval_with_handle(
+                move || elapsed.set((now_ms() - started) / 1000.0),
+                std::time::Duration::from_millis(100),
+            ) {
+                ticker.set_value(Some(handle));
+            }
+            let on_event = move |message: ServerMessage| {
+                run_view.update(|v| v.apply(message));
+                if !active() {
+                    stop_ticker();
+                }
+            };
+            match RunSession::start(request, on_event) {
+                Ok(started) => session.set_value(Some(started)),
+                Err(message) => {
+                    run_view.update(|v| v.apply(ServerMessage::Error { message }));
+                    stop_ticker();
+                }
+            }
+        }
+    };
+    on_cleanup(move || {
+        stop_ticker();
+        session.set_value(None);
+    });
+
+    let run = {
+        let start = start.clone();
+        move |_| start(Action::Run)
+    };
+    let test = {
+        let start = start.clone();
+        move |_| start(Action::Test)
+    };
+    let kill = move |_| {
+        session.with_value(|s| {
+            if let Some(s) = s {
+                s.kill();
+            }
+        })
+    };
+    let on_stdin = Callback::new(move |line: String| {
+        session.with_value(|s| {
+            if let Some(s) = s {
+                s.send_line(&line);
+            }
+        })
+    });
+    let on_close_stdin = Callback::new(move |()| {
+        session.with_value(|s| {
+            if let Some(s) = s {
+                s.close_stdin();
+            }
+        })
+    });
+    let on_locate = Callback::new(move |(line, column): (u32, u32)| {
+        if let Some(area) = editor.get() {
+            let offset = offset_of(&code.get_untracked(), line, column);
+            // Text areas count UTF-16 units; close enough for the ASCII that Rust code mostly is.
+            let _ = area.set_selection_range(offset as u32, offset as u32);
+            let _ = area.focus();
+        }
+    });
+    let keydown = {
+        let start = start.clone();
+        move |ev: leptos::ev::KeyboardEvent| {
+            if ev.key() == "Enter" && (ev.ctrl_key() || ev.meta_key()) {
+                ev.prevent_default();
+                start(Action::Run);
+            }
+        }
+    };
+    let rows = block.code.lines().count().clamp(3, 40);
+    let body = if block.editable && runnable {
+        view! {
+            <textarea
+                class="code-editor"
+                node_ref=editor
+                spellcheck="false"
+                autocapitalize="off"
+                aria-label="Example code (Ctrl+Enter runs it)"
+                rows=rows
+                prop:value=code
+                on:input=move |ev| code.set(event_target_value(&ev))
+                on:keydown=keydown
+            ></textarea>
+        }
+        .into_any()
+    } else {
+        view! {
+            <pre>
+                <code class=format!("language-{}", block.language) inner_html=block.highlighted.clone()></code>
+            </pre>
+        }
+        .into_any()
     };
     view! {
         <figure class="code-block" class:runnable=runnable data-index=block.index>
             <figcaption class="code-toolbar">
                 <span class="code-language">{label}</span>
-                <Show when=move || runnable>
-                    <button class="run-button" title="Run this example (Ctrl+Enter)" on:click=run>
-                        "▶ Run"
-                    </button>
-                </Show>
-            </figcaption>
-            <pre>
-                <code class=format!("language-{}", block.language) inner_html=block.highlighted></code>
-            </pre>
-            {move || {
-                output
-                    .get()
-                    .map(|text| {
+                {runnable
+                    .then(|| {
                         view! {
-                            <div class="output" role="status">
-                                <pre>{text}</pre>
-                            </div>
+                            <span class="code-actions">
+                                <Show when=move || active()>
+                                    <button class="kill-button" title="Stop the program" on:click=kill>
+                                        "■ Stop"
+                                    </button>
+                                </Show>
+                                {has_tests
+                                    .then(|| {
+                                        view! {
+                                            <button class="test-button" title="Run the tests" on:click=test disabled=active>
+                                                "✓ Test"
+                                            </button>
+                                        }
+                                    })}
+                                <button
+                                    class="run-button"
+                                    title="Run this example (Ctrl+Enter)"
+                                    on:click=run
+                                    disabled=active
+                                >
+                                    "▶ Run"
+                                </button>
+                            </span>
                         }
-                    })
-            }}
+                    })}
+            </figcaption>
+            {body}
+            <Show when=move || shown.get()>
+                <RunOutput view=run_view elapsed on_stdin on_close_stdin on_locate />
+            </Show>
         </figure>
+    }
+}
+
+fn now_ms() -> f64 {
+    window().performance().map_or(0.0, |p| p.now())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn block(attributes: &[&str]) -> CodeBlock {
+        CodeBlock {
+            index: 0,
+            language: "rust".into(),
+            code: String::new(),
+            highlighted: String::new(),
+            runnable: true,
+            editable: true,
+            attributes: attributes.iter().map(|a| a.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn fence_attributes_choose_runner_and_edition() {
+        let plain = request_for(&block(&[]), "x".into(), Action::Run);
+        assert_eq!(
+            (plain.channel, plain.edition),
+            (Channel::Stable, Edition::E2024)
+        );
+        let nightly = request_for(
+            &block(&["nightly", "edition2021"]),
+            "x".into(),
+            Action::Test,
+        );
+        assert_eq!(
+            (nightly.channel, nightly.edition, nightly.action),
+            (Channel::Nightly, Edition::E2021, Action::Test)
+        );
+        assert_eq!(
+            request_for(&block(&["miri"]), "x".into(), Action::Run).channel,
+            Channel::Miri
+        );
+    }
+
+    #[test]
+    fn diagnostic_positions_map_to_offsets() {
+        let text = "fn main() {\n    let x = 1;\n}\n";
+        assert_eq!(offset_of(text, 1, 1), 0);
+        assert_eq!(offset_of(text, 2, 9), 12 + 8);
+        assert_eq!(&text[offset_of(text, 2, 9)..offset_of(text, 2, 10)], "x");
+        assert_eq!(offset_of(text, 99, 1), text.len());
     }
 }

@@ -1,0 +1,346 @@
+//! The output pane under a runnable block: live status with elapsed time, compiler messages,
+//! interleaved stdout and stderr, the outcome in words, and stdin while the program runs.
+
+use api_types::{Diagnostic, ExecutionResult, Outcome, ServerMessage};
+use leptos::prelude::*;
+
+/// Where an execution is.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Stage {
+    Connecting,
+    Queued(usize),
+    Compiling,
+    Running,
+    Finished(ExecutionResult),
+    /// The run could not happen or could not complete (connection lost, queue full, ...).
+    Failed(String),
+}
+
+impl Stage {
+    pub fn is_active(&self) -> bool {
+        !matches!(self, Stage::Finished(_) | Stage::Failed(_))
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stream {
+    Stdout,
+    Stderr,
+}
+
+/// Client-side cap on kept output: the server caps each stream too, this only protects the page.
+const MAX_KEPT: usize = 2 * 1024 * 1024;
+
+/// Everything the pane shows, built up from the server's messages.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunView {
+    pub stage: Stage,
+    pub compiler: String,
+    /// Output in arrival order; consecutive chunks of one stream are merged.
+    pub output: Vec<(Stream, String)>,
+    kept: usize,
+}
+
+impl Default for RunView {
+    fn default() -> Self {
+        RunView {
+            stage: Stage::Connecting,
+            compiler: String::new(),
+            output: Vec::new(),
+            kept: 0,
+        }
+    }
+}
+
+impl RunView {
+    /// Folds one server message into the view.
+    pub fn apply(&mut self, message: ServerMessage) {
+        match message {
+            ServerMessage::Queued { position } => self.stage = Stage::Queued(position),
+            ServerMessage::Compiling => self.stage = Stage::Compiling,
+            ServerMessage::Compiler { data } => self.compiler.push_str(&data),
+            ServerMessage::Running => self.stage = Stage::Running,
+            ServerMessage::Stdout { data } => self.push(Stream::Stdout, &data),
+            ServerMessage::Stderr { data } => self.push(Stream::Stderr, &data),
+            ServerMessage::Finished(result) => self.stage = Stage::Finished(result),
+            ServerMessage::Error { message } => {
+                if self.stage.is_active() {
+                    self.stage = Stage::Failed(message);
+                }
+            }
+        }
+    }
+
+    fn push(&mut self, stream: Stream, data: &str) {
+        if self.kept >= MAX_KEPT {
+            return;
+        }
+        self.kept += data.len();
+        match self.output.last_mut() {
+            Some((last, text)) if *last == stream => text.push_str(data),
+            _ => self.output.push((stream, data.to_owned())),
+        }
+    }
+
+    /// The errors and warnings to list under the output.
+    pub fn diagnostics(&self) -> &[Diagnostic] {
+        match &self.stage {
+            Stage::Finished(result) => &result.diagnostics,
+            _ => &[],
+        }
+    }
+}
+
+/// One line for the status bar.
+pub fn status_line(stage: &Stage, elapsed_s: f64) -> String {
+    match stage {
+        Stage::Connecting => "Connecting to the server…".to_owned(),
+        Stage::Queued(position) => {
+            format!("Waiting for a free runner (position {position})… {elapsed_s:.1} s")
+        }
+        Stage::Compiling => format!("Compiling… {elapsed_s:.1} s"),
+        Stage::Running => format!("Running… {elapsed_s:.1} s"),
+        Stage::Finished(result) => {
+            let t = result.timings;
+            let verdict = match result.outcome {
+                Outcome::Success => "✔ Finished".to_owned(),
+                Outcome::ExitFailure { exit_code } => format!("✘ Exited with status {exit_code}"),
+                Outcome::CompileError => "✘ Did not compile".to_owned(),
+                Outcome::Signaled { signal } => format!("✘ Stopped by signal {signal}"),
+                Outcome::TimedOut { .. } => "✘ Time limit reached".to_owned(),
+                Outcome::OutOfMemory { .. } => "✘ Memory limit reached".to_owned(),
+                Outcome::Killed => "■ Stopped".to_owned(),
+                Outcome::RunnerUnavailable { .. } => "✘ Runner not available".to_owned(),
+            };
+            format!(
+                "{verdict} · compile {:.2} s · run {:.2} s · total {:.2} s",
+                t.compile_ms as f64 / 1000.0,
+                t.run_ms as f64 / 1000.0,
+                t.total_ms as f64 / 1000.0
+            )
+        }
+        Stage::Failed(_) => "✘ Could not run".to_owned(),
+    }
+}
+
+/// The pane itself.
+#[component]
+pub fn RunOutput(
+    /// The run's state.
+    view: RwSignal<RunView>,
+    /// Seconds since Run was pressed, updated while the run is active.
+    elapsed: RwSignal<f64>,
+    /// Called with a line for the program's stdin.
+    on_stdin: Callback<String>,
+    /// Called to close the program's stdin.
+    on_close_stdin: Callback<()>,
+    /// Called when a diagnostic's location is clicked, with its 1-based line and column.
+    on_locate: Callback<(u32, u32)>,
+) -> impl IntoView {
+    let stdin_line = RwSignal::new(String::new());
+    let stage_class = move || match view.with(|v| v.stage.clone()) {
+        Stage::Finished(r) if r.outcome == Outcome::Success => "run-status ok",
+        Stage::Finished(_) | Stage::Failed(_) => "run-status failed",
+        _ => "run-status active",
+    };
+    view! {
+        <div class="output" aria-live="polite">
+            <p class=stage_class>
+                <Show when=move || view.with(|v| v.stage.is_active())>
+                    <span class="spinner" aria-hidden="true"></span>
+                </Show>
+                <span class="status-text">{move || view.with(|v| status_line(&v.stage, elapsed.get()))}</span>
+            </p>
+            {move || {
+                view.with(|v| match &v.stage {
+                    Stage::Finished(result) if result.outcome != Outcome::Success => {
+                        Some(view! { <p class="explanation">{result.explanation.clone()}</p> }.into_any())
+                    }
+                    Stage::Failed(message) => Some(view! { <p class="explanation">{message.clone()}</p> }.into_any()),
+                    _ => None,
+                })
+            }}
+            <DiagnosticList view on_locate />
+            {move || {
+                let compiler = view.with(|v| v.compiler.clone());
+                let failed = view.with(|v| matches!(&v.stage, Stage::Finished(r) if r.outcome == Outcome::CompileError));
+                (!compiler.trim().is_empty())
+                    .then(|| {
+                        view! {
+                            <details class="compiler-output" open=failed>
+                                <summary>"Compiler output"</summary>
+                                <pre>{compiler}</pre>
+                            </details>
+                        }
+                    })
+            }}
+            <pre class="program-output">
+                {move || {
+                    view.with(|v| {
+                        v.output
+                            .iter()
+                            .map(|(stream, text)| {
+                                let class = match stream {
+                                    Stream::Stdout => "stdout",
+                                    Stream::Stderr => "stderr",
+                                };
+                                view! { <span class=class>{text.clone()}</span> }
+                            })
+                            .collect_view()
+                    })
+                }}
+            </pre>
+            <Show when=move || view.with(|v| v.stage == Stage::Running)>
+                <form
+                    class="stdin-form"
+                    on:submit=move |ev| {
+                        ev.prevent_default();
+                        on_stdin.run(stdin_line.get_untracked());
+                        stdin_line.set(String::new());
+                    }
+                >
+                    <input
+                        class="stdin-input"
+                        placeholder="Type a line for the program's standard input, then Enter"
+                        aria-label="Standard input"
+                        prop:value=stdin_line
+                        on:input=move |ev| stdin_line.set(event_target_value(&ev))
+                    />
+                    <button type="button" on:click=move |_| on_close_stdin.run(())>"Close stdin"</button>
+                </form>
+            </Show>
+        </div>
+    }
+}
+
+/// Errors and warnings with their location (a button that moves the cursor there) and, for
+/// coded errors, a link to the explanation.
+#[component]
+fn DiagnosticList(view: RwSignal<RunView>, on_locate: Callback<(u32, u32)>) -> impl IntoView {
+    move || {
+        let diagnostics: Vec<Diagnostic> = view.with(|v| {
+            v.diagnostics()
+                .iter()
+                .filter(|d| d.level == "error" || d.level == "warning")
+                .cloned()
+                .collect()
+        });
+        (!diagnostics.is_empty()).then(|| {
+            view! {
+                <ul class="diagnostics">
+                    {diagnostics
+                        .into_iter()
+                        .map(|d| {
+                            let primary = d.spans.iter().find(|s| s.is_primary).or(d.spans.first()).cloned();
+                            let code = d.code.clone().map(|code| {
+                                let href = format!("https://doc.rust-lang.org/error_codes/{code}.html");
+                                view! {
+                                    <a class="error-code" href=href target="_blank" rel="noopener">
+                                        {code}
+                                    </a>
+                                }
+                            });
+                            let place = primary
+                                .map(|s| {
+                                    let (line, column) = (s.line_start, s.column_start);
+                                    view! {
+                                        <button class="diagnostic-line" on:click=move |_| on_locate.run((line, column))>
+                                            {format!("line {line}, column {column}")}
+                                        </button>
+                                    }
+                                });
+                            view! {
+                                <li class=format!("diagnostic {}", d.level)>
+                                    <span class="level">{d.level.clone()}</span>
+                                    {code}
+                                    <span class="message">{d.message.clone()}</span>
+                                    {place}
+                                </li>
+                            }
+                        })
+                        .collect_view()}
+                </ul>
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use api_types::{Phase, Timings};
+
+    fn result(outcome: Outcome) -> ExecutionResult {
+        ExecutionResult {
+            outcome,
+            explanation: "why".into(),
+            diagnostics: vec![],
+            timings: Timings {
+                queued_ms: 0,
+                compile_ms: 300,
+                run_ms: 120,
+                total_ms: 430,
+            },
+            stdout_truncated: false,
+            stderr_truncated: false,
+        }
+    }
+
+    #[test]
+    fn messages_move_the_stage_and_merge_output_by_stream() {
+        let mut view = RunView::default();
+        for message in [
+            ServerMessage::Queued { position: 2 },
+            ServerMessage::Compiling,
+            ServerMessage::Running,
+            ServerMessage::Stdout { data: "a".into() },
+            ServerMessage::Stdout { data: "b".into() },
+            ServerMessage::Stderr {
+                data: "oops".into(),
+            },
+            ServerMessage::Stdout { data: "c".into() },
+        ] {
+            view.apply(message);
+        }
+        assert_eq!(view.stage, Stage::Running);
+        assert_eq!(
+            view.output,
+            [
+                (Stream::Stdout, "ab".to_owned()),
+                (Stream::Stderr, "oops".to_owned()),
+                (Stream::Stdout, "c".to_owned()),
+            ]
+        );
+        view.apply(ServerMessage::Finished(result(Outcome::Success)));
+        assert!(!view.stage.is_active());
+        // A late error (the socket closing) does not overwrite a finished run.
+        view.apply(ServerMessage::Error {
+            message: "gone".into(),
+        });
+        assert!(matches!(view.stage, Stage::Finished(_)));
+    }
+
+    #[test]
+    fn status_lines_say_what_is_happening() {
+        assert_eq!(
+            status_line(&Stage::Queued(3), 1.25),
+            "Waiting for a free runner (position 3)… 1.2 s"
+        );
+        assert_eq!(
+            status_line(&Stage::Finished(result(Outcome::Success)), 0.0),
+            "✔ Finished · compile 0.30 s · run 0.12 s · total 0.43 s"
+        );
+        let timed_out = Outcome::TimedOut {
+            phase: Phase::Run,
+            limit_ms: 10_000,
+        };
+        assert!(status_line(&Stage::Finished(result(timed_out)), 0.0).starts_with("✘ Time limit"));
+        assert!(
+            status_line(
+                &Stage::Finished(result(Outcome::ExitFailure { exit_code: 101 })),
+                0.0
+            )
+            .contains("101")
+        );
+    }
+}
