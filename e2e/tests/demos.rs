@@ -200,3 +200,25 @@ async fn the_tagged_stack_survives_the_same_schedule() {
     assert_eq!(h.count(".violation-box").await, 0);
     h.close().await;
 }
+
+#[tokio::test]
+async fn a_chapter_mounts_the_explorer_inline() {
+    let h = Harness::start().await;
+    h.goto("/learn/atomics-lock-free").await;
+    h.wait_for_text(".chapter-header h1", "Atomics and a first lock-free stack")
+        .await;
+    assert_eq!(
+        h.count(".embedded-demo .explorer").await,
+        1,
+        "the demo block became a live explorer"
+    );
+    h.client
+        .find(Locator::Css(".embedded-demo .run-preset"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_contains(&h, ".embedded-demo .violation-box", "reachable from head").await;
+    h.close().await;
+}
