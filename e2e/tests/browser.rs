@@ -73,13 +73,7 @@ async fn a_deep_link_loads_and_survives_a_reload() {
     );
 
     // Neighbour navigation goes through the client-side router.
-    h.client
-        .find(Locator::Css("a.previous"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    h.click("a.previous").await;
     h.wait_for_text(".chapter-header h1", "Advanced trait patterns")
         .await;
     let title = h.client.title().await.unwrap();
@@ -122,13 +116,7 @@ async fn the_theme_choice_is_remembered_across_visits() {
             .to_owned()
     };
     let before = theme().await;
-    h.client
-        .find(Locator::Css(".theme-toggle"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    h.click(".theme-toggle").await;
     let deadline = Instant::now() + Duration::from_secs(5);
     while theme().await == before {
         assert!(Instant::now() < deadline, "the theme did not change");

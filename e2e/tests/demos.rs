@@ -8,18 +8,8 @@ use fantoccini::Locator;
 /// Fills the order form and submits it.
 async fn place(h: &Harness, side: &str, kind: &str, price: &str, quantity: &str, account: &str) {
     let c = &h.client;
-    c.find(Locator::Css(&format!(".side-toggle .{side}")))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    c.find(Locator::Css("select[name=kind]"))
-        .await
-        .unwrap()
-        .select_by_value(kind)
-        .await
-        .unwrap();
+    h.click(&format!(".side-toggle .{side}")).await;
+    h.select("select[name=kind]", kind).await;
     for (name, value) in [("price", price), ("quantity", quantity)] {
         let input = c
             .find(Locator::Css(&format!("input[name={name}]")))
@@ -28,18 +18,8 @@ async fn place(h: &Harness, side: &str, kind: &str, price: &str, quantity: &str,
         input.clear().await.unwrap();
         input.send_keys(value).await.unwrap();
     }
-    c.find(Locator::Css("select[name=account]"))
-        .await
-        .unwrap()
-        .select_by_value(account)
-        .await
-        .unwrap();
-    c.find(Locator::Css(".order-entry button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    h.select("select[name=account]", account).await;
+    h.click(".order-entry button[type=submit]").await;
 }
 
 /// The depth ladder's rows as "side price quantity orders", top to bottom.
@@ -127,13 +107,7 @@ async fn the_preset_schedule_shows_aba_corrupting_the_naive_stack() {
     h.goto("/demos/lock-free").await;
     h.wait_for_text("h1", "Interleaving explorer").await;
     let step = || async {
-        h.client
-            .find(Locator::Css(".preset-step"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        h.click(".preset-step").await;
     };
     let cas_step = lockfree::explorer::Scenario::ABA_CAS_STEP;
     for _ in 0..cas_step {
@@ -165,13 +139,7 @@ async fn the_preset_schedule_shows_aba_corrupting_the_naive_stack() {
         "the breaking step is marked"
     );
 
-    h.client
-        .find(Locator::Css("button[title='Undo the last step']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    h.click("button[title='Undo the last step']").await;
     wait_for_contains(&h, ".ok-box", "Invariants hold").await;
     h.close().await;
 }
@@ -181,21 +149,9 @@ async fn the_tagged_stack_survives_the_same_schedule() {
     let h = Harness::start().await;
     h.goto("/demos/lock-free").await;
     h.wait_for_text("h1", "Interleaving explorer").await;
-    h.client
-        .find(Locator::Css("select[aria-label=Scenario]"))
-        .await
-        .unwrap()
-        .select_by_value("1")
-        .await
-        .unwrap();
+    h.select("select[aria-label=Scenario]", "1").await;
     wait_for_contains(&h, ".scenario-description", "tag").await;
-    h.client
-        .find(Locator::Css(".run-preset"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    h.click(".run-preset").await;
     wait_for_contains(&h, ".ok-box", "Invariants hold").await;
     assert_eq!(h.count(".violation-box").await, 0);
     h.close().await;
@@ -212,13 +168,7 @@ async fn a_chapter_mounts_the_explorer_inline() {
         1,
         "the demo block became a live explorer"
     );
-    h.client
-        .find(Locator::Css(".embedded-demo .run-preset"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    h.click(".embedded-demo .run-preset").await;
     wait_for_contains(&h, ".embedded-demo .violation-box", "reachable from head").await;
     h.close().await;
 }

@@ -118,6 +118,25 @@ impl Cmd {
         }
     }
 
+    /// Runs with stdout captured (stderr passes through) and returns it; fails unless the exit
+    /// status is success, showing what was captured.
+    pub fn capture(mut self) -> Result<String, Failure> {
+        let out = self
+            .inner
+            .stderr(Stdio::inherit())
+            .output()
+            .map_err(|e| Failure::new(format!("cannot start `{}`: {e}", self.shown)))?;
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        if out.status.success() {
+            Ok(stdout)
+        } else {
+            Err(Failure::new(format!(
+                "`{}` failed ({}):\n{stdout}",
+                self.shown, out.status
+            )))
+        }
+    }
+
     /// Runs quietly and returns stdout, or `None` if it could not run or failed.
     pub fn output(mut self) -> Option<String> {
         let out = self.inner.stderr(Stdio::null()).output().ok()?;

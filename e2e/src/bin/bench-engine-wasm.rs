@@ -13,20 +13,8 @@ async fn main() {
     h.goto("/demos/matching-engine").await;
     h.wait_for_text("h1", "A limit-order-book matching engine")
         .await;
-    h.client
-        .find(Locator::Css("select[name=bench-size]"))
-        .await
-        .expect("the benchmark size picker")
-        .select_by_value("2000000")
-        .await
-        .unwrap();
-    h.client
-        .find(Locator::Css(".run-bench"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    h.select("select[name=bench-size]", "2000000").await;
+    h.click(".run-bench").await;
     let deadline = Instant::now() + Duration::from_secs(300);
     let report = loop {
         if let Ok(element) = h.client.find(Locator::Css(".bench-report")).await {

@@ -429,22 +429,21 @@ pub fn MatchingEngineDemo() -> impl IntoView {
                     </select>
                 </label>
                 <div class="side-toggle" role="group" aria-label="Side">
-                    <button
-                        type="button"
-                        class="buy"
-                        class:selected=move || side.get() == Side::Buy
-                        on:click=move |_| side.set(Side::Buy)
-                    >
-                        "Buy"
-                    </button>
-                    <button
-                        type="button"
-                        class="sell"
-                        class:selected=move || side.get() == Side::Sell
-                        on:click=move |_| side.set(Side::Sell)
-                    >
-                        "Sell"
-                    </button>
+                    {[(Side::Buy, "buy", "Buy"), (Side::Sell, "sell", "Sell")]
+                        .into_iter()
+                        .map(|(value, class, label)| {
+                            view! {
+                                <button
+                                    type="button"
+                                    class=class
+                                    class:selected=move || side.get() == value
+                                    on:click=move |_| side.set(value)
+                                >
+                                    {label}
+                                </button>
+                            }
+                        })
+                        .collect_view()}
                 </div>
                 <label>
                     "Type"
