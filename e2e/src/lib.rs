@@ -45,10 +45,31 @@ impl Drop for Killed {
     }
 }
 
+/// Chromium started by chromedriver, found by its unique profile directory. chromedriver does not
+/// take its browser down when it is killed, so a test that panics before `close` would otherwise
+/// leave Chromium running.
+struct Browser {
+    profile: std::path::PathBuf,
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = Command::new("pkill")
+            .args([
+                "-KILL",
+                "-f",
+                &format!("--user-data-dir={}", self.profile.display()),
+            ])
+            .status();
+    }
+}
+
 /// The server, chromedriver and a browser session for one test.
 pub struct Harness {
     pub base: String,
     pub client: Client,
+    // Field order is drop order: the browser goes first, then its driver, then the server.
+    _browser: Browser,
     _server: Killed,
     _driver: Killed,
     _data: tempfile::TempDir,
@@ -100,6 +121,7 @@ impl Harness {
         Harness {
             base: format!("http://127.0.0.1:{port}"),
             client,
+            _browser: Browser { profile },
             _server: Killed(server),
             _driver: Killed(driver),
             _data: data,
