@@ -236,7 +236,7 @@ mod tests {
 
     #[test]
     fn stream_messages_have_a_stable_shape() {
-        let messages = vec![
+        let messages = [
             ServerMessage::Queued { position: 2 },
             ServerMessage::Stdout {
                 data: "hi\n".into(),

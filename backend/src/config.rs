@@ -2,6 +2,9 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
+
+use sandbox::{DockerConfig, Limits};
 
 /// Server settings. Every field has a default that works from the repository root.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -14,6 +17,36 @@ pub struct Config {
     pub site_dir: PathBuf,
     /// `RMP_DATA_DIR`, default `data`: holds the SQLite store.
     pub data_dir: PathBuf,
+    /// `RMP_SANDBOX`: `docker` (default) or `none` to serve without running code.
+    pub sandbox_enabled: bool,
+    /// The sandbox settings: `RMP_RUNNER_IMAGE_STABLE`, `RMP_WARM_POOL` (default 2; 0 = a
+    /// container per run), `RMP_SANDBOX_SWEEP` (default true) and the limits below.
+    pub docker: DockerConfig,
+    /// Admission control: `RMP_RUN_CONCURRENCY` (default: the number of CPUs),
+    /// `RMP_QUEUE_CAPACITY` (64), `RMP_QUEUE_PER_CLIENT` (32), `RMP_QUEUE_TIMEOUT_SECS` (60).
+    pub admission: AdmissionConfig,
+    /// `RMP_TRUST_FORWARDED_FOR`: identify clients by `X-Forwarded-For` (behind a proxy).
+    pub trust_forwarded_for: bool,
+}
+
+/// How many executions run at once and how many may wait.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AdmissionConfig {
+    pub concurrency: usize,
+    pub queue_capacity: usize,
+    pub per_client_queue: usize,
+    pub queue_timeout: Duration,
+}
+
+impl Default for AdmissionConfig {
+    fn default() -> AdmissionConfig {
+        AdmissionConfig {
+            concurrency: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            queue_capacity: 64,
+            per_client_queue: 32,
+            queue_timeout: Duration::from_secs(60),
+        }
+    }
 }
 
 impl Config {
@@ -29,11 +62,78 @@ impl Config {
         let addr = addr_text.parse().map_err(|_| {
             format!("RMP_ADDR=`{addr_text}` is not an address such as 127.0.0.1:8080")
         })?;
+        let number = |key: &str, default: u64| -> Result<u64, String> {
+            match lookup(key) {
+                None => Ok(default),
+                Some(text) => text
+                    .trim()
+                    .parse()
+                    .map_err(|_| format!("{key}=`{text}` is not a whole number")),
+            }
+        };
+        let flag = |key: &str, default: bool| -> Result<bool, String> {
+            match lookup(key).as_deref().map(str::trim) {
+                None => Ok(default),
+                Some("1" | "true" | "yes") => Ok(true),
+                Some("0" | "false" | "no") => Ok(false),
+                Some(other) => Err(format!("{key}=`{other}`: expected true or false")),
+            }
+        };
+        let sandbox_enabled = match get("RMP_SANDBOX", "docker").as_str() {
+            "docker" => true,
+            "none" => false,
+            other => return Err(format!("RMP_SANDBOX=`{other}`: expected docker or none")),
+        };
+        let defaults = Limits::default();
+        let limits = Limits {
+            compile_timeout: Duration::from_secs(number(
+                "RMP_COMPILE_TIMEOUT_SECS",
+                defaults.compile_timeout.as_secs(),
+            )?),
+            run_timeout: Duration::from_secs(number(
+                "RMP_RUN_TIMEOUT_SECS",
+                defaults.run_timeout.as_secs(),
+            )?),
+            memory_mb: number("RMP_MEMORY_MB", defaults.memory_mb)?,
+            pids: number("RMP_PIDS_LIMIT", defaults.pids as u64)? as i64,
+            millicpus: number("RMP_MILLICPUS", defaults.millicpus)?,
+            output_bytes: number("RMP_OUTPUT_LIMIT_BYTES", defaults.output_bytes as u64)? as usize,
+            tmpfs_mb: number("RMP_TMPFS_MB", defaults.tmpfs_mb)?,
+        };
+        let docker_defaults = DockerConfig::default();
+        let docker = DockerConfig {
+            stable_image: get("RMP_RUNNER_IMAGE_STABLE", &docker_defaults.stable_image),
+            warm_pool: number("RMP_WARM_POOL", docker_defaults.warm_pool as u64)? as usize,
+            limits,
+            sweep_on_start: flag("RMP_SANDBOX_SWEEP", true)?,
+            idle_lifetime: docker_defaults.idle_lifetime,
+        };
+        let admission_defaults = AdmissionConfig::default();
+        let admission = AdmissionConfig {
+            concurrency: number("RMP_RUN_CONCURRENCY", admission_defaults.concurrency as u64)?
+                .max(1) as usize,
+            queue_capacity: number(
+                "RMP_QUEUE_CAPACITY",
+                admission_defaults.queue_capacity as u64,
+            )? as usize,
+            per_client_queue: number(
+                "RMP_QUEUE_PER_CLIENT",
+                admission_defaults.per_client_queue as u64,
+            )? as usize,
+            queue_timeout: Duration::from_secs(number(
+                "RMP_QUEUE_TIMEOUT_SECS",
+                admission_defaults.queue_timeout.as_secs(),
+            )?),
+        };
         Ok(Config {
             addr,
             content_dir: get("RMP_CONTENT_DIR", "content").into(),
             site_dir: get("RMP_SITE_DIR", "dist").into(),
             data_dir: get("RMP_DATA_DIR", "data").into(),
+            sandbox_enabled,
+            docker,
+            admission,
+            trust_forwarded_for: flag("RMP_TRUST_FORWARDED_FOR", false)?,
         })
     }
 }
@@ -49,6 +149,29 @@ mod tests {
         assert_eq!(config.content_dir, PathBuf::from("content"));
         assert_eq!(config.site_dir, PathBuf::from("dist"));
         assert_eq!(config.data_dir, PathBuf::from("data"));
+    }
+
+    #[test]
+    fn sandbox_limits_come_from_the_environment() {
+        let config = Config::from_lookup(|k| match k {
+            "RMP_RUN_TIMEOUT_SECS" => Some("3".into()),
+            "RMP_RUN_CONCURRENCY" => Some("4".into()),
+            "RMP_WARM_POOL" => Some("0".into()),
+            _ => None,
+        })
+        .unwrap();
+        assert_eq!(config.docker.limits.run_timeout, Duration::from_secs(3));
+        assert_eq!(
+            config.docker.limits.compile_timeout,
+            Duration::from_secs(30)
+        );
+        assert_eq!(config.docker.limits.memory_mb, 512);
+        assert_eq!(config.docker.warm_pool, 0);
+        assert_eq!(config.admission.concurrency, 4);
+        assert!(config.sandbox_enabled);
+        let err =
+            Config::from_lookup(|k| (k == "RMP_MEMORY_MB").then(|| "lots".into())).unwrap_err();
+        assert_eq!(err, "RMP_MEMORY_MB=`lots` is not a whole number");
     }
 
     #[test]

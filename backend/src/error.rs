@@ -1,7 +1,8 @@
 //! The API's error type: every failure becomes `{"error": "..."}` with a fitting status.
 
 use axum::Json;
-use axum::http::StatusCode;
+use axum::extract::rejection::JsonRejection;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 /// What went wrong while answering an API request.
@@ -11,6 +12,24 @@ pub enum ApiError {
     NotFound(String),
     #[error("the store could not be read: {0}")]
     Store(#[from] crate::store::StoreError),
+    /// The request body is not a valid request (malformed JSON, unknown channel, ...).
+    #[error("{}", rejection_message(.0))]
+    BadJson(#[from] JsonRejection),
+    #[error("{0}")]
+    TooLarge(String),
+    /// Admission refused the execution; the client should retry after `retry_after_secs`.
+    #[error("{message}")]
+    Busy {
+        message: String,
+        retry_after_secs: u64,
+    },
+    #[error("{0}")]
+    Sandbox(#[from] sandbox::SandboxError),
+}
+
+/// axum's rejection texts, made to read as one sentence.
+fn rejection_message(rejection: &JsonRejection) -> String {
+    format!("the request is not valid: {}", rejection.body_text())
 }
 
 impl ApiError {
@@ -18,6 +37,13 @@ impl ApiError {
         match self {
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::BadJson(rejection) => rejection.status(),
+            ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Sandbox(sandbox::SandboxError::Unavailable(_)) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
+            ApiError::Sandbox(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 }
@@ -26,11 +52,35 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
         if status.is_server_error() {
-            tracing::error!(error = %self, "request failed");
+            // `{:#}`-style: the cause chain on one line, for whoever reads the logs.
+            let mut cause = String::new();
+            let mut source = std::error::Error::source(&self);
+            while let Some(err) = source {
+                cause.push_str(&format!(": {err}"));
+                source = err.source();
+            }
+            tracing::error!(error = %self, cause, "request failed");
         }
+        let retry_after = match &self {
+            ApiError::Busy {
+                retry_after_secs, ..
+            } => Some(*retry_after_secs),
+            _ => None,
+        };
         let body = api_types::ApiError {
             error: self.to_string(),
         };
-        (status, Json(body)).into_response()
+        let mut response = (status, Json(body)).into_response();
+        if let Some(secs) = retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        response
     }
 }
+
+/// `Json<T>` whose rejections use [`ApiError`]'s shape.
+#[derive(axum::extract::FromRequest)]
+#[from_request(via(axum::Json), rejection(ApiError))]
+pub struct ApiJson<T>(pub T);

@@ -4,6 +4,7 @@
 //! content, opens the store and serves. Tests drive [`app`] with `tower::ServiceExt::oneshot`.
 #![forbid(unsafe_code)]
 
+pub mod admission;
 pub mod config;
 pub mod error;
 mod routes;
@@ -23,6 +24,7 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 pub use config::Config;
+pub use routes::execute::Runner;
 pub use store::Store;
 
 /// Everything a request handler may need. Cheap to clone.
@@ -32,6 +34,8 @@ pub struct AppState {
     pub store: Arc<Store>,
     /// Where the built SPA (`index.html` and its hashed assets) lives.
     pub site_dir: PathBuf,
+    /// Runs code: the sandbox behind admission control.
+    pub runner: Runner,
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -64,15 +68,19 @@ pub fn app(state: AppState) -> Router {
             header::REFERRER_POLICY,
             HeaderValue::from_static("strict-origin-when-cross-origin"),
         ))
-        .layer(CompressionLayer::new())
-        .layer(TimeoutLayer::with_status_code(
-            axum::http::StatusCode::REQUEST_TIMEOUT,
-            Duration::from_secs(30),
-        ));
+        .layer(CompressionLayer::new());
+    let timeout = TimeoutLayer::with_status_code(
+        axum::http::StatusCode::REQUEST_TIMEOUT,
+        Duration::from_secs(30),
+    );
 
+    // Executions are bounded by admission and the sandbox's limits instead, and a WebSocket
+    // lives as long as its page: neither goes under the 30 s timeout.
     Router::new()
         .nest("/api", routes::api::router())
         .fallback(routes::spa::serve)
+        .layer(timeout)
+        .merge(routes::execute::router())
         .layer(middleware)
         .with_state(state)
 }

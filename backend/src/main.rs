@@ -1,9 +1,11 @@
 //! `rmp-server`: reads configuration, loads content, opens the store, serves until told to stop.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::Context;
-use backend::{AppState, Config, Store, app};
+use backend::{AppState, Config, Runner, Store, app};
+use sandbox::{DockerSandbox, Sandbox, Unavailable};
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
@@ -40,10 +42,36 @@ async fn run() -> anyhow::Result<()> {
         );
     }
 
+    let sandbox: Arc<dyn Sandbox> = if !config.sandbox_enabled {
+        tracing::warn!("running code is turned off (RMP_SANDBOX=none)");
+        Arc::new(Unavailable::new(
+            "running code is turned off (RMP_SANDBOX=none)",
+        ))
+    } else {
+        match DockerSandbox::connect(config.docker.clone()).await {
+            Ok(sandbox) => {
+                tracing::info!(
+                    image = %config.docker.stable_image,
+                    warm_pool = config.docker.warm_pool,
+                    concurrency = config.admission.concurrency,
+                    "sandbox ready"
+                );
+                Arc::new(sandbox)
+            }
+            Err(err) => {
+                // Pages still work; Run explains what is missing.
+                tracing::warn!(error = %err, "the sandbox is unavailable: Run will fail until Docker is reachable and the server restarts");
+                Arc::new(Unavailable::new(err.to_string()))
+            }
+        }
+    };
+    let mut runner = Runner::new(Arc::clone(&sandbox), config.admission.clone());
+    runner.trust_forwarded_for = config.trust_forwarded_for;
     let state = AppState {
         library: Arc::new(library),
         store: Arc::new(store),
         site_dir: config.site_dir.clone(),
+        runner: runner.clone(),
     };
     let listener = tokio::net::TcpListener::bind(config.addr)
         .await
@@ -56,10 +84,20 @@ async fn run() -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     tracing::info!("listening on http://{addr}");
     println!("Rust Mastery Playground is running at http://{addr}/");
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .context("the server stopped with an error")?;
+    let shutdown = async move {
+        shutdown_signal().await;
+        // Running executions end as `killed` and WebSockets close, so the graceful shutdown
+        // does not wait on them forever.
+        runner.begin_shutdown();
+    };
+    axum::serve(
+        listener,
+        app(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+    .context("the server stopped with an error")?;
+    sandbox.shutdown().await;
     tracing::info!("shut down cleanly");
     Ok(())
 }

@@ -65,6 +65,7 @@ fn fixture() -> Fixture {
         library: Arc::new(library),
         store: Arc::new(store),
         site_dir: site,
+        runner: backend::Runner::unavailable("no sandbox in these tests"),
     };
     Fixture { _dir: dir, state }
 }

@@ -1,1 +1,205 @@
-//! Placeholder: the sandbox is being written.
+//! Runs untrusted Rust code: the only crate in the workspace that talks to Docker.
+//!
+//! Everything else sees the [`Sandbox`] trait. The server picks [`DockerSandbox`] at start-up (or
+//! [`Unavailable`] when Docker cannot be reached); tests use [`fake::ScriptedSandbox`].
+//!
+//! One execution = one single-use container with no network, no capabilities, a read-only root,
+//! a small tmpfs to build in, and limits on memory, processes, CPU, time and output. The container
+//! is removed on every path, including when the future running the job is dropped.
+#![forbid(unsafe_code)]
+
+mod diagnostics;
+mod docker;
+pub mod fake;
+mod outcome;
+mod output;
+mod protocol;
+mod reaper;
+mod run;
+
+use std::future::Future;
+use std::pin::Pin;
+use std::time::Duration;
+
+use api_types::{Action, Channel, Edition, ExecutionResult, Mode};
+use tokio::sync::mpsc;
+
+pub use diagnostics::parse_rustc_json;
+pub use docker::{DockerConfig, DockerSandbox, LABEL_KEY, LABEL_VALUE};
+pub use outcome::{Context as ExplainContext, explain};
+
+/// A boxed future, so that [`Sandbox`] can be used as `dyn Sandbox`.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// One submission, already validated at the edge.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Job {
+    pub code: String,
+    pub channel: Channel,
+    pub mode: Mode,
+    pub edition: Edition,
+    pub action: Action,
+    /// Standard input known up front.
+    pub stdin: Vec<u8>,
+    /// Keep standard input open for [`Control::Stdin`] (the WebSocket); otherwise it is closed
+    /// after `stdin`.
+    pub interactive: bool,
+}
+
+impl Job {
+    /// A run of `code` with every default (stable, debug, 2024, run).
+    pub fn run(code: impl Into<String>) -> Job {
+        Job {
+            code: code.into(),
+            channel: Channel::Stable,
+            mode: Mode::Debug,
+            edition: Edition::E2024,
+            action: Action::Run,
+            stdin: Vec::new(),
+            interactive: false,
+        }
+    }
+}
+
+/// Progress of an execution, in order: `Compiling` `Compiler`* `Running` (`Stdout`|`Stderr`)*.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Event {
+    Compiling,
+    /// Rendered compiler messages, as they arrive.
+    Compiler(String),
+    Running,
+    Stdout(String),
+    Stderr(String),
+}
+
+/// What the caller may tell a running execution.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Control {
+    Stdin(Vec<u8>),
+    CloseStdin,
+    Stop(StopReason),
+}
+
+/// Why an execution was stopped from outside; each has its own explanation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StopReason {
+    /// The student pressed Stop.
+    User,
+    /// The server is shutting down.
+    Shutdown,
+}
+
+/// The channels between the caller and an execution. Dropping `control`'s sender is harmless;
+/// dropping the execution's future kills and removes its container.
+pub struct JobIo {
+    pub events: mpsc::UnboundedSender<Event>,
+    pub control: mpsc::UnboundedReceiver<Control>,
+}
+
+impl JobIo {
+    /// Channels nobody listens to or writes into (a plain HTTP run).
+    pub fn detached() -> JobIo {
+        let (events, _) = mpsc::unbounded_channel();
+        let (_, control) = mpsc::unbounded_channel();
+        JobIo { events, control }
+    }
+}
+
+/// The whole story of an execution: its output (capped) and how it ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Report {
+    pub stdout: String,
+    pub stderr: String,
+    /// The compiler's rendered messages.
+    pub compiler: String,
+    pub result: ExecutionResult,
+}
+
+/// Limits applied to every execution.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Limits {
+    pub compile_timeout: Duration,
+    pub run_timeout: Duration,
+    pub memory_mb: u64,
+    pub pids: i64,
+    /// CPU quota in thousandths of a CPU.
+    pub millicpus: u64,
+    /// Per stream (stdout, stderr, compiler output).
+    pub output_bytes: usize,
+    /// The writable tmpfs where code is built and run.
+    pub tmpfs_mb: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            compile_timeout: Duration::from_secs(30),
+            run_timeout: Duration::from_secs(10),
+            memory_mb: 512,
+            pids: 128,
+            millicpus: 1000,
+            output_bytes: 1024 * 1024,
+            tmpfs_mb: 256,
+        }
+    }
+}
+
+/// Something runs submissions. Implementations must remove whatever they started when the
+/// returned future is dropped.
+pub trait Sandbox: Send + Sync + 'static {
+    /// Compiles and (for run and test) runs `job`, streaming [`Event`]s into `io.events`.
+    fn execute(&self, job: Job, io: JobIo) -> BoxFuture<'_, Result<Report, SandboxError>>;
+
+    /// Removes idle containers and waits for pending removals. Call before the process exits.
+    fn shutdown(&self) -> BoxFuture<'_, ()>;
+
+    /// The limits executions run under (shown to students in explanations).
+    fn limits(&self) -> &Limits;
+}
+
+/// Why the sandbox could not do its job: a fault of the server, not of the submitted code.
+#[derive(Debug, thiserror::Error)]
+pub enum SandboxError {
+    #[error(
+        "the code runner is not available on this server: {0} (an administrator can run `cargo xtask images`)"
+    )]
+    Unavailable(String),
+    #[error("cannot {action}: {source}")]
+    Docker {
+        action: &'static str,
+        #[source]
+        source: bollard::errors::Error,
+    },
+    #[error("the runner broke the protocol: {0}")]
+    Protocol(String),
+}
+
+/// The sandbox used when Docker cannot be reached: every execution fails with the reason.
+pub struct Unavailable {
+    reason: String,
+    limits: Limits,
+}
+
+impl Unavailable {
+    pub fn new(reason: impl Into<String>) -> Unavailable {
+        Unavailable {
+            reason: reason.into(),
+            limits: Limits::default(),
+        }
+    }
+}
+
+impl Sandbox for Unavailable {
+    fn execute(&self, _job: Job, _io: JobIo) -> BoxFuture<'_, Result<Report, SandboxError>> {
+        let reason = self.reason.clone();
+        Box::pin(async move { Err(SandboxError::Unavailable(reason)) })
+    }
+
+    fn shutdown(&self) -> BoxFuture<'_, ()> {
+        Box::pin(async {})
+    }
+
+    fn limits(&self) -> &Limits {
+        &self.limits
+    }
+}

@@ -4,7 +4,11 @@
 //! and stops with an explanation when a step cannot work on this machine.
 #![forbid(unsafe_code)]
 
+mod bench;
+mod bench_engine;
 mod cmd;
+mod docker;
+mod images;
 mod setup;
 mod spa;
 mod test;
@@ -20,10 +24,16 @@ usage: cargo xtask <command>
 
 commands:
   run         set up, build the SPA (release) and the server, and serve on RMP_ADDR (127.0.0.1:8080)
-  test        set up, then run every check: fmt, clippy, unit and API tests, browser component
-              tests, and end-to-end tests in headless Chromium
+  test        set up, then run every check: fmt, clippy, unit and API tests, sandbox tests against
+              a real dockerd, browser component tests, and end-to-end tests in headless Chromium
   build-spa   build the SPA into dist/ (release) and report its transfer size
   setup       install the tools the other commands need, and nothing else
+  bench-engine
+              the matching engine natively and as wasm in headless Chromium, and their ratio
+  images      start dockerd if needed and build the runner images that are missing or out of date
+  bench-sandbox
+              measure Run through the real server: hello-world latency against bare rustc, and
+              30 programs submitted at once
 ";
 
 fn main() -> ExitCode {
@@ -36,6 +46,9 @@ fn main() -> ExitCode {
             spa::build(&repo, &tools).map(|_| ())
         }),
         Some("setup") => setup::everything().map(|_| ()),
+        Some("bench-engine") => bench_engine::run(),
+        Some("images") => images::ensure(),
+        Some("bench-sandbox") => bench::run(),
         Some("help" | "--help" | "-h") | None => {
             print!("{USAGE}");
             Ok(())
@@ -95,6 +108,7 @@ fn run() -> Result<(), Failure> {
     let repo = Repo::locate()?;
     let tools = setup::spa_tools()?;
     spa::build(&repo, &tools)?;
+    images::ensure()?;
     step("Building the server (release)", || {
         cmd::cargo(&repo)
             .args([

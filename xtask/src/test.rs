@@ -4,7 +4,7 @@ use std::time::Instant;
 
 use crate::cmd::{self, Failure, step};
 use crate::wasm::TARGET;
-use crate::{Repo, setup, spa};
+use crate::{Repo, docker, images, setup, spa};
 
 pub fn run_all() -> Result<(), Failure> {
     let started = Instant::now();
@@ -36,11 +36,41 @@ pub fn run_all() -> Result<(), Failure> {
     step("Model checking the lock-free structures (loom)", || {
         // `--cfg loom` changes every crate's flags, so it builds in its own directory.
         cmd::cargo(&repo)
-            .args(["test", "--release", "--package", "lockfree", "--test", "loom"])
+            .args([
+                "test",
+                "--release",
+                "--package",
+                "lockfree",
+                "--test",
+                "loom",
+            ])
             .env("RUSTFLAGS", "--cfg loom")
             .env("CARGO_TARGET_DIR", repo.target_dir.join("loom"))
             .run()
     })?;
+    images::ensure()?;
+    docker::remove_leftovers()?;
+    step(
+        "Sandbox tests against the real dockerd (hostile programs included)",
+        || {
+            // Ignored by a plain `cargo test` (no Docker there); here Docker is guaranteed.
+            for (package, target) in [("sandbox", "docker"), ("backend", "docker_api")] {
+                cmd::cargo(&repo)
+                    .args([
+                        "test",
+                        "--package",
+                        package,
+                        "--test",
+                        target,
+                        "--",
+                        "--ignored",
+                    ])
+                    .run()?;
+            }
+            Ok(())
+        },
+    )?;
+    docker::check_no_leftovers()?;
     spa::build(&repo, &tools)?;
     step(
         "Component tests in headless Chromium (wasm-bindgen-test)",
@@ -71,10 +101,7 @@ pub fn run_all() -> Result<(), Failure> {
     step(
         "End-to-end tests: real server, real SPA, headless Chromium",
         || {
-            cmd::cargo(&repo)
-                .args(["build", "--package", "backend", "--bin", "rmp-server"])
-                .run()?;
-            cmd::cargo(&repo)
+            e2e_cargo(&repo, &browser)?
                 .args([
                     "test",
                     "--package",
@@ -84,20 +111,33 @@ pub fn run_all() -> Result<(), Failure> {
                     "1",
                     "--nocapture",
                 ])
-                .env(
-                    "RMP_E2E_SERVER_BIN",
-                    repo.target_dir.join("debug/rmp-server"),
-                )
-                .env("RMP_E2E_SITE_DIR", repo.dist())
-                .env("RMP_E2E_CONTENT_DIR", repo.root.join("content"))
-                .env("RMP_E2E_CHROME", &browser.chrome)
-                .env("CHROMEDRIVER", &browser.chromedriver)
                 .run()
         },
     )?;
+    docker::check_no_leftovers()?;
     println!(
         "\nAll checks passed in {:.1} s.",
         started.elapsed().as_secs_f64()
     );
     Ok(())
+}
+
+/// Builds the server, then returns `cargo` with the variables the end-to-end harness reads
+/// (`e2e/src/lib.rs`), for the tests and for the browser benchmark.
+pub fn e2e_cargo(repo: &Repo, browser: &setup::Browser) -> Result<cmd::Cmd, Failure> {
+    cmd::cargo(repo)
+        .args(["build", "--package", "backend", "--bin", "rmp-server"])
+        .run()?;
+    Ok(cmd::cargo(repo)
+        .env(
+            "RMP_E2E_SERVER_BIN",
+            repo.target_dir.join("debug/rmp-server"),
+        )
+        .env("RMP_E2E_SITE_DIR", repo.dist())
+        .env("RMP_E2E_CONTENT_DIR", repo.root.join("content"))
+        .env("RMP_E2E_CHROME", &browser.chrome)
+        .env("CHROMEDRIVER", &browser.chromedriver)
+        // The harness ends servers with SIGKILL, leaving no time to remove warm containers:
+        // start none (a Run still gets a container of its own, removed when it ends).
+        .env("RMP_WARM_POOL", "0"))
 }

@@ -1,0 +1,132 @@
+//! The API with the real Docker sandbox behind it: a Run over HTTP, and a WebSocket client that
+//! disconnects mid-run. Ignored by a plain `cargo test`; `cargo xtask test` runs it with
+//! `--ignored` after starting dockerd and building the runner image.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use api_types::{ClientMessage, ExecuteRequest, ExecuteResponse, Outcome, ServerMessage};
+use backend::config::AdmissionConfig;
+use backend::{AppState, Runner, Store, app};
+use futures_util::{SinkExt, StreamExt};
+use sandbox::{DockerConfig, DockerSandbox, Sandbox};
+use tokio_tungstenite::tungstenite::Message;
+
+async fn start() -> (SocketAddr, Arc<DockerSandbox>, tempfile::TempDir) {
+    let sandbox = DockerSandbox::connect(DockerConfig {
+        warm_pool: 1,
+        ..DockerConfig::default()
+    })
+    .await
+    .unwrap_or_else(|e| panic!("Docker is not available ({e}): run `cargo xtask test`, which starts dockerd and builds the runner image"));
+    let sandbox = Arc::new(sandbox);
+    let dir = tempfile::tempdir().unwrap();
+    let content = dir.path().join("content");
+    std::fs::create_dir_all(&content).unwrap();
+    let state = AppState {
+        library: Arc::new(course::Library::load(&content).unwrap()),
+        store: Arc::new(Store::open(&dir.path().join("data")).unwrap()),
+        site_dir: dir.path().join("site"),
+        runner: Runner::new(sandbox.clone(), AdmissionConfig::default()),
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            app(state).into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+        .unwrap();
+    });
+    (addr, sandbox, dir)
+}
+
+fn request(code: &str) -> ExecuteRequest {
+    ExecuteRequest {
+        code: code.into(),
+        channel: Default::default(),
+        mode: Default::default(),
+        edition: Default::default(),
+        action: Default::default(),
+        stdin: String::new(),
+    }
+}
+
+/// A minimal HTTP/1.1 POST, so the test needs no HTTP client crate.
+async fn post_json(addr: SocketAddr, path: &str, body: &str) -> (u16, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(body.as_bytes()).await.unwrap();
+    let mut reply = String::new();
+    stream.read_to_string(&mut reply).await.unwrap();
+    let status = reply[9..12].parse().unwrap();
+    let body = reply
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
+    (status, body)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs dockerd and the runner image: cargo xtask test runs it"]
+async fn hello_world_over_http_in_a_real_sandbox() {
+    let (addr, sandbox, _dir) = start().await;
+    let body =
+        serde_json::to_string(&request("fn main() { println!(\"Hello, world!\"); }")).unwrap();
+    let (status, reply) = post_json(addr, "/api/execute", &body).await;
+    assert_eq!(status, 200, "{reply}");
+    let response: ExecuteResponse = serde_json::from_str(&reply).unwrap();
+    assert_eq!(response.result.outcome, Outcome::Success);
+    assert_eq!(response.stdout, "Hello, world!\n");
+    sandbox.shutdown().await;
+    assert_eq!(sandbox.containers().await.unwrap(), Vec::<String>::new());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs dockerd and the runner image: cargo xtask test runs it"]
+async fn a_websocket_client_that_leaves_mid_run_gets_its_container_removed() {
+    let (addr, sandbox, _dir) = start().await;
+    sandbox.wait_warm(Duration::from_secs(20)).await;
+    let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/api/ws"))
+        .await
+        .unwrap();
+    let execute = ClientMessage::Execute(request("fn main() { loop { std::hint::spin_loop(); } }"));
+    ws.send(Message::text(serde_json::to_string(&execute).unwrap()))
+        .await
+        .unwrap();
+    loop {
+        let message = tokio::time::timeout(Duration::from_secs(30), ws.next())
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
+        if let Message::Text(text) = message
+            && serde_json::from_str::<ServerMessage>(&text).unwrap() == ServerMessage::Running
+        {
+            break;
+        }
+    }
+    // Two containers exist now: the running one and a warm replacement.
+    drop(ws);
+    let mut left = Vec::new();
+    for _ in 0..50 {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        left = sandbox.containers().await.unwrap();
+        if left.len() <= 1 {
+            break;
+        }
+    }
+    assert!(
+        left.len() <= 1,
+        "only the warm container may remain: {left:?}"
+    );
+    sandbox.shutdown().await;
+    assert_eq!(sandbox.containers().await.unwrap(), Vec::<String>::new());
+}

@@ -1,0 +1,283 @@
+//! `cargo xtask bench-sandbox`: how fast Run is, measured through the real server.
+//!
+//! 1. Latency: the median wall time of a hello-world Run through `POST /api/execute`, divided
+//!    by the median of bare `rustc main.rs && ./main` on this machine (goal <= 1.3).
+//! 2. Throughput: 30 distinct programs submitted at once. "Ideal" is the sum of the same 30
+//!    programs' wall times run one at a time through the API, divided by the number of cores
+//!    (perfect parallelism, no queueing overhead); the goal is a makespan within 1.25x of it,
+//!    with no failure.
+//!
+//! Both are measured with a warm pool (the default) and with a container per run, which is how
+//! the choice between them was made. The numbers are printed, good or bad.
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::cmd::{self, Cmd, Failure, step};
+use crate::{Repo, images};
+
+const HELLO: &str = "fn main() {\n    println!(\"Hello, world!\");\n}\n";
+const SAMPLES: usize = 11;
+const PROGRAMS: usize = 30;
+
+pub fn run() -> Result<(), Failure> {
+    let repo = Repo::locate()?;
+    images::ensure()?;
+    step("Building the server (release)", || {
+        cmd::cargo(&repo)
+            .args([
+                "build",
+                "--release",
+                "--package",
+                "backend",
+                "--bin",
+                "rmp-server",
+            ])
+            .run()
+    })?;
+    let work = crate::cache_dir().join("bench");
+    let _ = std::fs::remove_dir_all(&work);
+    std::fs::create_dir_all(work.join("content"))
+        .map_err(|e| Failure::new(format!("cannot create {}: {e}", work.display())))?;
+    let bare = step("Bare `rustc main.rs && ./main` (the floor)", || {
+        bare_rustc(&work)
+    })?;
+    println!("    median {:.0} ms", bare * 1000.0);
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+
+    let mut rows = Vec::new();
+    for (name, pool) in [("warm pool of 2", "2"), ("container per run", "0")] {
+        let row = step(&format!("Run through the API: {name}"), || {
+            let server = Server::start(&repo, &work, pool)?;
+            let result = measure(&server, cores);
+            server.stop();
+            result
+        })?;
+        rows.push((name, row));
+    }
+
+    println!("\nSandbox benchmark ({cores} cores)");
+    println!(
+        "  bare rustc + run, median of {SAMPLES}: {:.0} ms",
+        bare * 1000.0
+    );
+    for (name, m) in &rows {
+        println!("  {name}:");
+        println!(
+            "    hello world via POST /api/execute, median of {SAMPLES}: {:.0} ms = {:.2}x bare (goal <= 1.3)",
+            m.hello * 1000.0,
+            m.hello / bare
+        );
+        println!(
+            "    {PROGRAMS} programs at once: makespan {:.2} s, {} failed; ideal {:.2} s (sum of single runs {:.2} s / {cores} cores) -> {:.2}x ideal (goal <= 1.25)",
+            m.makespan,
+            m.failures,
+            m.serial / cores as f64,
+            m.serial,
+            m.makespan / (m.serial / cores as f64)
+        );
+    }
+    Ok(())
+}
+
+struct Measured {
+    hello: f64,
+    serial: f64,
+    makespan: f64,
+    failures: usize,
+}
+
+fn median(mut samples: Vec<f64>) -> f64 {
+    samples.sort_by(f64::total_cmp);
+    samples[samples.len() / 2]
+}
+
+fn bare_rustc(work: &Path) -> Result<f64, Failure> {
+    let dir = work.join("bare");
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| Failure::new(format!("cannot create {}: {e}", dir.display())))?;
+    std::fs::write(dir.join("main.rs"), HELLO).map_err(|e| Failure::new(e.to_string()))?;
+    let mut samples = Vec::new();
+    for _ in 0..SAMPLES {
+        let started = Instant::now();
+        Cmd::new("rustc")
+            .args(["main.rs"])
+            .current_dir(&dir)
+            .run()?;
+        let out = Cmd::new(dir.join("main")).output().unwrap_or_default();
+        samples.push(started.elapsed().as_secs_f64());
+        if out != "Hello, world!\n" {
+            return Err(Failure::new(format!("bare hello world printed {out:?}")));
+        }
+    }
+    Ok(median(samples))
+}
+
+struct Server {
+    child: Child,
+    addr: SocketAddr,
+}
+
+impl Server {
+    fn start(repo: &Repo, work: &Path, pool: &str) -> Result<Server, Failure> {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map_err(|e| Failure::new(format!("no free port: {e}")))?
+            .port();
+        let addr: SocketAddr = ([127, 0, 0, 1], port).into();
+        let child = Command::new(repo.target_dir.join("release/rmp-server"))
+            .env("RMP_ADDR", addr.to_string())
+            .env("RMP_CONTENT_DIR", work.join("content"))
+            .env("RMP_SITE_DIR", work.join("site"))
+            .env("RMP_DATA_DIR", work.join("data"))
+            .env("RMP_WARM_POOL", pool)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .spawn()
+            .map_err(|e| Failure::new(format!("cannot start rmp-server: {e}")))?;
+        let server = Server { child, addr };
+        let until = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < until {
+            if http(addr, "GET", "/api/health", "").is_ok_and(|(status, _)| status == 200) {
+                // Let the warm pool fill before measuring.
+                std::thread::sleep(Duration::from_secs(2));
+                return Ok(server);
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        server.stop();
+        Err(Failure::new(
+            "the server did not answer /api/health within 30 s",
+        ))
+    }
+
+    /// SIGTERM, so that the server removes its containers as in production.
+    fn stop(mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let _ = self.child.wait();
+    }
+}
+
+fn measure(server: &Server, cores: usize) -> Result<Measured, Failure> {
+    let _ = cores;
+    // Warm-up: the first runs pay for page cache and connection set-up.
+    for _ in 0..2 {
+        run_code(server.addr, HELLO, "Hello, world!\n")?;
+    }
+    let mut samples = Vec::new();
+    for _ in 0..SAMPLES {
+        let started = Instant::now();
+        run_code(server.addr, HELLO, "Hello, world!\n")?;
+        samples.push(started.elapsed().as_secs_f64());
+        // A student reads the output before pressing Run again; the pool refills meanwhile.
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    let hello = median(samples);
+    println!("    hello world median {:.0} ms", hello * 1000.0);
+
+    let programs: Vec<(String, String)> = (0..PROGRAMS).map(program).collect();
+    let mut serial = 0.0;
+    for (code, expected) in &programs {
+        let started = Instant::now();
+        run_code(server.addr, code, expected)?;
+        serial += started.elapsed().as_secs_f64();
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    println!("    {PROGRAMS} programs one at a time: {serial:.2} s in total");
+    std::thread::sleep(Duration::from_secs(2));
+
+    let addr = server.addr;
+    let started = Instant::now();
+    let handles: Vec<_> = programs
+        .into_iter()
+        .map(|(code, expected)| std::thread::spawn(move || run_code(addr, &code, &expected)))
+        .collect();
+    let mut failures = 0;
+    for handle in handles {
+        match handle.join() {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => {
+                failures += 1;
+                println!("    failure: {e}");
+            }
+            Err(_) => failures += 1,
+        }
+    }
+    let makespan = started.elapsed().as_secs_f64();
+    println!("    {PROGRAMS} at once: makespan {makespan:.2} s, {failures} failed");
+    Ok(Measured {
+        hello,
+        serial,
+        makespan,
+        failures,
+    })
+}
+
+/// Program `i`: distinct code and output, a little arithmetic.
+fn program(i: usize) -> (String, String) {
+    let n = 1000 + i as u64;
+    let sum: u64 = (1..=n).map(|k| k * k % 7).sum();
+    (
+        format!(
+            "fn main() {{\n    let sum: u64 = (1..={n}u64).map(|k| k * k % 7).sum();\n    println!(\"program {i}: {{sum}}\");\n}}\n"
+        ),
+        format!("program {i}: {sum}\n"),
+    )
+}
+
+fn run_code(addr: SocketAddr, code: &str, expected: &str) -> Result<(), Failure> {
+    let body = format!("{{\"code\":{}}}", json_string(code));
+    let (status, reply) = http(addr, "POST", "/api/execute", &body)
+        .map_err(|e| Failure::new(format!("request failed: {e}")))?;
+    let success = reply.contains("\"outcome\":{\"kind\":\"success\"}");
+    let printed = reply.contains(&format!("\"stdout\":{}", json_string(expected)));
+    if status == 200 && success && printed {
+        Ok(())
+    } else {
+        Err(Failure::new(format!(
+            "status {status}: {}",
+            reply.chars().take(300).collect::<String>()
+        )))
+    }
+}
+
+fn json_string(text: &str) -> String {
+    let mut out = String::from("\"");
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// A minimal HTTP/1.1 exchange (xtask has no HTTP client dependency).
+fn http(addr: SocketAddr, method: &str, path: &str, body: &str) -> std::io::Result<(u16, String)> {
+    let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(5))?;
+    stream.set_read_timeout(Some(Duration::from_secs(120)))?;
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )?;
+    let mut reply = String::new();
+    stream.read_to_string(&mut reply)?;
+    let status = reply
+        .get(9..12)
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| std::io::Error::other(format!("not HTTP: {reply:?}")))?;
+    let body = reply
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
+    Ok((status, body))
+}
