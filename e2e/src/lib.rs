@@ -54,12 +54,14 @@ struct Browser {
 
 impl Drop for Browser {
     fn drop(&mut self) {
+        // No leading dashes in the pattern, or pkill reads it as an option.
         let _ = Command::new("pkill")
             .args([
                 "-KILL",
                 "-f",
-                &format!("--user-data-dir={}", self.profile.display()),
+                &format!("user-data-dir={}", self.profile.display()),
             ])
+            .stderr(Stdio::null())
             .status();
     }
 }
@@ -153,6 +155,25 @@ impl Harness {
                 self.client.current_url().await.unwrap()
             );
             tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// Polls until the text of the first element matching `css` contains `needle`; returns it.
+    pub async fn wait_for_contains(&self, css: &str, needle: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let text = match self.client.find(Locator::Css(css)).await {
+                Ok(element) => element.text().await.unwrap_or_default(),
+                Err(_) => String::new(),
+            };
+            if text.contains(needle) {
+                return text;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "`{css}` never contained {needle:?}; it shows {text:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(25)).await;
         }
     }
 

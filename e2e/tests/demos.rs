@@ -1,7 +1,5 @@
 //! The in-browser demos on their own pages, driven like a student would.
 
-use std::time::{Duration, Instant};
-
 use e2e::Harness;
 use fantoccini::Locator;
 
@@ -46,26 +44,6 @@ async fn text_of(h: &Harness, css: &str) -> String {
         .unwrap()
 }
 
-/// Polls until `css`'s text contains `needle`.
-async fn wait_for_contains(h: &Harness, css: &str, needle: &str) -> String {
-    let deadline = Instant::now() + Duration::from_secs(15);
-    loop {
-        if let Ok(element) = h.client.find(Locator::Css(css)).await {
-            let text = element.text().await.unwrap_or_default();
-            if text.contains(needle) {
-                return text;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "`{css}` never contained {needle:?}; it shows {text:?}"
-            );
-        } else {
-            assert!(Instant::now() < deadline, "`{css}` never appeared");
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-}
-
 #[tokio::test]
 async fn crossing_orders_trade_and_bad_orders_are_rejected_with_a_reason() {
     let h = Harness::start().await;
@@ -74,7 +52,7 @@ async fn crossing_orders_trade_and_bad_orders_are_rejected_with_a_reason() {
         .await;
 
     place(&h, "sell", "gtc", "10005", "30", "1").await;
-    wait_for_contains(&h, ".ladder", "10005").await;
+    h.wait_for_contains(".ladder", "10005").await;
     assert_eq!(
         h.count(".tape tbody tr").await,
         0,
@@ -82,7 +60,7 @@ async fn crossing_orders_trade_and_bad_orders_are_rejected_with_a_reason() {
     );
 
     place(&h, "buy", "gtc", "10005", "12", "2").await;
-    let tape = wait_for_contains(&h, ".tape tbody", "10005").await;
+    let tape = h.wait_for_contains(".tape tbody", "10005").await;
     assert!(
         tape.contains("12"),
         "the trade's quantity is on the tape: {tape}"
@@ -93,7 +71,8 @@ async fn crossing_orders_trade_and_bad_orders_are_rejected_with_a_reason() {
     assert_eq!(ladder(&h).await, ["ask 10005 18 1"]);
 
     place(&h, "buy", "gtc", "10005", "0", "2").await;
-    wait_for_contains(&h, ".event-log", "the quantity must be positive").await;
+    h.wait_for_contains(".event-log", "the quantity must be positive")
+        .await;
     assert!(
         text_of(&h, ".ladder").await.contains("10005 18 1"),
         "a reject leaves the book untouched"
@@ -113,7 +92,8 @@ async fn the_preset_schedule_shows_aba_corrupting_the_naive_stack() {
     for _ in 0..cas_step {
         step().await;
     }
-    wait_for_contains(&h, ".timeline", &format!("{cas_step}")).await;
+    h.wait_for_contains(".timeline", &format!("{cas_step}"))
+        .await;
     assert_eq!(
         h.count(".violation-box").await,
         0,
@@ -121,7 +101,9 @@ async fn the_preset_schedule_shows_aba_corrupting_the_naive_stack() {
     );
 
     step().await;
-    let violation = wait_for_contains(&h, ".violation-box", "Corrupted at step").await;
+    let violation = h
+        .wait_for_contains(".violation-box", "Corrupted at step")
+        .await;
     assert!(
         violation.contains(&format!("Corrupted at step {}:", cas_step + 1)),
         "{violation}"
@@ -140,7 +122,7 @@ async fn the_preset_schedule_shows_aba_corrupting_the_naive_stack() {
     );
 
     h.click("button[title='Undo the last step']").await;
-    wait_for_contains(&h, ".ok-box", "Invariants hold").await;
+    h.wait_for_contains(".ok-box", "Invariants hold").await;
     h.close().await;
 }
 
@@ -150,9 +132,9 @@ async fn the_tagged_stack_survives_the_same_schedule() {
     h.goto("/demos/lock-free").await;
     h.wait_for_text("h1", "Interleaving explorer").await;
     h.select("select[aria-label=Scenario]", "1").await;
-    wait_for_contains(&h, ".scenario-description", "tag").await;
+    h.wait_for_contains(".scenario-description", "tag").await;
     h.click(".run-preset").await;
-    wait_for_contains(&h, ".ok-box", "Invariants hold").await;
+    h.wait_for_contains(".ok-box", "Invariants hold").await;
     assert_eq!(h.count(".violation-box").await, 0);
     h.close().await;
 }
@@ -169,6 +151,7 @@ async fn a_chapter_mounts_the_explorer_inline() {
         "the demo block became a live explorer"
     );
     h.click(".embedded-demo .run-preset").await;
-    wait_for_contains(&h, ".embedded-demo .violation-box", "reachable from head").await;
+    h.wait_for_contains(".embedded-demo .violation-box", "reachable from head")
+        .await;
     h.close().await;
 }

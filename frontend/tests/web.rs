@@ -132,6 +132,13 @@ async fn an_editable_block_is_a_text_area_with_test_button_for_tests() {
         view! { <CodeBlockView block=block.clone() /> }
     });
     tick().await;
+    assert!(
+        find(&root, "code .tok-kw").is_some(),
+        "highlighted until the student edits"
+    );
+    assert!(find(&root, "textarea").is_none());
+    find(&root, ".edit-button").expect("an Edit button").click();
+    settle_until(|| find(&root, "textarea.code-editor").is_some()).await;
     let area = find(&root, "textarea.code-editor").expect("an editor");
     let area: web_sys::HtmlTextAreaElement = area.unchecked_into();
     assert_eq!(area.value(), "#[test]\nfn works() {}\n");

@@ -70,6 +70,9 @@ pub fn CodeBlockView(
     let session = StoredValue::new_local(None::<RunSession>);
     let ticker = StoredValue::new(None::<IntervalHandle>);
     let editor = NodeRef::<Textarea>::new();
+    // Editable blocks show highlighted code until the student chooses to edit.
+    let editing = RwSignal::new(false);
+    let editable = block.editable && block.runnable;
     let runnable = block.runnable;
     let has_tests = block.code.contains("#[test]");
     let active = move || shown.get() && run_view.with(|v| v.stage.is_active());
@@ -152,14 +155,29 @@ pub fn CodeBlockView(
             }
         })
     });
-    let on_locate = Callback::new(move |(line, column): (u32, u32)| {
+    let place_cursor = move |line: u32, column: u32| {
         if let Some(area) = editor.get() {
             let offset = offset_of(&code.get_untracked(), line, column);
             // Text areas count UTF-16 units; close enough for the ASCII that Rust code mostly is.
             let _ = area.set_selection_range(offset as u32, offset as u32);
             let _ = area.focus();
         }
+    };
+    let on_locate = Callback::new(move |(line, column): (u32, u32)| {
+        if !editable {
+            return;
+        }
+        editing.set(true);
+        // The text area exists once the view has re-rendered.
+        set_timeout(
+            move || place_cursor(line, column),
+            std::time::Duration::ZERO,
+        );
     });
+    let edit = move |_| {
+        editing.set(true);
+        set_timeout(move || place_cursor(1, 1), std::time::Duration::ZERO);
+    };
     let keydown = {
         let start = start.clone();
         move |ev: leptos::ev::KeyboardEvent| {
@@ -170,28 +188,30 @@ pub fn CodeBlockView(
         }
     };
     let rows = block.code.lines().count().clamp(3, 40);
-    let body = if block.editable && runnable {
+    let highlighted = view! {
+        <pre>
+            <code class=format!("language-{}", block.language) inner_html=block.highlighted.clone()></code>
+        </pre>
+    };
+    let body = if editable {
         view! {
-            <textarea
-                class="code-editor"
-                node_ref=editor
-                spellcheck="false"
-                autocapitalize="off"
-                aria-label="Example code (Ctrl+Enter runs it)"
-                rows=rows
-                prop:value=code
-                on:input=move |ev| code.set(event_target_value(&ev))
-                on:keydown=keydown
-            ></textarea>
+            <Show when=move || editing.get() fallback=move || highlighted.clone()>
+                <textarea
+                    class="code-editor"
+                    node_ref=editor
+                    spellcheck="false"
+                    autocapitalize="off"
+                    aria-label="Example code (Ctrl+Enter runs it)"
+                    rows=rows
+                    prop:value=code
+                    on:input=move |ev| code.set(event_target_value(&ev))
+                    on:keydown=keydown.clone()
+                ></textarea>
+            </Show>
         }
         .into_any()
     } else {
-        view! {
-            <pre>
-                <code class=format!("language-{}", block.language) inner_html=block.highlighted.clone()></code>
-            </pre>
-        }
-        .into_any()
+        highlighted.into_any()
     };
     view! {
         <figure class="code-block" class:runnable=runnable data-index=block.index>
@@ -201,6 +221,16 @@ pub fn CodeBlockView(
                     .then(|| {
                         view! {
                             <span class="code-actions">
+                                {editable
+                                    .then(|| {
+                                        view! {
+                                            <Show when=move || !editing.get()>
+                                                <button class="edit-button" title="Edit this example" on:click=edit>
+                                                    "✎ Edit"
+                                                </button>
+                                            </Show>
+                                        }
+                                    })}
                                 <Show when=move || active()>
                                     <button class="kill-button" title="Stop the program" on:click=kill>
                                         "■ Stop"
