@@ -187,7 +187,8 @@ pub fn CodeBlockView(
             }
         }
     };
-    let rows = block.code.lines().count().clamp(3, 40);
+    // One spare row, so a block that ends in a newline shows without a scrollbar.
+    let rows = (block.code.lines().count() + 1).clamp(3, 41);
     let highlighted = view! {
         <pre>
             <code class=format!("language-{}", block.language) inner_html=block.highlighted.clone()></code>
