@@ -91,6 +91,19 @@ impl RunView {
     }
 }
 
+/// The visible marker for output the server cut off, if any.
+pub fn truncation_note(result: &ExecutionResult) -> Option<String> {
+    let streams = match (result.stdout_truncated, result.stderr_truncated) {
+        (true, true) => "standard output and standard error were",
+        (true, false) => "standard output was",
+        (false, true) => "standard error was",
+        (false, false) => return None,
+    };
+    Some(format!(
+        "… output truncated: {streams} longer than this server keeps, and the rest was cut off."
+    ))
+}
+
 /// One line for the status bar.
 pub fn status_line(stage: &Stage, elapsed_s: f64) -> String {
     match stage {
@@ -190,6 +203,13 @@ pub fn RunOutput(
                     })
                 }}
             </pre>
+            {move || {
+                view.with(|v| match &v.stage {
+                    Stage::Finished(result) => truncation_note(result),
+                    _ => None,
+                })
+                    .map(|note| view! { <p class="truncated">{note}</p> })
+            }}
             <Show when=move || view.with(|v| v.stage == Stage::Running)>
                 <form
                     class="stdin-form"
@@ -318,6 +338,24 @@ mod tests {
             message: "gone".into(),
         });
         assert!(matches!(view.stage, Stage::Finished(_)));
+    }
+
+    #[test]
+    fn truncated_output_is_marked_even_when_the_program_succeeded() {
+        let mut ok = result(Outcome::Success);
+        assert_eq!(truncation_note(&ok), None);
+        ok.stdout_truncated = true;
+        let note = truncation_note(&ok).unwrap();
+        assert!(
+            note.starts_with("… output truncated: standard output was"),
+            "{note}"
+        );
+        ok.stderr_truncated = true;
+        assert!(
+            truncation_note(&ok)
+                .unwrap()
+                .contains("standard output and standard error were")
+        );
     }
 
     #[test]
