@@ -16,7 +16,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::cmd::{self, Cmd, Failure, step};
+use crate::cmd::{Cmd, Failure, step};
 use crate::{Repo, images};
 
 const HELLO: &str = "fn main() {\n    println!(\"Hello, world!\");\n}\n";
@@ -26,18 +26,7 @@ const PROGRAMS: usize = 30;
 pub fn run() -> Result<(), Failure> {
     let repo = Repo::locate()?;
     images::ensure()?;
-    step("Building the server (release)", || {
-        cmd::cargo(&repo)
-            .args([
-                "build",
-                "--release",
-                "--package",
-                "backend",
-                "--bin",
-                "rmp-server",
-            ])
-            .run()
-    })?;
+    crate::build_release_server(&repo)?;
     let work = crate::cache_dir().join("bench");
     let _ = std::fs::remove_dir_all(&work);
     std::fs::create_dir_all(work.join("content"))

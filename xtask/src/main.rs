@@ -109,19 +109,7 @@ fn run() -> Result<(), Failure> {
     let tools = setup::spa_tools()?;
     spa::build(&repo, &tools)?;
     images::ensure()?;
-    step("Building the server (release)", || {
-        cmd::cargo(&repo)
-            .args([
-                "build",
-                "--release",
-                "--package",
-                "backend",
-                "--bin",
-                "rmp-server",
-            ])
-            .run()
-    })?;
-    let server = repo.target_dir.join("release/rmp-server");
+    let server = build_release_server(&repo)?;
     let data = std::env::var("RMP_DATA_DIR")
         .unwrap_or_else(|_| repo.root.join("data").display().to_string());
     println!("\n==> Starting the server (Ctrl-C stops it)");
@@ -134,4 +122,21 @@ fn run() -> Result<(), Failure> {
         )
         .env_default("RMP_DATA_DIR", data)
         .run()
+}
+
+/// Builds `rmp-server` in release mode and returns its path.
+pub fn build_release_server(repo: &Repo) -> Result<PathBuf, Failure> {
+    step("Building the server (release)", || {
+        cmd::cargo(repo)
+            .args([
+                "build",
+                "--release",
+                "--package",
+                "backend",
+                "--bin",
+                "rmp-server",
+            ])
+            .run()
+    })?;
+    Ok(repo.target_dir.join("release/rmp-server"))
 }

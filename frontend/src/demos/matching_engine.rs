@@ -454,24 +454,8 @@ pub fn MatchingEngineDemo() -> impl IntoView {
                         <option value="market">"Market"</option>
                     </select>
                 </label>
-                <label>
-                    "Price"
-                    <input
-                        name="price"
-                        inputmode="numeric"
-                        prop:value=price
-                        on:input=move |ev| price.set(event_target_value(&ev))
-                    />
-                </label>
-                <label>
-                    "Quantity"
-                    <input
-                        name="quantity"
-                        inputmode="numeric"
-                        prop:value=quantity
-                        on:input=move |ev| quantity.set(event_target_value(&ev))
-                    />
-                </label>
+                <NumberField label="Price" name="price" value=price />
+                <NumberField label="Quantity" name="quantity" value=quantity />
                 <label>
                     "Account"
                     <select name="account" on:change=move |ev| account.set(event_target_value(&ev).parse().unwrap_or(1))>
@@ -527,6 +511,29 @@ pub fn MatchingEngineDemo() -> impl IntoView {
                 </section>
             </div>
         </div>
+    }
+}
+
+/// A labelled text box for a whole number, bound to `value`.
+#[component]
+fn NumberField(
+    /// The visible label.
+    label: &'static str,
+    /// The input's `name`, used by tests and forms.
+    name: &'static str,
+    /// The text as typed; parsed when the form is submitted, so errors can be explained.
+    value: RwSignal<String>,
+) -> impl IntoView {
+    view! {
+        <label>
+            {label}
+            <input
+                name=name
+                inputmode="numeric"
+                prop:value=value
+                on:input=move |ev| value.set(event_target_value(&ev))
+            />
+        </label>
     }
 }
 
