@@ -1,23 +1,18 @@
 //! The HTTP surface, exercised through `oneshot` against real files: a content directory, a built
 //! site directory and a SQLite database, all in a temporary directory.
 
-use std::path::Path;
 use std::sync::Arc;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use backend::{AppState, Store, app};
-use http_body_util::BodyExt;
-use tower::ServiceExt;
+use backend::{AppState, Store};
+
+mod common;
+use common::{send, write};
 
 struct Fixture {
     _dir: tempfile::TempDir,
     state: AppState,
-}
-
-fn write(path: &Path, text: &str) {
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, text).unwrap();
 }
 
 fn fixture() -> Fixture {
@@ -68,23 +63,6 @@ fn fixture() -> Fixture {
         runner: backend::Runner::unavailable("no sandbox in these tests"),
     };
     Fixture { _dir: dir, state }
-}
-
-async fn send(
-    state: &AppState,
-    request: Request<Body>,
-) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
-    let response = app(state.clone()).oneshot(request).await.unwrap();
-    let status = response.status();
-    let headers = response.headers().clone();
-    let body = response
-        .into_body()
-        .collect()
-        .await
-        .unwrap()
-        .to_bytes()
-        .to_vec();
-    (status, headers, body)
 }
 
 async fn get(state: &AppState, uri: &str) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {

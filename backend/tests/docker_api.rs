@@ -8,10 +8,12 @@ use std::time::Duration;
 
 use api_types::{ClientMessage, ExecuteRequest, ExecuteResponse, Outcome, ServerMessage};
 use backend::config::AdmissionConfig;
-use backend::{AppState, Runner, Store, app};
+use backend::{AppState, Runner, Store};
 use futures_util::{SinkExt, StreamExt};
 use sandbox::{DockerConfig, DockerSandbox, Sandbox};
 use tokio_tungstenite::tungstenite::Message;
+
+mod common;
 
 async fn start() -> (SocketAddr, Arc<DockerSandbox>, tempfile::TempDir) {
     let sandbox = DockerSandbox::connect(DockerConfig {
@@ -30,16 +32,7 @@ async fn start() -> (SocketAddr, Arc<DockerSandbox>, tempfile::TempDir) {
         site_dir: dir.path().join("site"),
         runner: Runner::new(sandbox.clone(), AdmissionConfig::default()),
     };
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        axum::serve(
-            listener,
-            app(state).into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await
-        .unwrap();
-    });
+    let addr = common::serve(state).await;
     (addr, sandbox, dir)
 }
 

@@ -2,7 +2,6 @@
 //! streaming and cancellation, without Docker.
 
 use std::net::SocketAddr;
-use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -12,21 +11,18 @@ use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{Request, StatusCode, header};
 use backend::config::AdmissionConfig;
-use backend::{AppState, Runner, Store, app};
+use backend::{AppState, Runner, Store};
 use futures_util::{SinkExt, StreamExt};
-use http_body_util::BodyExt;
 use sandbox::fake::ScriptedSandbox;
 use tokio_tungstenite::tungstenite::Message;
-use tower::ServiceExt;
+
+mod common;
+use common::serve;
+use common::{send, write};
 
 struct Fixture {
     _dir: tempfile::TempDir,
     state: AppState,
-}
-
-fn write(path: &Path, text: &str) {
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, text).unwrap();
 }
 
 fn fixture(sandbox: Arc<dyn sandbox::Sandbox>, admission: AdmissionConfig) -> Fixture {
@@ -73,23 +69,6 @@ fn post(body: impl Into<Body>, client: [u8; 4]) -> Request<Body> {
 
 fn code(code: &str) -> String {
     serde_json::to_string(&serde_json::json!({ "code": code })).unwrap()
-}
-
-async fn send(
-    state: &AppState,
-    request: Request<Body>,
-) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
-    let response = app(state.clone()).oneshot(request).await.unwrap();
-    let status = response.status();
-    let headers = response.headers().clone();
-    let body = response
-        .into_body()
-        .collect()
-        .await
-        .unwrap()
-        .to_bytes()
-        .to_vec();
-    (status, headers, body)
 }
 
 fn error_of(body: &[u8]) -> String {
@@ -278,21 +257,6 @@ async fn wait_until(condition: impl Fn() -> bool) {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     panic!("the condition never held");
-}
-
-/// Serves the app on a free port, as `main` does.
-async fn serve(state: AppState) -> SocketAddr {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        axum::serve(
-            listener,
-            app(state).into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await
-        .unwrap();
-    });
-    addr
 }
 
 type Ws =
