@@ -5,9 +5,11 @@
 #![forbid(unsafe_code)]
 
 mod execute;
+mod test_report;
 
 pub use execute::*;
 use serde::{Deserialize, Serialize};
+pub use test_report::{TestCase, TestStatus, parse_test_report};
 
 /// The body of every error response: `{"error": "..."}`.
 ///
@@ -112,6 +114,12 @@ pub enum Block {
     Code(CodeBlock),
     /// An in-browser demo mounted in the page, from a ```` ```demo ```` block naming one of [`DEMOS`].
     Demo { name: String },
+    /// Speaker notes for whoever presents the chapter (a ```` ```notes ```` block), as HTML.
+    Notes { html: String },
+    /// An exercise: instructions, starter code, hidden tests, hints and a solution.
+    Exercise(Exercise),
+    /// Several files that belong together (a ```` ````files ```` block), e.g. a lab with a C file.
+    Files(FileSet),
 }
 
 /// The demos a chapter can mount. The content loader rejects other names; the SPA renders these.
@@ -125,16 +133,95 @@ pub struct CodeBlock {
     pub index: usize,
     /// The language from the fence (`rust`, `toml`, `text`, ...).
     pub language: String,
-    /// The source exactly as a student sees it.
+    /// The whole program, hidden boilerplate lines included (their `# ` prefix removed).
     pub code: String,
-    /// `code` as HTML with `<span class="tok-...">` highlighting.
+    /// 1-based lines of `code` that are boilerplate, collapsed until the student asks to see them.
+    pub hidden_lines: Vec<u32>,
+    /// The visible lines of `code` as HTML with `<span class="tok-...">` highlighting.
     pub highlighted: String,
-    /// Whether the block is meant to be run (a Rust block not marked `ignore` or `noplayground`).
+    /// Whether the block is meant to be run (a valid Rust block not marked `ignore` or `noplayground`).
     pub runnable: bool,
     /// Whether the student is invited to edit it (`editable`).
     pub editable: bool,
-    /// The remaining fence attributes in the order written (`should_panic`, `edition2021`, ...).
+    /// How to run it, from the fence attributes.
+    pub run: RunSettings,
+    /// The fence attributes in the order written (`should_panic`, `edition2021`, ...).
     pub attributes: Vec<String>,
+    /// A hash of the block's source, so saved edits can tell when the original changed.
+    pub hash: String,
+    /// Set when the block's fence is malformed; the block is then shown but cannot run.
+    pub problem: Option<String>,
+}
+
+/// The runner, edition and action a block or exercise asks for.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RunSettings {
+    pub channel: Channel,
+    pub edition: Edition,
+    /// What the main button does: run `main` or run the tests.
+    pub action: Action,
+}
+
+/// An exercise block.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Exercise {
+    /// Position among the chapter's exercises, starting at 0.
+    pub index: usize,
+    /// What to do, as HTML.
+    pub instructions: String,
+    /// The code the student starts from and edits.
+    pub starter: String,
+    /// 1-based boilerplate lines of `starter`.
+    pub starter_hidden_lines: Vec<u32>,
+    /// Tests the student does not edit; [`exercise_program`] appends them to the student's code.
+    pub tests: String,
+    /// Hints as HTML, revealed one at a time.
+    pub hints: Vec<String>,
+    /// The reference solution, shown only after the student confirms.
+    pub solution: String,
+    pub solution_hidden_lines: Vec<u32>,
+    pub run: RunSettings,
+    /// A hash of the starter code, so saved edits can tell when it changed.
+    pub hash: String,
+    /// Set when the exercise is malformed; it is then shown but cannot be tested.
+    pub problem: Option<String>,
+}
+
+/// The program an exercise's Test button compiles: the student's code, then the tests.
+///
+/// The student's lines keep their numbers, so compiler diagnostics on them land in the editor.
+pub fn exercise_program(student_code: &str, tests: &str) -> String {
+    let mut program = String::with_capacity(student_code.len() + tests.len() + 2);
+    program.push_str(student_code);
+    if !program.ends_with('\n') {
+        program.push('\n');
+    }
+    program.push('\n');
+    program.push_str(tests);
+    program
+}
+
+/// The files of a multi-file block, in the order written.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FileSet {
+    pub files: Vec<SourceFile>,
+    /// Multi-file blocks are shown but cannot run yet; this says so in words for the page.
+    pub note: String,
+    pub problem: Option<String>,
+}
+
+/// One file of a [`FileSet`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SourceFile {
+    /// Relative path, e.g. `src/lib.rs` or `shim.c`.
+    pub path: String,
+    pub language: String,
+    pub code: String,
+    pub highlighted: String,
 }
 
 #[cfg(test)]
@@ -152,10 +239,14 @@ mod tests {
                 index: 0,
                 language: "rust".into(),
                 code: "fn main() {}".into(),
+                hidden_lines: vec![],
                 highlighted: "<span class=\"tok-kw\">fn</span> main() {}".into(),
                 runnable: true,
                 editable: false,
+                run: RunSettings::default(),
                 attributes: vec!["should_panic".into()],
+                hash: "00000000000000ff".into(),
+                problem: None,
             }),
         ];
         let json = serde_json::to_string_pretty(&blocks).unwrap();
@@ -170,17 +261,34 @@ mod tests {
                 "index": 0,
                 "language": "rust",
                 "code": "fn main() {}",
+                "hiddenLines": [],
                 "highlighted": "<span class=\"tok-kw\">fn</span> main() {}",
                 "runnable": true,
                 "editable": false,
+                "run": {
+                  "channel": "stable",
+                  "edition": "2024",
+                  "action": "run"
+                },
                 "attributes": [
                   "should_panic"
-                ]
+                ],
+                "hash": "00000000000000ff",
+                "problem": null
               }
             ]"#]]
         .assert_eq(&json);
         let back: Vec<Block> = serde_json::from_str(&json).unwrap();
         assert_eq!(back, blocks);
+    }
+
+    #[test]
+    fn exercise_programs_keep_the_students_line_numbers() {
+        assert_eq!(
+            exercise_program("fn a() {}", "#[test]\nfn t() {}\n"),
+            "fn a() {}\n\n#[test]\nfn t() {}\n"
+        );
+        assert_eq!(exercise_program("fn a() {}\n", "x"), "fn a() {}\n\nx");
     }
 
     #[test]

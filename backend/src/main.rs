@@ -33,6 +33,12 @@ async fn run() -> anyhow::Result<()> {
         dir = %config.content_dir.display(),
         "content loaded"
     );
+    for problem in library.problems() {
+        // The chapter is served; the block it names shows the problem and cannot run.
+        tracing::warn!(
+            "content problem: {problem} (run `cargo xtask verify-content` for all checks)"
+        );
+    }
     let store = Store::open(&config.data_dir).context("cannot open the store")?;
     tracing::info!(path = %store.path().display(), "store ready");
     if !config.site_dir.join("index.html").is_file() {

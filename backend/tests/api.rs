@@ -27,7 +27,10 @@ fn fixture() -> Fixture {
             &content.join(format!("basics/{slug}.md")),
             &format!(
                 "+++\ntitle = \"The {slug} chapter\"\norder = {order}\nminutes = 7\nsummary = \"About {slug}\"\n+++\n\
-                 # The {slug} chapter\n\n## Try it\n\n```rust,editable\nfn main() {{ println!(\"{slug}\"); }}\n```\n"
+                 # The {slug} chapter\n\n## Try it\n\n```rust,editable,edition2021\n# #![allow(unused)]\nfn main() {{ println!(\"{slug}\"); }}\n```\n\n\
+                 ````exercise\nDouble it.\n\n```rust,starter\nfn double(x: i32) -> i32 {{ todo!() }}\n```\n\n\
+                 ```rust,tests\n#[test]\nfn t() {{ assert_eq!(double(2), 4); }}\n```\n\n```hint\nUse `*`.\n```\n\n\
+                 ```rust,solution\nfn double(x: i32) -> i32 {{ x * 2 }}\n```\n````\n\n```rust,warp\nfn main() {{}}\n```\n"
             ),
         );
     }
@@ -129,9 +132,41 @@ async fn a_chapter_comes_with_highlighted_runnable_code_and_neighbours() {
         code.highlighted
             .contains("<span class=\"tok-mac\">println!</span>")
     );
+    assert_eq!(code.attributes, ["editable", "edition2021"]);
+    assert_eq!(code.run.edition, api_types::Edition::E2021);
+    assert_eq!(code.hidden_lines, [1]);
+    assert!(code.code.starts_with("#![allow(unused)]\n"));
+    let exercise = chapter
+        .blocks
+        .iter()
+        .find_map(|b| match b {
+            api_types::Block::Exercise(e) => Some(e),
+            _ => None,
+        })
+        .expect("an exercise");
+    assert_eq!(exercise.run.action, api_types::Action::Test);
+    assert!(exercise.starter.contains("todo!()"));
+    assert!(exercise.solution.contains("x * 2"));
+    assert_eq!(exercise.hints, ["<p>Use <code>*</code>.</p>\n"]);
+    assert!(exercise.problem.is_none());
+    // A malformed fence is served, marked, and not runnable.
+    let broken = chapter
+        .blocks
+        .iter()
+        .filter_map(|b| match b {
+            api_types::Block::Code(c) => Some(c),
+            _ => None,
+        })
+        .nth(1)
+        .expect("the broken block");
+    assert!(!broken.runnable);
     assert!(
-        code.attributes.is_empty(),
-        "editable is a flag, not a leftover attribute"
+        broken
+            .problem
+            .as_deref()
+            .unwrap()
+            .starts_with("unknown attribute `warp`"),
+        "{broken:?}"
     );
 }
 

@@ -15,12 +15,18 @@
 
 mod error;
 mod front_matter;
+mod hidden;
 pub mod highlight;
+mod info;
 mod load;
 mod markdown;
 mod model;
 
 pub use error::ContentError;
 pub use front_matter::FrontMatter;
+pub use hidden::{split_hidden, visible_part};
+pub use info::{CodeInfo, Context, Expectation, Role};
 pub use markdown::render_markdown;
-pub use model::{Block, Chapter, CodeBlock, CodeInfo, Course, Heading, Library};
+pub use model::{
+    Block, Chapter, CodeBlock, Course, Exercise, FileSet, Heading, Library, Problem, content_hash,
+};

@@ -99,26 +99,13 @@ fn load_chapter(path: &Path, course_slug: &str) -> Result<Chapter, ContentError>
         });
     }
     let rendered = render_markdown(body, body_line);
-    for block in &rendered.blocks {
-        if let crate::Block::Demo { name, line } = block
-            && !api_types::DEMOS.contains(&name.as_str())
-        {
-            return Err(ContentError::Syntax {
-                path: path.to_owned(),
-                line: *line,
-                message: format!(
-                    "unknown demo `{name}` (known demos: {})",
-                    api_types::DEMOS.join(", ")
-                ),
-            });
-        }
-    }
     Ok(Chapter {
         slug: slug_of(path)?,
         path: path.to_owned(),
         front,
         blocks: rendered.blocks,
         headings: rendered.headings,
+        problems: rendered.problems,
     })
 }
 
@@ -224,7 +211,7 @@ mod tests {
     }
 
     #[test]
-    fn an_unknown_demo_is_reported_at_its_line() {
+    fn an_unknown_demo_is_a_problem_at_its_line() {
         let dir = tempfile::tempdir().unwrap();
         write(dir.path(), "a/course.toml", &course("A", 1));
         write(
@@ -232,8 +219,16 @@ mod tests {
             "a/x.md",
             "+++\ntitle = \"X\"\norder = 1\nminutes = 1\nsummary = \"\"\n+++\nText.\n\n```demo\nspaceship\n```\n",
         );
-        let err = Library::load(dir.path()).unwrap_err().to_string();
-        assert!(err.contains("x.md:9: unknown demo `spaceship`"), "{err}");
+        let library = Library::load(dir.path()).unwrap();
+        let problems: Vec<String> = library.problems().map(|p| p.to_string()).collect();
+        assert_eq!(problems.len(), 1);
+        assert!(
+            problems[0].ends_with("x.md:9: unknown demo `spaceship` (known demos: matching-engine, lock-free-explorer)"),
+            "{problems:?}"
+        );
+        // The rest of the chapter still renders.
+        let (_, chapter) = library.chapter("x").unwrap();
+        assert!(matches!(chapter.blocks[0], crate::Block::Prose(_)));
     }
 
     #[test]

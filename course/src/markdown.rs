@@ -1,31 +1,49 @@
-//! Markdown to blocks: prose becomes HTML, fenced code becomes [`CodeBlock`]s.
+//! Markdown to blocks: prose becomes HTML, fenced code becomes [`CodeBlock`]s, and the special
+//! fences (`demo`, `notes`, `exercise`, `files`) become their own blocks.
 
 use std::collections::HashMap;
 
 use pulldown_cmark::{CodeBlockKind, CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 
+use crate::hidden::{split_hidden, visible_part};
 use crate::highlight::highlight;
-use crate::{Block, CodeBlock, CodeInfo, Heading};
+use crate::info::{Context, Role, exercise_fence_problems};
+use crate::model::content_hash;
+use crate::{Block, CodeBlock, CodeInfo, Exercise, FileSet, Heading, Problem};
 
 /// The result of rendering a chapter body.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Rendered {
     pub blocks: Vec<Block>,
     pub headings: Vec<Heading>,
+    /// Malformed blocks, by line. They are still rendered, but cannot run.
+    pub problems: Vec<Problem>,
 }
 
 /// Renders `body`, whose first line is line `first_line` of its file (so code blocks can report
 /// where they are).
 pub fn render_markdown(body: &str, first_line: usize) -> Rendered {
+    render(body, first_line, Context::Chapter)
+}
+
+/// A fenced block as written: its info string, the line of its opening fence and its text.
+struct Fence {
+    info: CodeInfo,
+    line: usize,
+    source: String,
+}
+
+fn render(body: &str, first_line: usize, context: Context) -> Rendered {
     let options = Options::ENABLE_TABLES
         | Options::ENABLE_FOOTNOTES
         | Options::ENABLE_STRIKETHROUGH
         | Options::ENABLE_TASKLISTS;
     let mut out = Rendered::default();
     let mut prose: Vec<Event> = Vec::new();
-    let mut code: Option<(CodeInfo, usize, String)> = None;
+    let mut fence: Option<Fence> = None;
     let mut heading: Option<(HeadingLevel, Vec<Event>)> = None;
     let mut used_ids: HashMap<String, usize> = HashMap::new();
+    let (mut code_count, mut exercise_count) = (0, 0);
 
     for (event, range) in Parser::new_ext(body, options).into_offset_iter() {
         match event {
@@ -35,37 +53,46 @@ pub fn render_markdown(body: &str, first_line: usize) -> Rendered {
                     CodeBlockKind::Indented => CodeInfo::parse(""),
                 };
                 let line = first_line + body[..range.start].matches('\n').count();
-                code = Some((info, line, String::new()));
+                fence = Some(Fence {
+                    info,
+                    line,
+                    source: String::new(),
+                });
             }
-            Event::Text(text) if code.is_some() => {
-                if let Some((_, _, source)) = code.as_mut() {
-                    source.push_str(&text);
+            Event::Text(text) if fence.is_some() => {
+                if let Some(fence) = fence.as_mut() {
+                    fence.source.push_str(&text);
                 }
             }
             Event::End(TagEnd::CodeBlock) => {
-                if let Some((info, line, source)) = code.take() {
-                    flush_prose(&mut prose, &mut out.blocks);
-                    if info.language == "demo" {
-                        out.blocks.push(Block::Demo {
-                            name: source.trim().to_owned(),
-                            line,
-                        });
-                        continue;
+                let Some(fence) = fence.take() else { continue };
+                flush_prose(&mut prose, &mut out.blocks);
+                let block = match (context, fence.info.language.as_str()) {
+                    (Context::Chapter, "demo") => demo(fence, &mut out.problems),
+                    (Context::Chapter, "notes") => Block::Notes {
+                        html: render_aside(&fence.source, fence.line + 1, &mut out.problems),
+                        line: fence.line,
+                    },
+                    (Context::Chapter, "exercise") => {
+                        exercise_count += 1;
+                        Block::Exercise(Box::new(exercise(
+                            fence,
+                            exercise_count - 1,
+                            &mut out.problems,
+                        )))
                     }
-                    let index = out
-                        .blocks
-                        .iter()
-                        .filter(|b| matches!(b, Block::Code(_)))
-                        .count();
-                    let highlighted = highlight(&info.language, &source);
-                    out.blocks.push(Block::Code(CodeBlock {
-                        index,
-                        line,
-                        info,
-                        code: source,
-                        highlighted,
-                    }));
-                }
+                    (Context::Chapter, "files") => Block::Files(file_set(fence, &mut out.problems)),
+                    _ => {
+                        code_count += 1;
+                        Block::Code(code_block(
+                            fence,
+                            code_count - 1,
+                            context,
+                            &mut out.problems,
+                        ))
+                    }
+                };
+                out.blocks.push(block);
             }
             Event::Start(Tag::Heading { level, .. }) => heading = Some((level, Vec::new())),
             Event::End(TagEnd::Heading(_)) => {
@@ -97,6 +124,195 @@ pub fn render_markdown(body: &str, first_line: usize) -> Rendered {
     }
     flush_prose(&mut prose, &mut out.blocks);
     out
+}
+
+fn report(problems: &mut Vec<Problem>, line: usize, messages: &[String]) -> Option<String> {
+    problems.extend(messages.iter().map(|message| Problem {
+        line,
+        message: message.clone(),
+    }));
+    (!messages.is_empty()).then(|| messages.join("; "))
+}
+
+fn code_block(
+    fence: Fence,
+    index: usize,
+    context: Context,
+    problems: &mut Vec<Problem>,
+) -> CodeBlock {
+    let Fence { info, line, source } = fence;
+    let problem = report(problems, line, &info.problems(context));
+    let (code, hidden_lines) = if info.is_rust() {
+        split_hidden(&source)
+    } else {
+        (source.clone(), Vec::new())
+    };
+    let highlighted = highlight(&info.language, &visible_part(&code, &hidden_lines));
+    CodeBlock {
+        index,
+        line,
+        info,
+        code,
+        hidden_lines,
+        highlighted,
+        hash: content_hash(&source),
+        problem,
+    }
+}
+
+fn demo(fence: Fence, problems: &mut Vec<Problem>) -> Block {
+    let name = fence.source.trim().to_owned();
+    if !api_types::DEMOS.contains(&name.as_str()) {
+        report(
+            problems,
+            fence.line,
+            &[format!(
+                "unknown demo `{name}` (known demos: {})",
+                api_types::DEMOS.join(", ")
+            )],
+        );
+    }
+    Block::Demo {
+        name,
+        line: fence.line,
+    }
+}
+
+/// Markdown shown but never run (speaker notes, hints) as one piece of HTML.
+fn render_aside(source: &str, first_line: usize, problems: &mut Vec<Problem>) -> String {
+    let inner = render(source, first_line, Context::Aside);
+    problems.extend(inner.problems);
+    let mut html = String::new();
+    for block in inner.blocks {
+        match block {
+            Block::Prose(prose) => html.push_str(&prose),
+            Block::Code(code) => html.push_str(&code_html(&code)),
+            _ => {}
+        }
+    }
+    html
+}
+
+fn code_html(code: &CodeBlock) -> String {
+    format!(
+        "<pre><code class=\"language-{}\">{}</code></pre>\n",
+        css_word(&code.info.language),
+        code.highlighted
+    )
+}
+
+/// `text` reduced to characters safe inside a class attribute.
+fn css_word(text: &str) -> String {
+    text.chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'))
+        .collect()
+}
+
+fn exercise(fence: Fence, index: usize, problems: &mut Vec<Problem>) -> Exercise {
+    let Fence { info, line, source } = fence;
+    let mut messages = exercise_fence_problems(&info);
+    let inner = render(&source, line + 1, Context::Exercise);
+    let mut inner_problem = !inner.problems.is_empty();
+    problems.extend(inner.problems);
+    let (mut instructions, mut hints) = (String::new(), Vec::new());
+    let (mut starter, mut tests, mut solution) = (None, None, None);
+    for block in inner.blocks {
+        match block {
+            Block::Prose(html) => instructions.push_str(&html),
+            Block::Code(code) if code.info.language == "hint" => {
+                hints.push(render_aside(&code.code, code.line + 1, problems));
+            }
+            Block::Code(code) => {
+                let slot = match code.info.role() {
+                    Some(Role::Starter) => &mut starter,
+                    Some(Role::Tests) => &mut tests,
+                    Some(Role::Solution) => &mut solution,
+                    None => {
+                        instructions.push_str(&code_html(&code));
+                        continue;
+                    }
+                };
+                if !code.info.is_rust() {
+                    inner_problem = true;
+                    report(
+                        problems,
+                        code.line,
+                        &[format!(
+                            "exercise code must be ```rust, not ```{}",
+                            code.info.language
+                        )],
+                    );
+                } else if slot.is_some() {
+                    inner_problem = true;
+                    report(problems, code.line, &["a second block with this role; an exercise takes one starter, one tests and one solution block".to_owned()]);
+                } else {
+                    *slot = Some(code);
+                }
+            }
+            _ => {}
+        }
+    }
+    for (slot, role) in [
+        (&starter, "starter"),
+        (&tests, "tests"),
+        (&solution, "solution"),
+    ] {
+        if slot.is_none() {
+            messages.push(format!("an exercise needs a ```rust,{role} block"));
+        }
+    }
+    let mut problem = report(problems, line, &messages);
+    if inner_problem && problem.is_none() {
+        problem = Some("a block inside this exercise is malformed".to_owned());
+    }
+    Exercise {
+        index,
+        line,
+        info,
+        instructions,
+        starter,
+        tests,
+        hints,
+        solution,
+        problem,
+    }
+}
+
+fn file_set(fence: Fence, problems: &mut Vec<Problem>) -> FileSet {
+    let inner = render(&fence.source, fence.line + 1, Context::Files);
+    let mut messages = Vec::new();
+    let mut inner_problem = !inner.problems.is_empty();
+    problems.extend(inner.problems);
+    let mut files: Vec<CodeBlock> = Vec::new();
+    for block in inner.blocks {
+        match block {
+            Block::Code(code) => {
+                let path = code.info.file().unwrap_or_default();
+                if files.iter().any(|f| f.info.file() == Some(path)) {
+                    inner_problem = true;
+                    report(problems, code.line, &[format!("`{path}` appears twice in this files block")]);
+                }
+                files.push(code);
+            }
+            _ => messages.push(
+                "a files block holds only code blocks, each with `file=<path>`; put explanations outside it"
+                    .to_owned(),
+            ),
+        }
+    }
+    if files.is_empty() {
+        messages.push("a files block needs at least one ```lang,file=<path> block".to_owned());
+    }
+    messages.dedup();
+    let mut problem = report(problems, fence.line, &messages);
+    if inner_problem && problem.is_none() {
+        problem = Some("a file in this block is malformed".to_owned());
+    }
+    FileSet {
+        line: fence.line,
+        files,
+        problem,
+    }
 }
 
 fn flush_prose(prose: &mut Vec<Event>, blocks: &mut Vec<Block>) {
@@ -158,21 +374,65 @@ mod tests {
         let rendered = render_markdown(input, 10);
         let mut actual = String::new();
         for block in &rendered.blocks {
-            match block {
-                Block::Prose(html) => actual.push_str(&format!("PROSE {html}")),
-                Block::Demo { name, line } => {
-                    actual.push_str(&format!("DEMO {name} line {line}\n"))
-                }
-                Block::Code(c) => actual.push_str(&format!(
-                    "CODE #{} line {} {:?} {:?}\n{}\n",
-                    c.index, c.line, c.info.language, c.info.attributes, c.code
-                )),
-            }
+            print_block(block, &mut actual);
         }
         for h in &rendered.headings {
             actual.push_str(&format!("H{} #{} {}\n", h.level, h.id, h.text));
         }
+        for p in &rendered.problems {
+            actual.push_str(&format!("PROBLEM line {}: {}\n", p.line, p.message));
+        }
         expected.assert_eq(&actual);
+    }
+
+    fn print_code(label: &str, c: &CodeBlock, out: &mut String) {
+        out.push_str(&format!(
+            "{label} #{} line {} {:?} {:?}",
+            c.index, c.line, c.info.language, c.info.attributes
+        ));
+        if !c.hidden_lines.is_empty() {
+            out.push_str(&format!(" hidden {:?}", c.hidden_lines));
+        }
+        if let Some(problem) = &c.problem {
+            out.push_str(&format!(" PROBLEM {problem}"));
+        }
+        out.push_str(&format!("\n{}\n", c.code));
+    }
+
+    fn print_block(block: &Block, out: &mut String) {
+        match block {
+            Block::Prose(html) => out.push_str(&format!("PROSE {html}")),
+            Block::Demo { name, line } => out.push_str(&format!("DEMO {name} line {line}\n")),
+            Block::Notes { html, line } => out.push_str(&format!("NOTES line {line} {html}")),
+            Block::Code(c) => print_code("CODE", c, out),
+            Block::Exercise(e) => {
+                out.push_str(&format!(
+                    "EXERCISE #{} line {} {:?} problem {:?}\nINSTRUCTIONS {}",
+                    e.index, e.line, e.info.attributes, e.problem, e.instructions
+                ));
+                for (label, code) in [
+                    ("STARTER", &e.starter),
+                    ("TESTS", &e.tests),
+                    ("SOLUTION", &e.solution),
+                ] {
+                    if let Some(code) = code {
+                        print_code(label, code, out);
+                    }
+                }
+                for hint in &e.hints {
+                    out.push_str(&format!("HINT {hint}"));
+                }
+            }
+            Block::Files(set) => {
+                out.push_str(&format!(
+                    "FILES line {} problem {:?}\n",
+                    set.line, set.problem
+                ));
+                for file in &set.files {
+                    print_code("FILE", file, out);
+                }
+            }
+        }
     }
 
     #[test]
@@ -228,6 +488,123 @@ mod tests {
                 CODE #1 line 16 "toml" []
                 [a]
 
+            "#]],
+        );
+    }
+
+    #[test]
+    fn hidden_lines_are_part_of_the_program_but_not_the_highlight() {
+        let rendered = render_markdown(
+            "```rust\n# fn helper() {}\nfn main() { helper(); }\n```\n",
+            1,
+        );
+        let Block::Code(code) = &rendered.blocks[0] else {
+            panic!()
+        };
+        assert_eq!(code.code, "fn helper() {}\nfn main() { helper(); }\n");
+        assert_eq!(code.hidden_lines, [1]);
+        assert!(
+            !code.highlighted.contains("helper() {}"),
+            "{}",
+            code.highlighted
+        );
+        assert_eq!(
+            code.hash,
+            crate::content_hash("# fn helper() {}\nfn main() { helper(); }\n")
+        );
+        assert!(code.runnable());
+    }
+
+    #[test]
+    fn malformed_attributes_are_problems_and_the_rest_renders() {
+        check(
+            "Before.\n\n```rust,should-panic,beta\nfn main() {}\n```\n\nAfter.\n\n```rust,miri\nfn main() {}\n```\n",
+            expect![[r#"
+                PROSE <p>Before.</p>
+                CODE #0 line 12 "rust" ["should-panic", "beta"] PROBLEM unknown attribute `should-panic`; did you mean `should_panic`?; unknown attribute `beta` on a rust block (runners: stable, nightly, miri, loom, cortex-m; editions: edition2015, edition2018, edition2021, edition2024; actions: run, test; others: editable, noplayground, ignore, no_run, should_panic, compile_fail)
+                fn main() {}
+
+                PROSE <p>After.</p>
+                CODE #1 line 18 "rust" ["miri"]
+                fn main() {}
+
+                PROBLEM line 12: unknown attribute `should-panic`; did you mean `should_panic`?
+                PROBLEM line 12: unknown attribute `beta` on a rust block (runners: stable, nightly, miri, loom, cortex-m; editions: edition2015, edition2018, edition2021, edition2024; actions: run, test; others: editable, noplayground, ignore, no_run, should_panic, compile_fail)
+            "#]],
+        );
+    }
+
+    #[test]
+    fn notes_are_rendered_markdown() {
+        check(
+            "Text.\n\n````notes\nAsk the class *why*.\n\n```rust\nlet x = 1;\n```\n````\n",
+            expect![[r#"
+                PROSE <p>Text.</p>
+                NOTES line 12 <p>Ask the class <em>why</em>.</p>
+                <pre><code class="language-rust"><span class="tok-kw">let</span> x = <span class="tok-num">1</span>;
+                </code></pre>
+            "#]],
+        );
+    }
+
+    #[test]
+    fn exercises_collect_starter_tests_hints_and_solution() {
+        check(
+            "````exercise,edition2021\nWrite `double`.\n\n```rust,starter\n# #![allow(unused)]\npub fn double(x: i32) -> i32 { todo!() }\n```\n\n```rust,tests\n#[test]\nfn doubles() { assert_eq!(double(2), 4); }\n```\n\n```hint\nMultiply by **two**.\n```\n\n```hint\nOr add it to itself.\n```\n\n```rust,solution\npub fn double(x: i32) -> i32 { x * 2 }\n```\n````\n",
+            expect![[r#"
+                EXERCISE #0 line 10 ["edition2021"] problem None
+                INSTRUCTIONS <p>Write <code>double</code>.</p>
+                STARTER #0 line 13 "rust" ["starter"] hidden [1]
+                #![allow(unused)]
+                pub fn double(x: i32) -> i32 { todo!() }
+
+                TESTS #1 line 18 "rust" ["tests"]
+                #[test]
+                fn doubles() { assert_eq!(double(2), 4); }
+
+                SOLUTION #4 line 31 "rust" ["solution"]
+                pub fn double(x: i32) -> i32 { x * 2 }
+
+                HINT <p>Multiply by <strong>two</strong>.</p>
+                HINT <p>Or add it to itself.</p>
+            "#]],
+        );
+    }
+
+    #[test]
+    fn an_incomplete_exercise_is_a_problem() {
+        check(
+            "````exercise,editable\nDo it.\n\n```rust,starter\nfn f() {}\n```\n\n```rust,starter\nfn g() {}\n```\n````\n",
+            expect![[r#"
+                EXERCISE #0 line 10 ["editable"] problem Some("an exercise fence takes only a runner (stable, nightly, miri, loom, cortex-m) and an edition, not `editable`; an exercise needs a ```rust,tests block; an exercise needs a ```rust,solution block")
+                INSTRUCTIONS <p>Do it.</p>
+                STARTER #0 line 13 "rust" ["starter"]
+                fn f() {}
+
+                PROBLEM line 17: a second block with this role; an exercise takes one starter, one tests and one solution block
+                PROBLEM line 10: an exercise fence takes only a runner (stable, nightly, miri, loom, cortex-m) and an edition, not `editable`
+                PROBLEM line 10: an exercise needs a ```rust,tests block
+                PROBLEM line 10: an exercise needs a ```rust,solution block
+            "#]],
+        );
+    }
+
+    #[test]
+    fn files_blocks_need_a_path_on_every_file() {
+        check(
+            "````files\n```rust,file=src/main.rs\nfn main() {}\n```\n\n```c,file=shim.c\nint one(void) { return 1; }\n```\n\n```toml\n[package]\n```\n````\n",
+            expect![[r#"
+                FILES line 10 problem Some("a file in this block is malformed")
+                FILE #0 line 11 "rust" ["file=src/main.rs"]
+                fn main() {}
+
+                FILE #1 line 15 "c" ["file=shim.c"]
+                int one(void) { return 1; }
+
+                FILE #2 line 19 "toml" [] PROBLEM a block in a files block needs `file=<path>` after its language (e.g. ```toml,file=src/lib.rs)
+                [package]
+
+                PROBLEM line 19: a block in a files block needs `file=<path>` after its language (e.g. ```toml,file=src/lib.rs)
             "#]],
         );
     }

@@ -1,7 +1,7 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-use crate::FrontMatter;
+use crate::{CodeInfo, ContentError, FrontMatter};
 
 /// Every course found in the content directory, in teaching order.
 #[derive(Clone, Debug)]
@@ -24,6 +24,18 @@ impl Library {
         self.courses
             .iter()
             .flat_map(|course| course.chapters.iter().map(move |chapter| (course, chapter)))
+    }
+
+    /// Every malformed block in every chapter, as `file:line: message` errors, in teaching order.
+    /// The chapters still render; these blocks cannot run, and verification fails until they are fixed.
+    pub fn problems(&self) -> impl Iterator<Item = ContentError> + '_ {
+        self.chapters().flat_map(|(_, chapter)| {
+            chapter.problems.iter().map(|problem| ContentError::Syntax {
+                path: chapter.path.clone(),
+                line: problem.line,
+                message: problem.message.clone(),
+            })
+        })
     }
 
     /// How many chapters there are in all.
@@ -62,6 +74,15 @@ pub struct Chapter {
     pub front: FrontMatter,
     pub blocks: Vec<Block>,
     pub headings: Vec<Heading>,
+    /// Malformed blocks. The chapter still renders; the affected blocks cannot run.
+    pub problems: Vec<Problem>,
+}
+
+/// Something wrong at one line of a chapter, for the author.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    pub line: usize,
+    pub message: String,
 }
 
 /// A section heading with the anchor id its element carries.
@@ -83,6 +104,13 @@ pub enum Block {
         name: String,
         line: usize,
     },
+    /// Speaker notes (```` ```notes ````), rendered to HTML.
+    Notes {
+        html: String,
+        line: usize,
+    },
+    Exercise(Box<Exercise>),
+    Files(FileSet),
 }
 
 /// A fenced code block.
@@ -93,48 +121,57 @@ pub struct CodeBlock {
     /// 1-based line of the opening fence in the chapter file.
     pub line: usize,
     pub info: CodeInfo,
+    /// The whole program: hidden lines included, their `# ` prefix removed.
     pub code: String,
-    /// `code` as highlighted HTML.
+    /// 1-based lines of `code` to collapse on the page.
+    pub hidden_lines: Vec<u32>,
+    /// The visible lines as highlighted HTML.
     pub highlighted: String,
+    /// [`content_hash`] of the source as written.
+    pub hash: String,
+    /// Why the block cannot run, when its fence is malformed.
+    pub problem: Option<String>,
 }
 
-/// What the fence's info string says, e.g. ```` ```rust,editable,should_panic ````.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct CodeInfo {
-    pub language: String,
-    pub attributes: Vec<String>,
-}
-
-impl CodeInfo {
-    /// Parses an info string: the language first, then attributes separated by commas or spaces.
-    pub fn parse(info: &str) -> CodeInfo {
-        let mut words = info
-            .split([',', ' ', '\t'])
-            .map(str::trim)
-            .filter(|w| !w.is_empty());
-        let language = words.next().unwrap_or("text").to_owned();
-        CodeInfo {
-            language,
-            attributes: words.map(str::to_owned).collect(),
-        }
-    }
-
-    pub fn has(&self, attribute: &str) -> bool {
-        self.attributes.iter().any(|a| a == attribute)
-    }
-
-    pub fn is_rust(&self) -> bool {
-        self.language == "rust"
-    }
-
-    /// A Rust block a student can run, unless the author opted out.
+impl CodeBlock {
+    /// Whether a student can run it: a well-formed runnable Rust block.
     pub fn runnable(&self) -> bool {
-        self.is_rust() && !self.has("ignore") && !self.has("noplayground")
+        self.problem.is_none() && self.info.runnable()
     }
+}
 
-    pub fn editable(&self) -> bool {
-        self.has("editable")
+/// An ```` ````exercise ```` block.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Exercise {
+    /// Position among the chapter's exercises.
+    pub index: usize,
+    pub line: usize,
+    /// The fence's runner and edition.
+    pub info: CodeInfo,
+    pub instructions: String,
+    pub starter: Option<CodeBlock>,
+    pub tests: Option<CodeBlock>,
+    pub hints: Vec<String>,
+    pub solution: Option<CodeBlock>,
+    pub problem: Option<String>,
+}
+
+/// A ```` ````files ```` block: several files shown together.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileSet {
+    pub line: usize,
+    pub files: Vec<CodeBlock>,
+    pub problem: Option<String>,
+}
+
+/// A short stable hash (64-bit FNV-1a, hex) of `text`: the same on every machine and release.
+pub fn content_hash(text: &str) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in text.bytes() {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
     }
+    format!("{hash:016x}")
 }
 
 #[cfg(test)]
@@ -142,15 +179,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn info_strings_split_on_commas_and_spaces() {
-        let info = CodeInfo::parse("rust,editable should_panic");
-        assert_eq!(info.language, "rust");
-        assert_eq!(info.attributes, ["editable", "should_panic"]);
-        assert!(info.runnable());
-        assert!(info.editable());
-        assert_eq!(CodeInfo::parse("").language, "text");
-        assert!(!CodeInfo::parse("rust,ignore").runnable());
-        assert!(!CodeInfo::parse("rust noplayground").runnable());
-        assert!(!CodeInfo::parse("toml").runnable());
+    fn content_hashes_are_stable() {
+        assert_eq!(content_hash(""), "cbf29ce484222325");
+        assert_eq!(content_hash("a"), "af63dc4c8601ec8c");
+        assert_ne!(content_hash("fn main() {}"), content_hash("fn main() { }"));
     }
 }

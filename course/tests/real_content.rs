@@ -25,6 +25,12 @@ fn the_content_loads_with_courses_and_chapters() {
 }
 
 #[test]
+fn no_block_is_malformed() {
+    let problems: Vec<String> = library().problems().map(|p| p.to_string()).collect();
+    assert!(problems.is_empty(), "{problems:#?}");
+}
+
+#[test]
 fn chapters_do_not_repeat_their_title_as_a_heading() {
     for (_, chapter) in library().chapters() {
         if let Some(Block::Prose(html)) = chapter.blocks.first() {

@@ -56,9 +56,13 @@ fn code_block(runnable: bool) -> CodeBlock {
         code: "fn main() {}".into(),
         highlighted: "<span class=\"tok-kw\">fn</span> <span class=\"tok-fn\">main</span>() {}"
             .into(),
+        hidden_lines: vec![],
         runnable,
         editable: false,
+        run: Default::default(),
         attributes: vec![],
+        hash: "0123456789abcdef".into(),
+        problem: None,
     }
 }
 

@@ -97,20 +97,65 @@ fn block(block: &course::Block) -> api_types::Block {
     match block {
         course::Block::Prose(html) => api_types::Block::Prose { html: html.clone() },
         course::Block::Demo { name, .. } => api_types::Block::Demo { name: name.clone() },
-        course::Block::Code(code) => api_types::Block::Code(api_types::CodeBlock {
-            index: code.index,
-            language: code.info.language.clone(),
-            code: code.code.clone(),
-            highlighted: code.highlighted.clone(),
-            runnable: code.info.runnable(),
-            editable: code.info.editable(),
-            attributes: code
-                .info
-                .attributes
+        course::Block::Notes { html, .. } => api_types::Block::Notes { html: html.clone() },
+        course::Block::Code(code) => api_types::Block::Code(code_block(code)),
+        course::Block::Exercise(exercise) => api_types::Block::Exercise(exercise_block(exercise)),
+        course::Block::Files(set) => api_types::Block::Files(api_types::FileSet {
+            files: set
+                .files
                 .iter()
-                .filter(|a| *a != "editable")
-                .cloned()
+                .map(|file| api_types::SourceFile {
+                    path: file.info.file().unwrap_or_default().to_owned(),
+                    language: file.info.language.clone(),
+                    code: file.code.clone(),
+                    highlighted: file.highlighted.clone(),
+                })
                 .collect(),
+            note: "Multi-file labs can be read here but not run yet.".to_owned(),
+            problem: set.problem.clone(),
         }),
+    }
+}
+
+fn code_block(code: &course::CodeBlock) -> api_types::CodeBlock {
+    api_types::CodeBlock {
+        index: code.index,
+        language: code.info.language.clone(),
+        code: code.code.clone(),
+        hidden_lines: code.hidden_lines.clone(),
+        highlighted: code.highlighted.clone(),
+        runnable: code.runnable(),
+        editable: code.info.editable(),
+        run: code.info.run_settings(),
+        attributes: code.info.attributes.clone(),
+        hash: code.hash.clone(),
+        problem: code.problem.clone(),
+    }
+}
+
+fn exercise_block(exercise: &course::Exercise) -> api_types::Exercise {
+    let text = |block: &Option<course::CodeBlock>| {
+        block
+            .as_ref()
+            .map(|b| (b.code.clone(), b.hidden_lines.clone(), b.hash.clone()))
+            .unwrap_or_default()
+    };
+    let (starter, starter_hidden_lines, hash) = text(&exercise.starter);
+    let (tests, _, _) = text(&exercise.tests);
+    let (solution, solution_hidden_lines, _) = text(&exercise.solution);
+    let mut run = exercise.info.run_settings();
+    run.action = api_types::Action::Test;
+    api_types::Exercise {
+        index: exercise.index,
+        instructions: exercise.instructions.clone(),
+        starter,
+        starter_hidden_lines,
+        tests,
+        hints: exercise.hints.clone(),
+        solution,
+        solution_hidden_lines,
+        run,
+        hash,
+        problem: exercise.problem.clone(),
     }
 }

@@ -1,38 +1,17 @@
-use api_types::{Action, Channel, CodeBlock, Edition, ExecuteRequest, Mode, ServerMessage};
+use api_types::{Action, CodeBlock, ExecuteRequest, Mode, ServerMessage};
 use leptos::html::Textarea;
 use leptos::prelude::*;
 
 use crate::components::run_output::{RunOutput, RunView};
 use crate::run::RunSession;
 
-/// The runner and edition a block asks for with its fence attributes.
+/// The request that runs `code` the way the block's fence asks.
 pub fn request_for(block: &CodeBlock, code: String, action: Action) -> ExecuteRequest {
-    let has = |a: &str| block.attributes.iter().any(|x| x == a);
-    let channel = if has("nightly") {
-        Channel::Nightly
-    } else if has("miri") {
-        Channel::Miri
-    } else if has("loom") {
-        Channel::Loom
-    } else if has("cortex-m") {
-        Channel::CortexM
-    } else {
-        Channel::Stable
-    };
-    let edition = if has("edition2015") {
-        Edition::E2015
-    } else if has("edition2018") {
-        Edition::E2018
-    } else if has("edition2021") {
-        Edition::E2021
-    } else {
-        Edition::E2024
-    };
     ExecuteRequest {
         code,
-        channel,
+        channel: block.run.channel,
         mode: Mode::Debug,
-        edition,
+        edition: block.run.edition,
         action,
         stdin: String::new(),
     }
@@ -272,40 +251,6 @@ fn now_ms() -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn block(attributes: &[&str]) -> CodeBlock {
-        CodeBlock {
-            index: 0,
-            language: "rust".into(),
-            code: String::new(),
-            highlighted: String::new(),
-            runnable: true,
-            editable: true,
-            attributes: attributes.iter().map(|a| a.to_string()).collect(),
-        }
-    }
-
-    #[test]
-    fn fence_attributes_choose_runner_and_edition() {
-        let plain = request_for(&block(&[]), "x".into(), Action::Run);
-        assert_eq!(
-            (plain.channel, plain.edition),
-            (Channel::Stable, Edition::E2024)
-        );
-        let nightly = request_for(
-            &block(&["nightly", "edition2021"]),
-            "x".into(),
-            Action::Test,
-        );
-        assert_eq!(
-            (nightly.channel, nightly.edition, nightly.action),
-            (Channel::Nightly, Edition::E2021, Action::Test)
-        );
-        assert_eq!(
-            request_for(&block(&["miri"]), "x".into(), Action::Run).channel,
-            Channel::Miri
-        );
-    }
 
     #[test]
     fn diagnostic_positions_map_to_offsets() {

@@ -58,6 +58,14 @@ fn ChapterBody(
             Block::Prose { html } => view! { <div class="prose" inner_html=html></div> }.into_any(),
             Block::Code(code) => view! { <CodeBlockView block=code /> }.into_any(),
             Block::Demo { name } => view! { <EmbeddedDemo name /> }.into_any(),
+            Block::Notes { html } => view! {
+                <details class="speaker-notes">
+                    <summary>"Speaker notes"</summary>
+                    <div class="prose" inner_html=html></div>
+                </details>
+            }
+            .into_any(),
+            Block::Exercise(_) | Block::Files(_) => ().into_any(),
         })
         .collect_view();
     view! {
