@@ -8,6 +8,7 @@ mod bench;
 mod bench_engine;
 mod cmd;
 mod docker;
+mod editor_bundle;
 mod images;
 mod setup;
 mod spa;

@@ -24,12 +24,14 @@ pub struct SpaTools {
     pub wasm_opt: Option<WasmOpt>,
 }
 
-/// What building the SPA needs: a wasm32 route, Trunk, wasm-bindgen-cli, wasm-opt.
+/// What building the SPA needs: a wasm32 route, Trunk, wasm-bindgen-cli, Node.js and npm (for the
+/// code editor bundle), wasm-opt.
 pub fn spa_tools() -> Result<SpaTools, Failure> {
     step("Checking the tools that build the web app", || {
         let wasm = wasm::prepare()?;
         ensure_trunk()?;
         ensure_wasm_bindgen()?;
+        ensure_node()?;
         let wasm_opt = ensure_wasm_opt()?;
         Ok(SpaTools { wasm, wasm_opt })
     })
@@ -89,6 +91,43 @@ fn ensure_trunk() -> Result<(), Failure> {
     Cmd::new(cargo_for_install())
         .args(["install", "--locked", &format!("trunk@{TRUNK_VERSION}")])
         .run()
+}
+
+/// The oldest Node.js that esbuild supports (its `engines` field); Debian bookworm has 18.
+const MIN_NODE: u32 = 18;
+
+/// Node.js and npm, which install and bundle the code editor (`frontend/editor`).
+fn ensure_node() -> Result<(), Failure> {
+    if !on_path("npm") {
+        apt_install(
+            &["nodejs", "npm"],
+            "Node.js and npm, to build the code editor bundle",
+        )?;
+        if !on_path("npm") {
+            return Err(Failure::new(format!(
+                "npm is still missing after installing Debian's nodejs and npm: install Node.js {MIN_NODE} or newer with npm"
+            )));
+        }
+    }
+    let version = Cmd::new("node").args(["--version"]).output();
+    let major = version.as_deref().and_then(|v| {
+        v.trim()
+            .trim_start_matches('v')
+            .split('.')
+            .next()?
+            .parse::<u32>()
+            .ok()
+    });
+    match major {
+        Some(major) if major >= MIN_NODE => {
+            println!("    node {}", version.as_deref().unwrap_or_default().trim());
+            Ok(())
+        }
+        _ => Err(Failure::new(format!(
+            "the code editor bundle needs Node.js {MIN_NODE} or newer (esbuild), found {}: install a newer Node.js",
+            version.as_deref().map_or("none", str::trim)
+        ))),
+    }
 }
 
 /// wasm-bindgen-cli must match the `wasm-bindgen` crate in Cargo.lock exactly.

@@ -7,9 +7,9 @@ use std::path::Path;
 use flate2::Compression;
 use flate2::write::GzEncoder;
 
-use crate::Repo;
 use crate::cmd::{Cmd, Failure, step};
 use crate::setup::SpaTools;
+use crate::{Repo, editor_bundle};
 
 /// Files the server may send compressed.
 const COMPRESSIBLE: &[&str] = &["wasm", "js", "css", "html", "svg", "json"];
@@ -28,8 +28,10 @@ impl TransferSize {
     }
 }
 
-/// `trunk build --release` into `dist/`, then a `.gz` beside each compressible file.
+/// The code editor bundle (Trunk copies it, so it must exist first), then `trunk build --release`
+/// into `dist/`, then a `.gz` beside each compressible file.
 pub fn build(repo: &Repo, tools: &SpaTools) -> Result<TransferSize, Failure> {
+    editor_bundle::build(repo)?;
     step("Building the web app with Trunk (release)", || {
         let dist = repo.dist();
         let mut trunk = tools
