@@ -176,6 +176,22 @@ impl DockerSandbox {
         .await
     }
 
+    /// The id of the image that runs `channel`'s jobs, or `None` when this sandbox has no runner
+    /// for it (only stable is served; its image may be missing). Rebuilding an image changes its
+    /// id, which is how caches of results tell a rebuilt runner from the old one.
+    pub async fn image_id(&self, channel: Channel) -> Option<String> {
+        if channel != Channel::Stable {
+            return None;
+        }
+        let image = self
+            .inner
+            .docker
+            .inspect_image(&self.inner.config.stable_image)
+            .await
+            .ok()?;
+        image.id
+    }
+
     /// Waits until the warm pool is full (or `timeout` passes).
     pub async fn wait_warm(&self, timeout: Duration) {
         let until = Instant::now() + timeout;

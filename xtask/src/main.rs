@@ -13,6 +13,7 @@ mod images;
 mod setup;
 mod spa;
 mod test;
+mod verify;
 mod wasm;
 
 use std::path::PathBuf;
@@ -26,7 +27,8 @@ usage: cargo xtask <command>
 commands:
   run         set up, build the SPA (release) and the server, and serve on RMP_ADDR (127.0.0.1:8080)
   test        set up, then run every check: fmt, clippy, unit and API tests, sandbox tests against
-              a real dockerd, browser component tests, and end-to-end tests in headless Chromium
+              a real dockerd, content verification, browser component tests, and end-to-end
+              tests in headless Chromium
   build-spa   build the SPA into dist/ (release) and report its transfer size
   setup       install the tools the other commands need, and nothing else
   bench-engine
@@ -35,6 +37,9 @@ commands:
   bench-sandbox
               measure Run through the real server: hello-world latency against bare rustc, and
               30 programs submitted at once
+  verify-content [--no-cache] [--jobs N] [--verbose]
+              run every example and exercise in content/ through the sandbox and check each
+              does what its fence says (passes are cached by content hash)
 ";
 
 fn main() -> ExitCode {
@@ -50,6 +55,7 @@ fn main() -> ExitCode {
         Some("bench-engine") => bench_engine::run(),
         Some("images") => images::ensure(),
         Some("bench-sandbox") => bench::run(),
+        Some("verify-content") => verify::run(&args[1..]),
         Some("help" | "--help" | "-h") | None => {
             print!("{USAGE}");
             Ok(())

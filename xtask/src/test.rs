@@ -4,7 +4,7 @@ use std::time::Instant;
 
 use crate::cmd::{self, Failure, step};
 use crate::wasm::TARGET;
-use crate::{Repo, docker, images, setup, spa};
+use crate::{Repo, docker, images, setup, spa, verify};
 
 pub fn run_all() -> Result<(), Failure> {
     let started = Instant::now();
@@ -54,7 +54,11 @@ pub fn run_all() -> Result<(), Failure> {
         "Sandbox tests against the real dockerd (hostile programs included)",
         || {
             // Ignored by a plain `cargo test` (no Docker there); here Docker is guaranteed.
-            for (package, target) in [("sandbox", "docker"), ("backend", "docker_api")] {
+            for (package, target) in [
+                ("sandbox", "docker"),
+                ("backend", "docker_api"),
+                ("content-verify", "docker"),
+            ] {
                 cmd::cargo(&repo)
                     .args([
                         "test",
@@ -70,6 +74,7 @@ pub fn run_all() -> Result<(), Failure> {
             Ok(())
         },
     )?;
+    verify::verify(&repo, &[])?;
     docker::check_no_leftovers()?;
     spa::build(&repo, &tools)?;
     step(
