@@ -177,15 +177,22 @@ impl Harness {
         }
     }
 
-    /// Clicks the first element matching `css`.
+    /// Clicks the first element matching `css`, scrolled to the middle of the window first so the
+    /// sticky header cannot cover it.
     pub async fn click(&self, css: &str) {
-        self.client
+        let element = self
+            .client
             .find(Locator::Css(css))
             .await
-            .unwrap_or_else(|e| panic!("no `{css}` to click: {e}"))
-            .click()
+            .unwrap_or_else(|e| panic!("no `{css}` to click: {e}"));
+        self.client
+            .execute(
+                "arguments[0].scrollIntoView({block: 'center'});",
+                vec![serde_json::to_value(&element).unwrap()],
+            )
             .await
             .unwrap();
+        element.click().await.unwrap();
     }
 
     /// Chooses `value` in the `<select>` matching `css`.
@@ -197,6 +204,26 @@ impl Harness {
             .select_by_value(value)
             .await
             .unwrap();
+    }
+
+    /// Runs `script` (a function body that may `return`) in the page.
+    pub async fn eval(&self, script: &str) -> serde_json::Value {
+        self.client
+            .execute(script, vec![])
+            .await
+            .unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
+    }
+
+    /// Polls `script` until it returns `true`; `what` says what was awaited if it never does.
+    pub async fn wait_until(&self, script: &str, what: &str) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if self.eval(script).await == serde_json::Value::Bool(true) {
+                return;
+            }
+            assert!(Instant::now() < deadline, "timed out waiting until {what}");
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
     }
 
     pub async fn count(&self, css: &str) -> usize {

@@ -6,9 +6,11 @@
 pub mod api;
 pub mod components;
 pub mod demos;
+pub mod editor;
 pub mod pages;
 pub mod prefs;
 pub mod run;
+pub mod saved;
 
 use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes};

@@ -2,7 +2,10 @@
 #![cfg(target_arch = "wasm32")]
 
 use api_types::CodeBlock;
+use api_types::Exercise;
 use frontend::components::code_block::CodeBlockView;
+use frontend::components::edits::{ChapterEdits, ResetAllEdits};
+use frontend::components::exercise::ExerciseView;
 use frontend::components::header::{FontSizeControl, ThemeToggle};
 use frontend::pages::not_found::NotFound;
 use frontend::prefs::{Theme, provide_prefs};
@@ -127,7 +130,8 @@ async fn gloo_sleep(ms: i32) {
 }
 
 #[wasm_bindgen_test]
-async fn an_editable_block_is_a_text_area_with_test_button_for_tests() {
+async fn without_the_editor_bundle_an_editable_block_is_a_text_area() {
+    // The component tests load no CodeMirror bundle: the page must still be usable.
     let root = container();
     let mut block = code_block(true);
     block.editable = true;
@@ -135,20 +139,182 @@ async fn an_editable_block_is_a_text_area_with_test_button_for_tests() {
     let _mounted = leptos::mount::mount_to(root.clone(), move || {
         view! { <CodeBlockView block=block.clone() /> }
     });
-    tick().await;
-    assert!(
-        find(&root, "code .tok-kw").is_some(),
-        "highlighted until the student edits"
-    );
-    assert!(find(&root, "textarea").is_none());
-    find(&root, ".edit-button").expect("an Edit button").click();
-    settle_until(|| find(&root, "textarea.code-editor").is_some()).await;
-    let area = find(&root, "textarea.code-editor").expect("an editor");
-    let area: web_sys::HtmlTextAreaElement = area.unchecked_into();
+    let area = text_area(&root).await;
     assert_eq!(area.value(), "#[test]\nfn works() {}\n");
     assert!(
         find(&root, ".test-button").is_some(),
         "blocks with tests get a Test button"
+    );
+}
+
+/// Mounts `block` inside a chapter's edit bookkeeping, as the chapter page does.
+fn mount_in_chapter(
+    root: &web_sys::HtmlElement,
+    chapter: &'static str,
+    block: CodeBlock,
+) -> Box<dyn std::any::Any> {
+    Box::new(leptos::mount::mount_to(root.clone(), move || {
+        ChapterEdits::provide(chapter);
+        view! {
+            <ResetAllEdits />
+            <CodeBlockView block=block.clone() />
+        }
+    }))
+}
+
+/// The fallback editor, once it shows its text.
+async fn text_area(root: &web_sys::HtmlElement) -> web_sys::HtmlTextAreaElement {
+    settle_until(|| {
+        find(root, "textarea").is_some_and(|a| {
+            !a.unchecked_into::<web_sys::HtmlTextAreaElement>()
+                .value()
+                .is_empty()
+        })
+    })
+    .await;
+    find(root, "textarea.code-editor")
+        .expect("a text area")
+        .unchecked_into()
+}
+
+fn type_into(area: &web_sys::HtmlTextAreaElement, text: &str) {
+    area.set_value(text);
+    let event = web_sys::Event::new("input").unwrap();
+    area.dispatch_event(&event).unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn edits_are_saved_restored_and_reset() {
+    let key = "rmp.edit.v1:saving:code-3";
+    storage().remove_item(key).unwrap();
+    let mut block = code_block(true);
+    block.editable = true;
+    {
+        let root = container();
+        let _mounted = mount_in_chapter(&root, "saving", block.clone());
+        let area = text_area(&root).await;
+        type_into(&area, "fn main() { println!(\"mine\"); }");
+        settle_until(|| find(&root, ".reset-button").is_some()).await;
+        let saved = storage().get_item(key).unwrap().expect("the edit is saved");
+        assert!(
+            saved.contains("mine") && saved.contains("0123456789abcdef"),
+            "{saved}"
+        );
+        assert!(
+            find(&root, ".reset-all-button").is_some(),
+            "reset all is offered"
+        );
+    }
+    // A new page (a reload) restores it.
+    let root = container();
+    let _mounted = mount_in_chapter(&root, "saving", block.clone());
+    let area = text_area(&root).await;
+    assert_eq!(area.value(), "fn main() { println!(\"mine\"); }");
+    find(&root, ".reset-button").unwrap().click();
+    settle_until(|| area.value() == "fn main() {}").await;
+    assert_eq!(area.value(), "fn main() {}");
+    assert_eq!(storage().get_item(key).unwrap(), None);
+}
+
+#[wasm_bindgen_test]
+async fn an_outdated_edit_lets_the_student_choose() {
+    let key = "rmp.edit.v1:outdated:code-3";
+    storage()
+        .set_item(
+            key,
+            r#"{"original":"feedfeedfeedfeed","code":"fn main() { old(); }","hiddenLines":[]}"#,
+        )
+        .unwrap();
+    let mut block = code_block(true);
+    block.editable = true;
+    let root = container();
+    let _mounted = mount_in_chapter(&root, "outdated", block);
+    settle_until(|| find(&root, ".edit-notice").is_some()).await;
+    let area = text_area(&root).await;
+    assert_eq!(
+        area.value(),
+        "fn main() {}",
+        "the new version is shown first"
+    );
+    find(&root, ".use-saved").unwrap().click();
+    settle_until(|| area.value() == "fn main() { old(); }").await;
+    assert_eq!(area.value(), "fn main() { old(); }");
+    settle_until(|| find(&root, ".edit-notice").is_none()).await;
+    assert!(find(&root, ".edit-notice").is_none(), "the choice is made");
+    let saved = storage().get_item(key).unwrap().unwrap();
+    assert!(
+        saved.contains("0123456789abcdef"),
+        "re-saved against the new original: {saved}"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn corrupt_saved_edits_are_ignored() {
+    storage()
+        .set_item("rmp.edit.v1:corrupt:code-3", "{this is not json")
+        .unwrap();
+    let mut block = code_block(true);
+    block.editable = true;
+    let root = container();
+    let _mounted = mount_in_chapter(&root, "corrupt", block);
+    let area = text_area(&root).await;
+    assert_eq!(area.value(), "fn main() {}");
+    assert!(find(&root, ".run-button").is_some());
+}
+
+#[wasm_bindgen_test]
+async fn exercises_reveal_hints_one_at_a_time_and_the_solution_after_confirming() {
+    let exercise = Exercise {
+        index: 0,
+        instructions: "<p>Double it.</p>".into(),
+        starter: "fn double(x: i32) -> i32 { todo!() }\n".into(),
+        starter_hidden_lines: vec![],
+        tests: "#[test]\nfn t() { assert_eq!(double(2), 4); }\n".into(),
+        hints: vec!["<p>first</p>".into(), "<p>second</p>".into()],
+        solution: "fn double(x: i32) -> i32 { x * 2 }\n".into(),
+        solution_hidden_lines: vec![],
+        run: Default::default(),
+        hash: "abcdabcdabcdabcd".into(),
+        problem: None,
+    };
+    let root = container();
+    let _mounted = leptos::mount::mount_to(root.clone(), move || {
+        view! { <ExerciseView exercise=exercise.clone() /> }
+    });
+    settle_until(|| find(&root, ".hint-button").is_some()).await;
+    assert_eq!(root.query_selector_all(".hint").unwrap().length(), 0);
+    find(&root, ".hint-button").unwrap().click();
+    settle_until(|| root.query_selector_all(".hint").unwrap().length() == 1).await;
+    assert!(
+        find(&root, ".hint")
+            .unwrap()
+            .text_content()
+            .unwrap()
+            .contains("first")
+    );
+    find(&root, ".hint-button").unwrap().click();
+    settle_until(|| root.query_selector_all(".hint").unwrap().length() == 2).await;
+    assert_eq!(root.query_selector_all(".hint").unwrap().length(), 2);
+    assert!(
+        find(&root, ".hint-button").is_none(),
+        "no more hints to give"
+    );
+
+    assert!(
+        !root.text_content().unwrap().contains("x * 2"),
+        "the solution starts hidden"
+    );
+    find(&root, ".solution-button").unwrap().click();
+    settle_until(|| find(&root, ".confirm-solution").is_some()).await;
+    assert!(
+        !root.text_content().unwrap().contains("x * 2"),
+        "not before confirming"
+    );
+    find(&root, ".confirm-solution").unwrap().click();
+    settle_until(|| root.text_content().unwrap().contains("x * 2")).await;
+    assert!(
+        root.text_content().unwrap().contains("x * 2"),
+        "shown after confirming"
     );
 }
 

@@ -1,263 +1,223 @@
-use api_types::{Action, CodeBlock, ExecuteRequest, Mode, ServerMessage};
-use leptos::html::Textarea;
+//! A code block in a chapter: highlighted, editable when the author allows it, runnable, with
+//! its output pane and the compiler's marks in the editor.
+
+use api_types::{Action, CodeBlock, ExecuteRequest, Mode, RunSettings};
 use leptos::prelude::*;
 
-use crate::components::run_output::{RunOutput, RunView};
-use crate::run::RunSession;
+use crate::components::edits::{BlockEdits, OutdatedNotice};
+use crate::components::run_output::RunOutput;
+use crate::components::runner::Runner;
+use crate::editor::CodeEditor;
 
-/// The request that runs `code` the way the block's fence asks.
-pub fn request_for(block: &CodeBlock, code: String, action: Action) -> ExecuteRequest {
+/// The request that runs `code` the way a block's fence asks.
+pub fn request_for(run: RunSettings, code: String, action: Action) -> ExecuteRequest {
     ExecuteRequest {
         code,
-        channel: block.run.channel,
+        channel: run.channel,
         mode: Mode::Debug,
-        edition: block.run.edition,
+        edition: run.edition,
         action,
         stdin: String::new(),
     }
 }
 
-/// Byte offset in `text` of 1-based (`line`, `column`), clamped to the text.
-pub fn offset_of(text: &str, line: u32, column: u32) -> usize {
-    let mut offset = 0;
-    for (index, content) in text.split_inclusive('\n').enumerate() {
-        if index + 1 == line as usize {
-            let column = (column.max(1) - 1) as usize;
-            return offset
-                + content
-                    .char_indices()
-                    .nth(column)
-                    .map_or(content.len(), |(i, _)| i);
-        }
-        offset += content.len();
-    }
-    text.len()
+/// How many lines `code` has, for deciding which diagnostics belong in the editor.
+pub fn line_count(code: &str) -> u32 {
+    code.lines().count().max(1) as u32
 }
 
-/// A highlighted code block. Runnable blocks get Run (and Test, when they contain tests), an
-/// output pane and, when `editable`, a text area; Ctrl/Cmd-Enter runs from the text area.
+/// A fenced code block. Rust blocks get the editor (read-only unless `editable`), Run (or Test,
+/// as the fence says), a show/hide toggle for hidden lines, Reset for edited blocks, and an
+/// output pane; Ctrl/Cmd-Enter in the editor runs.
 #[component]
 pub fn CodeBlockView(
     /// The block as sent by the server.
     block: CodeBlock,
 ) -> impl IntoView {
-    let code = RwSignal::new(block.code.clone());
-    let run_view = RwSignal::new(RunView::default());
-    // Whether Run was ever pressed: the pane appears then and stays.
-    let shown = RwSignal::new(false);
-    let elapsed = RwSignal::new(0.0f64);
-    let session = StoredValue::new_local(None::<RunSession>);
-    let ticker = StoredValue::new(None::<IntervalHandle>);
-    let editor = NodeRef::<Textarea>::new();
-    // Editable blocks show highlighted code until the student chooses to edit.
-    let editing = RwSignal::new(false);
-    let editable = block.editable && block.runnable;
+    if block.language != "rust" {
+        return view! {
+            <figure class="code-block" data-index=block.index>
+                <figcaption class="code-toolbar">
+                    <span class="code-language">{block.language.clone()}</span>
+                </figcaption>
+                <pre>
+                    <code class=format!("language-{}", block.language) inner_html=block.highlighted></code>
+                </pre>
+            </figure>
+        }
+        .into_any();
+    }
+    let edits = BlockEdits::new(
+        &format!("code-{}", block.index),
+        &block.code,
+        &block.hidden_lines,
+        &block.hash,
+    );
+    let control = edits.control;
+    let runner = Runner::owned();
+    let hidden_shown = RwSignal::new(false);
+    let editable = block.editable;
     let runnable = block.runnable;
-    let has_tests = block.code.contains("#[test]");
-    let active = move || shown.get() && run_view.with(|v| v.stage.is_active());
-    let label = match (block.runnable, block.editable) {
-        (true, true) => "Rust · runnable · editable".to_owned(),
-        (true, false) => "Rust · runnable".to_owned(),
-        _ => block.language.clone(),
+    let settings = block.run;
+    let primary = settings.action;
+    let has_tests = primary == Action::Test || block.code.contains("#[test]");
+    let hidden_count = block.hidden_lines.len();
+    let active = move || runner.active();
+    let label = match (runnable, editable) {
+        (true, true) => "Rust · runnable · editable",
+        (true, false) => "Rust · runnable",
+        (false, _) => "Rust",
     };
 
-    let stop_ticker = move || {
-        if let Some(handle) = ticker.get_value() {
-            handle.clear();
-            ticker.set_value(None);
-        }
-    };
-    let start = {
-        let block = block.clone();
-        move |action: Action| {
-            if active() {
-                return;
-            }
-            stop_ticker();
-            let request = request_for(&block, code.get_untracked(), action);
-            run_view.set(RunView::default());
-            shown.set(true);
-            elapsed.set(0.0);
-            let started = now_ms();
-            if let Ok(handle) = set_interval_with_handle(
-                move || elapsed.set((now_ms() - started) / 1000.0),
-                std::time::Duration::from_millis(100),
-            ) {
-                ticker.set_value(Some(handle));
-            }
-            let on_event = move |message: ServerMessage| {
-                run_view.update(|v| v.apply(message));
-                if !active() {
-                    stop_ticker();
-                }
-            };
-            match RunSession::start(request, on_event) {
-                Ok(started) => session.set_value(Some(started)),
-                Err(message) => {
-                    run_view.update(|v| v.apply(ServerMessage::Error { message }));
-                    stop_ticker();
-                }
-            }
-        }
-    };
-    on_cleanup(move || {
-        stop_ticker();
-        session.set_value(None);
-    });
-
-    let run = {
-        let start = start.clone();
-        move |_| start(Action::Run)
-    };
-    let test = {
-        let start = start.clone();
-        move |_| start(Action::Test)
-    };
-    let kill = move |_| {
-        session.with_value(|s| {
-            if let Some(s) = s {
-                s.kill();
-            }
-        })
-    };
-    let on_stdin = Callback::new(move |line: String| {
-        session.with_value(|s| {
-            if let Some(s) = s {
-                s.send_line(&line);
-            }
-        })
-    });
-    let on_close_stdin = Callback::new(move |()| {
-        session.with_value(|s| {
-            if let Some(s) = s {
-                s.close_stdin();
-            }
-        })
-    });
-    let place_cursor = move |line: u32, column: u32| {
-        if let Some(area) = editor.get() {
-            let offset = offset_of(&code.get_untracked(), line, column);
-            // Text areas count UTF-16 units; close enough for the ASCII that Rust code mostly is.
-            let _ = area.set_selection_range(offset as u32, offset as u32);
-            let _ = area.focus();
-        }
-    };
-    let on_locate = Callback::new(move |(line, column): (u32, u32)| {
-        if !editable {
+    let start = move |action: Action| {
+        if !runnable {
             return;
         }
-        editing.set(true);
-        // The text area exists once the view has re-rendered.
-        set_timeout(
-            move || place_cursor(line, column),
-            std::time::Duration::ZERO,
-        );
-    });
-    let edit = move |_| {
-        editing.set(true);
-        set_timeout(move || place_cursor(1, 1), std::time::Duration::ZERO);
+        let code = control.doc();
+        let last_line = line_count(&code);
+        control.clear_diagnostics();
+        runner.start(request_for(settings, code, action), move |result| {
+            control.show_diagnostics(&result.diagnostics, last_line);
+        });
     };
-    let keydown = {
-        let start = start.clone();
-        move |ev: leptos::ev::KeyboardEvent| {
-            if ev.key() == "Enter" && (ev.ctrl_key() || ev.meta_key()) {
-                ev.prevent_default();
-                start(Action::Run);
-            }
-        }
-    };
-    // One spare row, so a block that ends in a newline shows without a scrollbar.
-    let rows = (block.code.lines().count() + 1).clamp(3, 41);
-    let highlighted = view! {
-        <pre>
-            <code class=format!("language-{}", block.language) inner_html=block.highlighted.clone()></code>
-        </pre>
-    };
-    let body = if editable {
-        view! {
-            <Show when=move || editing.get() fallback=move || highlighted.clone()>
-                <textarea
-                    class="code-editor"
-                    node_ref=editor
-                    spellcheck="false"
-                    autocapitalize="off"
-                    aria-label="Example code (Ctrl+Enter runs it)"
-                    rows=rows
-                    prop:value=code
-                    on:input=move |ev| code.set(event_target_value(&ev))
-                    on:keydown=keydown.clone()
-                ></textarea>
-            </Show>
-        }
-        .into_any()
+    let on_run = Callback::new(move |()| start(primary));
+    let on_change = Callback::new(move |doc: String| edits.changed(&doc));
+    let on_locate = Callback::new(move |(line, column): (u32, u32)| control.go_to(line, column));
+
+    let editor_label = if editable {
+        "Example code, editable (Ctrl+Enter runs it; Esc then Tab leaves the editor)"
     } else {
-        highlighted.into_any()
+        "Example code"
     };
     view! {
         <figure class="code-block" class:runnable=runnable data-index=block.index>
             <figcaption class="code-toolbar">
-                <span class="code-language">{label}</span>
-                {runnable
-                    .then(|| {
-                        view! {
-                            <span class="code-actions">
-                                {editable
-                                    .then(|| {
-                                        view! {
-                                            <Show when=move || !editing.get()>
-                                                <button class="edit-button" title="Edit this example" on:click=edit>
-                                                    "✎ Edit"
-                                                </button>
-                                            </Show>
+                <span class="code-language">
+                    {label}
+                    <Show when=move || edits.edited.get()>
+                        <span class="edited-badge">" · edited"</span>
+                    </Show>
+                </span>
+                <span class="code-actions">
+                    {(hidden_count > 0)
+                        .then(|| {
+                            view! {
+                                <button
+                                    class="toggle-hidden"
+                                    aria-pressed=move || hidden_shown.get().to_string()
+                                    title="Show or hide the boilerplate lines this example needs"
+                                    on:click=move |_| hidden_shown.update(|s| *s = !*s)
+                                >
+                                    {move || {
+                                        if hidden_shown.get() {
+                                            "Hide boilerplate".to_owned()
+                                        } else {
+                                            format!("Show {hidden_count} hidden lines")
                                         }
-                                    })}
-                                <Show when=move || active()>
-                                    <button class="kill-button" title="Stop the program" on:click=kill>
+                                    }}
+                                </button>
+                            }
+                        })}
+                    <Show when=move || edits.edited.get()>
+                        <button class="reset-button" title="Put this example back as written" on:click=move |_| edits.reset()>
+                            "↺ Reset"
+                        </button>
+                    </Show>
+                    {runnable
+                        .then(|| {
+                            view! {
+                                <Show when=active>
+                                    <button class="kill-button" title="Stop the program" on:click=move |_| runner.kill()>
                                         "■ Stop"
                                     </button>
                                 </Show>
-                                {has_tests
+                                {(has_tests && primary != Action::Test)
                                     .then(|| {
                                         view! {
-                                            <button class="test-button" title="Run the tests" on:click=test disabled=active>
+                                            <button class="test-button" title="Run the tests" on:click=move |_| start(Action::Test) disabled=active>
                                                 "✓ Test"
                                             </button>
                                         }
                                     })}
-                                <button
-                                    class="run-button"
-                                    title="Run this example (Ctrl+Enter)"
-                                    on:click=run
-                                    disabled=active
-                                >
-                                    "▶ Run"
-                                </button>
-                            </span>
-                        }
-                    })}
+                                {if primary == Action::Test {
+                                    view! {
+                                        <button class="run-button test-button" title="Run the tests (Ctrl+Enter)" on:click=move |_| start(Action::Test) disabled=active>
+                                            "✓ Test"
+                                        </button>
+                                    }
+                                        .into_any()
+                                } else {
+                                    view! {
+                                        <button class="run-button" title="Run this example (Ctrl+Enter)" on:click=move |_| start(Action::Run) disabled=active>
+                                            "▶ Run"
+                                        </button>
+                                    }
+                                        .into_any()
+                                }}
+                            }
+                        })}
+                </span>
             </figcaption>
-            {body}
-            <Show when=move || shown.get()>
-                <RunOutput view=run_view elapsed on_stdin on_close_stdin on_locate />
+            {block.problem.clone().map(|problem| {
+                view! {
+                    <p class="block-problem" role="note">
+                        {format!("This example has a mistake in how it is written, so it can't run: {problem}")}
+                    </p>
+                }
+            })}
+            <OutdatedNotice edits />
+            <CodeEditor
+                control
+                hidden_lines=edits.initial_hidden.get_value()
+                editable
+                language="rust"
+                label=editor_label
+                fallback_html=block.highlighted.clone()
+                hidden_shown
+                on_change
+                on_run
+            />
+            <Show when=move || runner.shown.get()>
+                <RunOutput
+                    view=runner.view
+                    elapsed=runner.elapsed
+                    on_stdin=runner.on_stdin()
+                    on_close_stdin=runner.on_close_stdin()
+                    on_locate
+                />
             </Show>
         </figure>
     }
-}
-
-fn now_ms() -> f64 {
-    window().performance().map_or(0.0, |p| p.now())
+    .into_any()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use api_types::{Channel, Edition};
 
     #[test]
-    fn diagnostic_positions_map_to_offsets() {
-        let text = "fn main() {\n    let x = 1;\n}\n";
-        assert_eq!(offset_of(text, 1, 1), 0);
-        assert_eq!(offset_of(text, 2, 9), 12 + 8);
-        assert_eq!(&text[offset_of(text, 2, 9)..offset_of(text, 2, 10)], "x");
-        assert_eq!(offset_of(text, 99, 1), text.len());
+    fn requests_follow_the_fence() {
+        let settings = RunSettings {
+            channel: Channel::Nightly,
+            edition: Edition::E2021,
+            action: Action::Run,
+        };
+        let request = request_for(settings, "x".into(), Action::Test);
+        assert_eq!(
+            (
+                request.channel,
+                request.edition,
+                request.action,
+                request.code.as_str()
+            ),
+            (Channel::Nightly, Edition::E2021, Action::Test, "x")
+        );
+    }
+
+    #[test]
+    fn line_counts_ignore_a_final_newline() {
+        assert_eq!(line_count("a\nb\n"), 2);
+        assert_eq!(line_count(""), 1);
     }
 }

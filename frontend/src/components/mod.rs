@@ -1,7 +1,11 @@
 //! Pieces shared by several pages.
 
 pub mod code_block;
+pub mod edits;
+pub mod exercise;
+pub mod files;
 pub mod header;
 pub mod run_output;
+pub mod runner;
 pub mod shortcuts;
 pub mod status;

@@ -82,6 +82,15 @@ impl RunView {
         }
     }
 
+    /// Everything the program wrote to standard output so far.
+    pub fn stdout(&self) -> String {
+        self.output
+            .iter()
+            .filter(|(stream, _)| *stream == Stream::Stdout)
+            .map(|(_, text)| text.as_str())
+            .collect()
+    }
+
     /// The errors and warnings to list under the output.
     pub fn diagnostics(&self) -> &[Diagnostic] {
         match &self.stage {

@@ -20,6 +20,19 @@ pub const SHORTCUTS: &[(&str, &str)] = &[
     ("0", "Reset text size"),
     ("[ / ]", "Previous or next chapter"),
     ("?", "Show or hide this help"),
+    (
+        "Ctrl / ⌘ + Enter",
+        "In an editor: run the example (or its tests)",
+    ),
+    ("Tab / Shift + Tab", "In an editor: indent or dedent"),
+    (
+        "Esc, then Tab",
+        "In an editor: leave it and move to the next control",
+    ),
+    (
+        "Ctrl + M (⇧⌥M on macOS)",
+        "In an editor: switch Tab between indenting and moving focus",
+    ),
     ("Esc", "Close this help"),
 ];
 

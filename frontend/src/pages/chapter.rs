@@ -7,6 +7,9 @@ use leptos_router::hooks::{use_navigate, use_params_map};
 use crate::CoursesResource;
 use crate::api::{self, ApiFailure};
 use crate::components::code_block::CodeBlockView;
+use crate::components::edits::{ChapterEdits, ResetAllEdits};
+use crate::components::exercise::ExerciseView;
+use crate::components::files::FileSetView;
 use crate::components::shortcuts::plain_key;
 use crate::components::status::{ErrorList, Loading};
 use crate::demos::EmbeddedDemo;
@@ -50,6 +53,7 @@ fn ChapterBody(
     document().set_title(&format!("{} · Rust Mastery Playground", chapter.title));
     window().scroll_to_with_x_and_y(0.0, 0.0);
     install_neighbour_keys(&chapter);
+    ChapterEdits::provide(&chapter.slug);
 
     let blocks = chapter
         .blocks
@@ -65,7 +69,8 @@ fn ChapterBody(
                 </details>
             }
             .into_any(),
-            Block::Exercise(_) | Block::Files(_) => ().into_any(),
+            Block::Exercise(exercise) => view! { <ExerciseView exercise /> }.into_any(),
+            Block::Files(set) => view! { <FileSetView set /> }.into_any(),
         })
         .collect_view();
     view! {
@@ -77,6 +82,7 @@ fn ChapterBody(
             <p class="meta">{format!("About {} minutes", chapter.minutes)}</p>
             <p class="summary">{chapter.summary}</p>
         </header>
+        <ResetAllEdits />
         <div class="chapter-content">{blocks}</div>
         <nav class="neighbours" aria-label="Chapter navigation">
             {chapter

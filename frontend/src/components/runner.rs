@@ -1,0 +1,118 @@
+//! The state of one block's runs: the socket session, the output pane's view and the clock.
+
+use api_types::{ExecuteRequest, ExecutionResult, ServerMessage};
+use leptos::prelude::*;
+
+use crate::components::run_output::{RunView, Stage};
+use crate::run::RunSession;
+
+/// Starts, follows and stops runs for one block. Copy it into closures freely.
+#[derive(Clone, Copy)]
+pub struct Runner {
+    pub view: RwSignal<RunView>,
+    /// Whether anything was ever run: the pane appears then and stays.
+    pub shown: RwSignal<bool>,
+    /// Seconds since the run started, updated while it is active.
+    pub elapsed: RwSignal<f64>,
+    session: StoredValue<Option<RunSession>, LocalStorage>,
+    ticker: StoredValue<Option<IntervalHandle>>,
+}
+
+impl Runner {
+    /// A runner whose session and clock stop when the calling component is unmounted.
+    pub fn owned() -> Runner {
+        let runner = Runner {
+            view: RwSignal::new(RunView::default()),
+            shown: RwSignal::new(false),
+            elapsed: RwSignal::new(0.0),
+            session: StoredValue::new_local(None),
+            ticker: StoredValue::new(None),
+        };
+        on_cleanup(move || {
+            runner.stop_ticker();
+            runner.session.set_value(None);
+        });
+        runner
+    }
+
+    /// Whether a run is under way.
+    pub fn active(&self) -> bool {
+        self.shown.get() && self.view.with(|v| v.stage.is_active())
+    }
+
+    fn stop_ticker(&self) {
+        if let Some(handle) = self.ticker.get_value() {
+            handle.clear();
+            self.ticker.set_value(None);
+        }
+    }
+
+    /// Starts `request` unless a run is under way; `on_finished` sees how it ended.
+    pub fn start(&self, request: ExecuteRequest, on_finished: impl Fn(&ExecutionResult) + 'static) {
+        if self.view.with_untracked(|v| v.stage.is_active()) && self.shown.get_untracked() {
+            return;
+        }
+        let runner = *self;
+        runner.stop_ticker();
+        runner.view.set(RunView::default());
+        runner.shown.set(true);
+        runner.elapsed.set(0.0);
+        let started = now_ms();
+        if let Ok(handle) = set_interval_with_handle(
+            move || runner.elapsed.set((now_ms() - started) / 1000.0),
+            std::time::Duration::from_millis(100),
+        ) {
+            runner.ticker.set_value(Some(handle));
+        }
+        let on_event = move |message: ServerMessage| {
+            if let ServerMessage::Finished(result) = &message {
+                on_finished(result);
+            }
+            runner.view.update(|v| v.apply(message));
+            if !runner.view.with_untracked(|v| v.stage.is_active()) {
+                runner.stop_ticker();
+            }
+        };
+        match RunSession::start(request, on_event) {
+            Ok(session) => runner.session.set_value(Some(session)),
+            Err(message) => {
+                runner.view.update(|v| v.stage = Stage::Failed(message));
+                runner.stop_ticker();
+            }
+        }
+    }
+
+    pub fn kill(&self) {
+        self.session.with_value(|s| {
+            if let Some(s) = s {
+                s.kill();
+            }
+        });
+    }
+
+    pub fn on_stdin(&self) -> Callback<String> {
+        let session = self.session;
+        Callback::new(move |line: String| {
+            session.with_value(|s| {
+                if let Some(s) = s {
+                    s.send_line(&line);
+                }
+            })
+        })
+    }
+
+    pub fn on_close_stdin(&self) -> Callback<()> {
+        let session = self.session;
+        Callback::new(move |()| {
+            session.with_value(|s| {
+                if let Some(s) = s {
+                    s.close_stdin();
+                }
+            })
+        })
+    }
+}
+
+fn now_ms() -> f64 {
+    window().performance().map_or(0.0, |p| p.now())
+}

@@ -1,0 +1,484 @@
+//! The code editor: CodeMirror 6, bundled from npm by `cargo xtask build-spa` into
+//! `frontend/editor/dist/editor.js`, which defines `window.RmpEditor` before the app starts.
+//!
+//! Everything else talks to [`EditorControl`]. When the bundle is missing (a failed download, or
+//! component tests that run without it) the editor falls back to a plain text area, so a page
+//! never goes blank because of its editor.
+
+use api_types::Diagnostic;
+use leptos::html::{Div, Textarea};
+use leptos::prelude::*;
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen]
+extern "C" {
+    /// An editor made by `RmpEditor.mount` (see `frontend/editor/README.md`).
+    type JsEditor;
+
+    #[wasm_bindgen(catch, js_namespace = RmpEditor, js_name = mount)]
+    fn mount_editor(parent: &web_sys::HtmlElement, options: &JsValue) -> Result<JsEditor, JsValue>;
+
+    #[wasm_bindgen(method, js_name = getDoc)]
+    fn get_doc(this: &JsEditor) -> String;
+
+    #[wasm_bindgen(method, js_name = getHiddenLines)]
+    fn get_hidden_lines(this: &JsEditor) -> js_sys::Array;
+
+    #[wasm_bindgen(method, js_name = setDoc)]
+    fn set_doc(this: &JsEditor, doc: &str, hidden_lines: &js_sys::Array);
+
+    #[wasm_bindgen(method, js_name = setHiddenShown)]
+    fn set_hidden_shown(this: &JsEditor, shown: bool);
+
+    #[wasm_bindgen(method, js_name = setDiagnostics)]
+    fn set_diagnostics(this: &JsEditor, list: &js_sys::Array);
+
+    #[wasm_bindgen(method, js_name = goTo)]
+    fn go_to(this: &JsEditor, line: u32, column: u32);
+
+    #[wasm_bindgen(method)]
+    fn destroy(this: &JsEditor);
+}
+
+/// Whether the CodeMirror bundle loaded.
+pub fn codemirror_available() -> bool {
+    js_sys::Reflect::has(&window(), &JsValue::from_str("RmpEditor")).unwrap_or(false)
+}
+
+/// A mounted CodeMirror editor and the Rust callbacks it calls; destroyed on drop.
+struct Mounted {
+    js: JsEditor,
+    _on_change: Closure<dyn FnMut(String)>,
+    _on_run: Closure<dyn FnMut()>,
+    _on_hidden: Closure<dyn FnMut(bool)>,
+}
+
+impl Drop for Mounted {
+    fn drop(&mut self) {
+        self.js.destroy();
+    }
+}
+
+/// What the editor is built on.
+enum Backend {
+    CodeMirror(Mounted),
+    TextArea(web_sys::HtmlTextAreaElement),
+}
+
+/// A handle to one editor, for the block that owns it. Cheap to copy into closures.
+#[derive(Clone, Copy)]
+pub struct EditorControl {
+    backend: StoredValue<Option<Backend>, LocalStorage>,
+    /// The document as last reported, so callers can read it without touching JavaScript.
+    doc: RwSignal<String>,
+}
+
+impl EditorControl {
+    pub fn new(initial: &str) -> EditorControl {
+        EditorControl {
+            backend: StoredValue::new_local(None),
+            doc: RwSignal::new(initial.to_owned()),
+        }
+    }
+
+    /// The current code, hidden lines included.
+    pub fn doc(&self) -> String {
+        self.doc.get_untracked()
+    }
+
+    /// The current hidden lines, moved along with the student's edits.
+    pub fn hidden_lines(&self) -> Vec<u32> {
+        self.backend.with_value(|b| match b {
+            Some(Backend::CodeMirror(m)) => {
+                m.js.get_hidden_lines()
+                    .iter()
+                    .filter_map(|v| v.as_f64())
+                    .map(|v| v as u32)
+                    .collect()
+            }
+            _ => Vec::new(),
+        })
+    }
+
+    /// Replaces the whole document (Reset, restoring a saved edit). Does not count as an edit.
+    pub fn set_doc(&self, doc: &str, hidden_lines: &[u32]) {
+        self.doc.set(doc.to_owned());
+        self.backend.with_value(|b| match b {
+            Some(Backend::CodeMirror(m)) => m.js.set_doc(doc, &numbers(hidden_lines)),
+            Some(Backend::TextArea(area)) => area.set_value(doc),
+            None => {}
+        });
+    }
+
+    pub fn set_hidden_shown(&self, shown: bool) {
+        self.backend.with_value(|b| {
+            if let Some(Backend::CodeMirror(m)) = b {
+                m.js.set_hidden_shown(shown);
+            }
+        });
+    }
+
+    /// Marks `diagnostics` in the editor. Spans below `last_line` (e.g. in an exercise's hidden
+    /// tests) are left out: they are listed under the output instead.
+    pub fn show_diagnostics(&self, diagnostics: &[Diagnostic], last_line: u32) {
+        let list = diagnostic_marks(diagnostics, last_line);
+        self.backend.with_value(|b| {
+            if let Some(Backend::CodeMirror(m)) = b {
+                let array = js_sys::Array::new();
+                for mark in &list {
+                    array.push(&mark.to_js());
+                }
+                m.js.set_diagnostics(&array);
+            }
+        });
+    }
+
+    pub fn clear_diagnostics(&self) {
+        self.show_diagnostics(&[], 0);
+    }
+
+    /// Puts the cursor at 1-based (`line`, `column`) and focuses the editor.
+    pub fn go_to(&self, line: u32, column: u32) {
+        self.backend.with_value(|b| match b {
+            Some(Backend::CodeMirror(m)) => m.js.go_to(line, column),
+            Some(Backend::TextArea(area)) => {
+                let offset = utf16_offset_of(&area.value(), line, column);
+                let _ = area.set_selection_range(offset, offset);
+                let _ = area.focus();
+            }
+            None => {}
+        });
+    }
+}
+
+fn numbers(values: &[u32]) -> js_sys::Array {
+    values.iter().map(|&v| JsValue::from(v)).collect()
+}
+
+/// One mark for the editor: 1-based lines, columns in characters, end exclusive.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Mark {
+    pub severity: &'static str,
+    pub line: u32,
+    pub column: u32,
+    pub end_line: u32,
+    pub end_column: u32,
+    pub message: String,
+    pub code: Option<String>,
+}
+
+impl Mark {
+    fn to_js(&self) -> JsValue {
+        let object = js_sys::Object::new();
+        let set = |key: &str, value: JsValue| {
+            let _ = js_sys::Reflect::set(&object, &JsValue::from_str(key), &value);
+        };
+        set("severity", self.severity.into());
+        set("line", self.line.into());
+        set("column", self.column.into());
+        set("endLine", self.end_line.into());
+        set("endColumn", self.end_column.into());
+        set("message", self.message.as_str().into());
+        set(
+            "code",
+            self.code
+                .as_deref()
+                .map_or(JsValue::NULL, JsValue::from_str),
+        );
+        object.into()
+    }
+}
+
+/// Errors and warnings become marks on their primary span; labelled secondary spans ("value
+/// moved here") become informational marks, because borrow errors make sense only with them.
+pub fn diagnostic_marks(diagnostics: &[Diagnostic], last_line: u32) -> Vec<Mark> {
+    let mut marks = Vec::new();
+    for diagnostic in diagnostics {
+        let severity = match diagnostic.level.as_str() {
+            "error" => "error",
+            "warning" => "warning",
+            _ => continue,
+        };
+        for span in &diagnostic.spans {
+            if span.line_start > last_line {
+                continue;
+            }
+            let (severity, message) = if span.is_primary {
+                let message = match &span.label {
+                    Some(label) if !label.is_empty() => {
+                        format!("{}\n{label}", diagnostic.message)
+                    }
+                    _ => diagnostic.message.clone(),
+                };
+                (severity, message)
+            } else if let Some(label) = span.label.clone().filter(|l| !l.is_empty()) {
+                ("info", label)
+            } else {
+                continue;
+            };
+            marks.push(Mark {
+                severity,
+                line: span.line_start,
+                column: span.column_start,
+                end_line: span.line_end.min(last_line),
+                end_column: span.column_end,
+                message,
+                code: span.is_primary.then(|| diagnostic.code.clone()).flatten(),
+            });
+        }
+    }
+    marks
+}
+
+/// UTF-16 offset in `text` of 1-based (`line`, `column`), columns in characters, clamped.
+pub fn utf16_offset_of(text: &str, line: u32, column: u32) -> u32 {
+    let mut offset = 0u32;
+    for (index, content) in text.split_inclusive('\n').enumerate() {
+        if index + 1 == line as usize {
+            let before = content
+                .trim_end_matches('\n')
+                .chars()
+                .take(column.max(1) as usize - 1);
+            return offset + before.map(|c| c.len_utf16() as u32).sum::<u32>();
+        }
+        offset += content.chars().map(|c| c.len_utf16() as u32).sum::<u32>();
+    }
+    offset
+}
+
+/// A code editor: CodeMirror when its bundle loaded, otherwise a text area (editable) or the
+/// server's highlighted HTML (read-only).
+#[component]
+pub fn CodeEditor(
+    /// The handle the owner uses to read and change the editor; its initial document is shown.
+    control: EditorControl,
+    /// 1-based lines collapsed until the student shows them.
+    hidden_lines: Vec<u32>,
+    /// Whether the student may type.
+    editable: bool,
+    /// The fence language (`rust` gets Rust highlighting).
+    #[prop(into)]
+    language: String,
+    /// What a screen reader announces for the editor.
+    #[prop(into)]
+    label: String,
+    /// The server's highlighted HTML of the visible lines, shown until (or instead of) CodeMirror.
+    #[prop(into)]
+    fallback_html: String,
+    /// Whether the hidden lines are shown; the editor may set it (a diagnostic on a hidden line).
+    hidden_shown: RwSignal<bool>,
+    /// Called after every change the student makes.
+    #[prop(optional)]
+    on_change: Option<Callback<String>>,
+    /// Called for Ctrl/Cmd-Enter.
+    #[prop(optional)]
+    on_run: Option<Callback<()>>,
+) -> impl IntoView {
+    let host = NodeRef::<Div>::new();
+    let area = NodeRef::<Textarea>::new();
+    let use_codemirror = codemirror_available();
+    if !use_codemirror {
+        leptos::logging::warn!(
+            "the CodeMirror bundle (RmpEditor) is not loaded; editors fall back to text areas"
+        );
+    }
+    let mounted = StoredValue::new(false);
+    let initial_doc = control.doc();
+    let fallback_html = if fallback_html.is_empty() {
+        escape(&initial_doc)
+    } else {
+        fallback_html
+    };
+    let language_for_mount = language.clone();
+    let label_for_mount = label.clone();
+    Effect::new(move |_| {
+        if !use_codemirror || mounted.get_value() {
+            return;
+        }
+        let Some(parent) = host.get() else { return };
+        mounted.set_value(true);
+        let doc = control.doc;
+        let on_change_js = Closure::<dyn FnMut(String)>::new(move |text: String| {
+            doc.set(text.clone());
+            if let Some(callback) = on_change {
+                callback.run(text);
+            }
+        });
+        let on_run_js = Closure::<dyn FnMut()>::new(move || {
+            if let Some(callback) = on_run {
+                callback.run(());
+            }
+        });
+        let on_hidden_js = Closure::<dyn FnMut(bool)>::new(move |shown: bool| {
+            hidden_shown.set(shown);
+        });
+        let options = js_sys::Object::new();
+        let set = |key: &str, value: &JsValue| {
+            let _ = js_sys::Reflect::set(&options, &JsValue::from_str(key), value);
+        };
+        set("doc", &JsValue::from_str(&control.doc()));
+        set("hiddenLines", &numbers(&hidden_lines));
+        set("editable", &JsValue::from_bool(editable));
+        set("language", &JsValue::from_str(&language_for_mount));
+        set("label", &JsValue::from_str(&label_for_mount));
+        set("onChange", on_change_js.as_ref());
+        set("onRun", on_run_js.as_ref());
+        set("onHiddenShownChange", on_hidden_js.as_ref());
+        // The placeholder (server-highlighted HTML) goes once the editor is in.
+        parent.set_inner_html("");
+        match mount_editor(&parent, &options) {
+            Ok(js) => {
+                js.set_hidden_shown(hidden_shown.get_untracked());
+                control.backend.set_value(Some(Backend::CodeMirror(Mounted {
+                    js,
+                    _on_change: on_change_js,
+                    _on_run: on_run_js,
+                    _on_hidden: on_hidden_js,
+                })));
+            }
+            Err(error) => {
+                leptos::logging::error!("the editor could not start: {error:?}");
+                parent.set_inner_html(&format!(
+                    "<pre><code>{}</code></pre>",
+                    escape(&control.doc())
+                ));
+            }
+        }
+    });
+    // The toolbar's toggle drives the editor.
+    Effect::new(move |_| {
+        let shown = hidden_shown.get();
+        control.set_hidden_shown(shown);
+    });
+    Effect::new(move |_| {
+        if let Some(element) = area.get() {
+            // Set here rather than with `prop:value`: a value set while the element is being
+            // built is lost when its (empty) children are attached.
+            element.set_value(&control.doc.get_untracked());
+            control.backend.set_value(Some(Backend::TextArea(element)));
+        }
+    });
+    on_cleanup(move || control.backend.set_value(None));
+
+    if use_codemirror || !editable {
+        let class = if use_codemirror {
+            "editor-host"
+        } else {
+            "editor-host static"
+        };
+        view! {
+            <div class=class node_ref=host>
+                <pre>
+                    <code class=format!("language-{language}") inner_html=fallback_html></code>
+                </pre>
+            </div>
+        }
+        .into_any()
+    } else {
+        let rows = (initial_doc.lines().count() + 1).clamp(3, 41);
+        let keydown = move |ev: leptos::ev::KeyboardEvent| {
+            if ev.key() == "Enter" && (ev.ctrl_key() || ev.meta_key()) {
+                ev.prevent_default();
+                if let Some(callback) = on_run {
+                    callback.run(());
+                }
+            }
+        };
+        view! {
+            <textarea
+                class="code-editor"
+                node_ref=area
+                spellcheck="false"
+                autocapitalize="off"
+                aria-label=label
+                rows=rows
+                on:input=move |ev| {
+                    let text = event_target_value(&ev);
+                    control.doc.set(text.clone());
+                    if let Some(callback) = on_change {
+                        callback.run(text);
+                    }
+                }
+                on:keydown=keydown
+            ></textarea>
+        }
+        .into_any()
+    }
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use api_types::DiagnosticSpan;
+
+    fn span(line: u32, primary: bool, label: Option<&str>) -> DiagnosticSpan {
+        DiagnosticSpan {
+            line_start: line,
+            line_end: line,
+            column_start: 5,
+            column_end: 9,
+            is_primary: primary,
+            label: label.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn primary_spans_carry_the_message_and_secondary_labels_become_notes() {
+        let diagnostics = vec![
+            Diagnostic {
+                level: "error".into(),
+                message: "borrow of moved value: `s`".into(),
+                code: Some("E0382".into()),
+                spans: vec![
+                    span(4, true, Some("value borrowed here after move")),
+                    span(3, false, Some("value moved here")),
+                    span(2, false, None),
+                ],
+                rendered: String::new(),
+            },
+            Diagnostic {
+                level: "note".into(),
+                message: "ignored".into(),
+                code: None,
+                spans: vec![span(1, true, None)],
+                rendered: String::new(),
+            },
+            Diagnostic {
+                level: "warning".into(),
+                message: "unused variable".into(),
+                code: None,
+                spans: vec![span(40, true, None)],
+                rendered: String::new(),
+            },
+        ];
+        let marks = diagnostic_marks(&diagnostics, 10);
+        assert_eq!(marks.len(), 2, "{marks:#?}");
+        assert_eq!(marks[0].severity, "error");
+        assert_eq!(
+            marks[0].message,
+            "borrow of moved value: `s`\nvalue borrowed here after move"
+        );
+        assert_eq!(marks[0].code.as_deref(), Some("E0382"));
+        assert_eq!(
+            (marks[1].severity, marks[1].line, marks[1].code.clone()),
+            ("info", 3, None)
+        );
+    }
+
+    #[test]
+    fn offsets_count_utf16_units() {
+        let text = "fn main() {\n    let 🦀 = 1;\n}\n";
+        assert_eq!(utf16_offset_of(text, 1, 1), 0);
+        assert_eq!(utf16_offset_of(text, 2, 5), 12 + 4);
+        // The crab is one character but two UTF-16 units.
+        assert_eq!(utf16_offset_of(text, 2, 10), 12 + 8 + 2);
+        assert_eq!(utf16_offset_of(text, 3, 1), 12 + 16);
+        assert_eq!(utf16_offset_of(text, 99, 1), 12 + 16 + 2);
+    }
+}
