@@ -227,3 +227,26 @@ async fn hidden_lines_are_collapsed_until_asked_for() {
     );
     h.close().await;
 }
+
+#[tokio::test]
+async fn corrupt_saved_edits_do_not_break_the_page() {
+    let h = Harness::start().await;
+    open_editable_example(&h).await;
+    h.eval(
+        "localStorage.setItem('rmp.edit.v1:trait-patterns:code-0', '{not json');
+         localStorage.setItem('rmp.edit.v1:trait-patterns:exercise-0', 'null');",
+    )
+    .await;
+    h.client.refresh().await.unwrap();
+    h.wait_for_text(".chapter-header h1", "Advanced trait patterns")
+        .await;
+    // Every editor still mounts with the original text, and examples still run.
+    let original = open_editable_example(&h).await;
+    assert!(!original.is_empty());
+    h.wait_until(
+        "return !!document.querySelector('.exercise .cm-content')",
+        "the exercise still has its editor",
+    )
+    .await;
+    h.close().await;
+}
