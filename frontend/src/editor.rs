@@ -45,6 +45,94 @@ pub fn codemirror_available() -> bool {
     js_sys::Reflect::has(&window(), &JsValue::from_str("RmpEditor")).unwrap_or(false)
 }
 
+/// Where the CodeMirror bundle is. It is loaded the first time an editor is needed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Bundle {
+    NotRequested,
+    Loading,
+    Ready,
+    /// It failed to load (or the page has no such script): editors are text areas.
+    Unavailable,
+}
+
+/// The bundle's state, shared by every editor on the page.
+#[derive(Clone, Copy)]
+pub struct EditorBundle(pub RwSignal<Bundle>);
+
+/// The inert `<script>` in `index.html` that names the hashed bundle and its integrity hash.
+const BUNDLE_SCRIPT: &str = "script[type='text/rmp-editor']";
+
+impl EditorBundle {
+    /// Provides the bundle's state; call once, from the app root.
+    pub fn provide() -> EditorBundle {
+        let initial = if codemirror_available() {
+            Bundle::Ready
+        } else {
+            Bundle::NotRequested
+        };
+        let bundle = EditorBundle(RwSignal::new(initial));
+        provide_context(bundle);
+        bundle
+    }
+
+    /// The provided state, or (outside the app, e.g. in component tests) a state of its own.
+    fn get() -> EditorBundle {
+        use_context::<EditorBundle>().unwrap_or_else(|| {
+            EditorBundle(RwSignal::new(if codemirror_available() {
+                Bundle::Ready
+            } else {
+                Bundle::NotRequested
+            }))
+        })
+    }
+
+    /// Starts loading the bundle unless that has begun already.
+    fn request(self) {
+        if self.0.get_untracked() != Bundle::NotRequested {
+            return;
+        }
+        let state = self.0;
+        let settle = move |next: Bundle| {
+            if next == Bundle::Unavailable {
+                leptos::logging::warn!(
+                    "the code editor could not be loaded; examples are edited in plain text areas"
+                );
+            }
+            state.set(next);
+        };
+        let Some(template) = document().query_selector(BUNDLE_SCRIPT).ok().flatten() else {
+            settle(Bundle::Unavailable);
+            return;
+        };
+        let Ok(script) = document().create_element("script") else {
+            settle(Bundle::Unavailable);
+            return;
+        };
+        for name in ["src", "integrity"] {
+            if let Some(value) = template.get_attribute(name) {
+                let _ = script.set_attribute(name, &value);
+            }
+        }
+        // The page lives as long as these handlers may be called, so they are leaked on purpose.
+        let on_load = Closure::<dyn FnMut()>::new(move || {
+            settle(if codemirror_available() {
+                Bundle::Ready
+            } else {
+                Bundle::Unavailable
+            })
+        });
+        let on_error = Closure::<dyn FnMut()>::new(move || settle(Bundle::Unavailable));
+        let _ = script.add_event_listener_with_callback("load", on_load.as_ref().unchecked_ref());
+        let _ = script.add_event_listener_with_callback("error", on_error.as_ref().unchecked_ref());
+        on_load.forget();
+        on_error.forget();
+        state.set(Bundle::Loading);
+        if let Some(head) = document().head() {
+            let _ = head.append_child(&script);
+        }
+    }
+}
+
 /// A mounted CodeMirror editor and the Rust callbacks it calls; destroyed on drop.
 struct Mounted {
     js: JsEditor,
@@ -276,12 +364,11 @@ pub fn CodeEditor(
 ) -> impl IntoView {
     let host = NodeRef::<Div>::new();
     let area = NodeRef::<Textarea>::new();
-    let use_codemirror = codemirror_available();
-    if !use_codemirror {
-        leptos::logging::warn!(
-            "the CodeMirror bundle (RmpEditor) is not loaded; editors fall back to text areas"
-        );
-    }
+    let EditorBundle(bundle) = EditorBundle::get();
+    EditorBundle(bundle).request();
+    // A text area only when the bundle is gone for good: until it arrives, the server's
+    // highlighted code stands in, so the page looks the same before and after.
+    let use_text_area = Memo::new(move |_| editable && bundle.get() == Bundle::Unavailable);
     let mounted = StoredValue::new(false);
     let initial_doc = control.doc();
     let fallback_html = if fallback_html.is_empty() {
@@ -292,11 +379,119 @@ pub fn CodeEditor(
     let language_for_mount = language.clone();
     let label_for_mount = label.clone();
     Effect::new(move |_| {
-        if !use_codemirror || mounted.get_value() {
+        if bundle.get() != Bundle::Ready || mounted.get_value() {
             return;
         }
         let Some(parent) = host.get() else { return };
         mounted.set_value(true);
+        let label = label_for_mount.clone();
+        let language = language_for_mount.clone();
+        let hidden_lines = hidden_lines.clone();
+        // One editor per task, in page order, after the first paint: a chapter with dozens of
+        // examples shows its text at once, and the editors arrive a moment later.
+        set_timeout(
+            move || {
+                // Skip blocks that left the page before their turn.
+                if parent.is_connected() {
+                    let setup = Setup {
+                        control,
+                        hidden_lines,
+                        editable,
+                        language,
+                        label,
+                        hidden_shown,
+                        on_change,
+                        on_run,
+                    };
+                    setup.mount_into(&parent);
+                }
+            },
+            std::time::Duration::ZERO,
+        );
+    });
+    // The toolbar's toggle drives the editor.
+    Effect::new(move |_| {
+        let shown = hidden_shown.get();
+        control.set_hidden_shown(shown);
+    });
+    Effect::new(move |_| {
+        if let Some(element) = area.get() {
+            // Set here rather than with `prop:value`: a value set while the element is being
+            // built is lost when its (empty) children are attached.
+            element.set_value(&control.doc.get_untracked());
+            control.backend.set_value(Some(Backend::TextArea(element)));
+        }
+    });
+    on_cleanup(move || control.backend.set_value(None));
+
+    let rows = (initial_doc.lines().count() + 1).clamp(3, 41);
+    let keydown = move |ev: leptos::ev::KeyboardEvent| {
+        if ev.key() == "Enter" && (ev.ctrl_key() || ev.meta_key()) {
+            ev.prevent_default();
+            if let Some(callback) = on_run {
+                callback.run(());
+            }
+        }
+    };
+    move || {
+        if use_text_area.get() {
+            view! {
+                <textarea
+                    class="code-editor"
+                    node_ref=area
+                    spellcheck="false"
+                    autocapitalize="off"
+                    aria-label=label.clone()
+                    rows=rows
+                    on:input=move |ev| {
+                        let text = event_target_value(&ev);
+                        control.doc.set(text.clone());
+                        if let Some(callback) = on_change {
+                            callback.run(text);
+                        }
+                    }
+                    on:keydown=keydown
+                ></textarea>
+            }
+            .into_any()
+        } else {
+            view! {
+                <div class="editor-host" node_ref=host>
+                    <pre>
+                        <code class=format!("language-{language}") inner_html=fallback_html.clone()></code>
+                    </pre>
+                </div>
+            }
+            .into_any()
+        }
+    }
+}
+
+/// What a CodeMirror editor is created with.
+struct Setup {
+    control: EditorControl,
+    hidden_lines: Vec<u32>,
+    editable: bool,
+    language: String,
+    label: String,
+    hidden_shown: RwSignal<bool>,
+    on_change: Option<Callback<String>>,
+    on_run: Option<Callback<()>>,
+}
+
+impl Setup {
+    /// Creates the editor inside `parent`, replacing the placeholder.
+    fn mount_into(self, parent: &web_sys::HtmlDivElement) {
+        let Setup {
+            control,
+            hidden_lines,
+            editable,
+            language,
+            label,
+            hidden_shown,
+            on_change,
+            on_run,
+        } = self;
         let doc = control.doc;
         let on_change_js = Closure::<dyn FnMut(String)>::new(move |text: String| {
             doc.set(text.clone());
@@ -319,14 +514,14 @@ pub fn CodeEditor(
         set("doc", &JsValue::from_str(&control.doc()));
         set("hiddenLines", &numbers(&hidden_lines));
         set("editable", &JsValue::from_bool(editable));
-        set("language", &JsValue::from_str(&language_for_mount));
-        set("label", &JsValue::from_str(&label_for_mount));
+        set("language", &JsValue::from_str(&language));
+        set("label", &JsValue::from_str(&label));
         set("onChange", on_change_js.as_ref());
         set("onRun", on_run_js.as_ref());
         set("onHiddenShownChange", on_hidden_js.as_ref());
         // The placeholder (server-highlighted HTML) goes once the editor is in.
         parent.set_inner_html("");
-        match mount_editor(&parent, &options) {
+        match mount_editor(parent, &options) {
             Ok(js) => {
                 js.set_hidden_shown(hidden_shown.get_untracked());
                 control.backend.set_value(Some(Backend::CodeMirror(Mounted {
@@ -344,65 +539,6 @@ pub fn CodeEditor(
                 ));
             }
         }
-    });
-    // The toolbar's toggle drives the editor.
-    Effect::new(move |_| {
-        let shown = hidden_shown.get();
-        control.set_hidden_shown(shown);
-    });
-    Effect::new(move |_| {
-        if let Some(element) = area.get() {
-            // Set here rather than with `prop:value`: a value set while the element is being
-            // built is lost when its (empty) children are attached.
-            element.set_value(&control.doc.get_untracked());
-            control.backend.set_value(Some(Backend::TextArea(element)));
-        }
-    });
-    on_cleanup(move || control.backend.set_value(None));
-
-    if use_codemirror || !editable {
-        let class = if use_codemirror {
-            "editor-host"
-        } else {
-            "editor-host static"
-        };
-        view! {
-            <div class=class node_ref=host>
-                <pre>
-                    <code class=format!("language-{language}") inner_html=fallback_html></code>
-                </pre>
-            </div>
-        }
-        .into_any()
-    } else {
-        let rows = (initial_doc.lines().count() + 1).clamp(3, 41);
-        let keydown = move |ev: leptos::ev::KeyboardEvent| {
-            if ev.key() == "Enter" && (ev.ctrl_key() || ev.meta_key()) {
-                ev.prevent_default();
-                if let Some(callback) = on_run {
-                    callback.run(());
-                }
-            }
-        };
-        view! {
-            <textarea
-                class="code-editor"
-                node_ref=area
-                spellcheck="false"
-                autocapitalize="off"
-                aria-label=label
-                rows=rows
-                on:input=move |ev| {
-                    let text = event_target_value(&ev);
-                    control.doc.set(text.clone());
-                    if let Some(callback) = on_change {
-                        callback.run(text);
-                    }
-                }
-                on:keydown=keydown
-            ></textarea>
-        }
-        .into_any()
     }
 }
 

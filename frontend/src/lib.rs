@@ -42,6 +42,7 @@ pub fn App() -> impl IntoView {
     prefs::provide_prefs();
     provide_context(CoursesResource(LocalResource::new(api::courses)));
     components::shortcuts::install_global_shortcuts();
+    editor::EditorBundle::provide();
 
     view! {
         <Router>

@@ -242,6 +242,16 @@ pub fn RunOutput(
     }
 }
 
+/// Errors and warnings, without rustc's closing tallies ("aborting due to 2 previous errors",
+/// "3 warnings emitted"), which say nothing the list does not.
+pub fn worth_listing(diagnostic: &Diagnostic) -> bool {
+    let tally = diagnostic.spans.is_empty()
+        && (diagnostic.message.starts_with("aborting due to")
+            || diagnostic.message.ends_with("warnings emitted")
+            || diagnostic.message.ends_with("warning emitted"));
+    (diagnostic.level == "error" || diagnostic.level == "warning") && !tally
+}
+
 /// Errors and warnings with their location (a button that moves the cursor there) and, for
 /// coded errors, a link to the explanation.
 #[component]
@@ -250,7 +260,7 @@ fn DiagnosticList(view: RwSignal<RunView>, on_locate: Callback<(u32, u32)>) -> i
         let diagnostics: Vec<Diagnostic> = view.with(|v| {
             v.diagnostics()
                 .iter()
-                .filter(|d| d.level == "error" || d.level == "warning")
+                .filter(|d| worth_listing(d))
                 .cloned()
                 .collect()
         });
@@ -365,6 +375,27 @@ mod tests {
                 .unwrap()
                 .contains("standard output and standard error were")
         );
+    }
+
+    #[test]
+    fn tallies_are_not_listed_as_diagnostics() {
+        let diagnostic = |level: &str, message: &str| Diagnostic {
+            level: level.into(),
+            message: message.into(),
+            code: None,
+            spans: vec![],
+            rendered: String::new(),
+        };
+        assert!(!worth_listing(&diagnostic(
+            "error",
+            "aborting due to 1 previous error"
+        )));
+        assert!(!worth_listing(&diagnostic("warning", "2 warnings emitted")));
+        assert!(!worth_listing(&diagnostic("note", "see more")));
+        assert!(worth_listing(&diagnostic(
+            "error",
+            "linking with `cc` failed"
+        )));
     }
 
     #[test]
