@@ -217,6 +217,28 @@ async fn edits_are_saved_restored_and_reset() {
 }
 
 #[wasm_bindgen_test]
+async fn reset_all_puts_every_block_back_after_a_confirmation() {
+    let key = "rmp.edit.v1:reset-all:code-3";
+    storage().remove_item(key).unwrap();
+    let mut block = code_block(true);
+    block.editable = true;
+    let root = container();
+    let _mounted = mount_in_chapter(&root, "reset-all", block);
+    let area = text_area(&root).await;
+    type_into(&area, "fn main() { changed(); }");
+    settle_until(|| find(&root, ".reset-all-button").is_some()).await;
+    find(&root, ".reset-all-button").expect("reset all is offered").click();
+    settle_until(|| find(&root, ".confirm-reset-all").is_some()).await;
+    assert!(storage().get_item(key).unwrap().is_some(), "nothing is lost before confirming");
+    find(&root, ".confirm-reset-all").unwrap().click();
+    settle_until(|| area.value() == "fn main() {}").await;
+    assert_eq!(area.value(), "fn main() {}");
+    assert_eq!(storage().get_item(key).unwrap(), None);
+    settle_until(|| find(&root, ".reset-all").is_none()).await;
+    assert!(find(&root, ".reset-all").is_none(), "nothing left to reset");
+}
+
+#[wasm_bindgen_test]
 async fn an_outdated_edit_lets_the_student_choose() {
     let key = "rmp.edit.v1:outdated:code-3";
     storage()
