@@ -227,9 +227,14 @@ async fn reset_all_puts_every_block_back_after_a_confirmation() {
     let area = text_area(&root).await;
     type_into(&area, "fn main() { changed(); }");
     settle_until(|| find(&root, ".reset-all-button").is_some()).await;
-    find(&root, ".reset-all-button").expect("reset all is offered").click();
+    find(&root, ".reset-all-button")
+        .expect("reset all is offered")
+        .click();
     settle_until(|| find(&root, ".confirm-reset-all").is_some()).await;
-    assert!(storage().get_item(key).unwrap().is_some(), "nothing is lost before confirming");
+    assert!(
+        storage().get_item(key).unwrap().is_some(),
+        "nothing is lost before confirming"
+    );
     find(&root, ".confirm-reset-all").unwrap().click();
     settle_until(|| area.value() == "fn main() {}").await;
     assert_eq!(area.value(), "fn main() {}");

@@ -77,12 +77,15 @@ pub fn ExerciseView(
     let hidden_count = exercise.starter_hidden_lines.len();
     let active = move || runner.active();
 
+    // How many lines the student's code had in the last run: later lines are the tests'.
+    let ran_lines = StoredValue::new(0u32);
     let test = move || {
         if !runnable {
             return;
         }
         let code = control.doc();
         let last_line = line_count(&code);
+        ran_lines.set_value(last_line);
         let program = exercise_program(&code, &tests.get_value());
         control.clear_diagnostics();
         verdict_signal.set(None);
@@ -97,10 +100,16 @@ pub fn ExerciseView(
     };
     let on_run = Callback::new(move |()| test());
     let on_change = Callback::new(move |doc: String| edits.changed(&doc));
+    let tests_control = EditorControl::new(&exercise.tests);
+    let tests_open = RwSignal::new(false);
     let on_locate = Callback::new(move |(line, column): (u32, u32)| {
-        // Locations past the student's code are in the tests, which are not in the editor.
-        if line <= line_count(&control.doc()) {
-            control.go_to(line, column);
+        match tests_line(line, ran_lines.get_value()) {
+            None => control.go_to(line, column),
+            // A blank line separates the student's code from the tests (`exercise_program`).
+            Some(in_tests) => {
+                tests_open.set(true);
+                tests_control.go_to(in_tests, column);
+            }
         }
     });
     let hints = StoredValue::new(exercise.hints.clone());
@@ -108,7 +117,6 @@ pub fn ExerciseView(
     let solution_hidden = exercise.solution_hidden_lines.clone();
     let solution_shown_hidden = RwSignal::new(false);
     let solution_code = StoredValue::new(exercise.solution.clone());
-    let tests_control = EditorControl::new(&exercise.tests);
     let tests_hidden = RwSignal::new(false);
 
     view! {
@@ -206,7 +214,11 @@ pub fn ExerciseView(
                     </Show>
                 </Show>
             </figure>
-            <details class="exercise-tests">
+            <details
+                class="exercise-tests"
+                prop:open=tests_open
+                on:toggle=move |ev| tests_open.set(event_target::<web_sys::HtmlDetailsElement>(&ev).open())
+            >
                 <summary>"The tests your code must pass"</summary>
                 <CodeEditor
                     control=tests_control
@@ -300,6 +312,12 @@ pub fn ExerciseView(
     }
 }
 
+/// Where a line of the Test program falls: `None` in the student's code (`student_lines` long),
+/// or the line within the tests, which follow after one blank line.
+pub fn tests_line(line: u32, student_lines: u32) -> Option<u32> {
+    line.checked_sub(student_lines + 1).filter(|&l| l > 0)
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum SolutionState {
     Hidden,
@@ -363,6 +381,15 @@ mod tests {
     }
 
     const TWO_OF_THREE: &str = "running 3 tests\ntest tests::a ... ok\ntest tests::b ... FAILED\ntest tests::c ... ok\n\nfailures:\n\n---- tests::b stdout ----\nthread 'tests::b' panicked at src/main.rs:9:5:\nexpected 4\n\nfailures:\n    tests::b\n\ntest result: FAILED. 2 passed; 1 failed\n";
+
+    #[test]
+    fn lines_past_the_students_code_are_in_the_tests() {
+        assert_eq!(tests_line(3, 10), None);
+        assert_eq!(tests_line(10, 10), None);
+        assert_eq!(tests_line(11, 10), None, "the blank separator line");
+        assert_eq!(tests_line(12, 10), Some(1));
+        assert_eq!(tests_line(20, 10), Some(9));
+    }
 
     #[test]
     fn verdicts_count_tests_and_explain() {
