@@ -117,6 +117,7 @@ pub fn ExerciseView(
     let solution_hidden = exercise.solution_hidden_lines.clone();
     let solution_shown_hidden = RwSignal::new(false);
     let solution_code = StoredValue::new(exercise.solution.clone());
+    let solution_hidden_for_copy = StoredValue::new(exercise.solution_hidden_lines.clone());
     let tests_hidden = RwSignal::new(false);
 
     view! {
@@ -288,7 +289,7 @@ pub fn ExerciseView(
                                     title="Replace your code with the solution (Reset brings back the starter)"
                                     on:click=move |_| {
                                         let code = solution_code.get_value();
-                                        control.set_doc(&code, &[]);
+                                        control.set_doc(&code, &solution_hidden_for_copy.get_value());
                                         edits.changed(&code);
                                     }
                                 >
