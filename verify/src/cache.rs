@@ -3,8 +3,9 @@
 //! A JSON file (`$RMP_CACHE_DIR/verify-cache.json`) maps a key to where and when the check passed.
 //! The key is a SHA-256 of everything that decides the result: the program, the runner, the
 //! edition, mode and action, the expectation, and the runner image's id (so rebuilding an image
-//! runs everything on it again). Only passes are stored. Each save keeps only the entries this run
-//! used, so the file follows the content instead of growing.
+//! runs everything on it again). Only passes are stored. A save keeps what this run used and what
+//! any run used in the last [`KEEP_UNUSED_DAYS`] days, so several content directories (or branches)
+//! can share the file, and it still does not grow without end.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
@@ -17,6 +18,9 @@ use sha2::{Digest, Sha256};
 use crate::plan::{Check, runner_name};
 
 const VERSION: u32 = 1;
+
+/// How long an entry no run has used stays in the file.
+pub const KEEP_UNUSED_DAYS: u64 = 30;
 
 /// The cache file's contents.
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -33,6 +37,15 @@ pub struct Entry {
     pub location: String,
     /// Seconds since the Unix epoch.
     pub passed_at: u64,
+    /// When a run last found this entry (seconds since the Unix epoch; 0 if never).
+    #[serde(default)]
+    pub used_at: u64,
+}
+
+fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
 }
 
 /// See the module documentation.
@@ -41,6 +54,8 @@ pub struct Cache {
     path: PathBuf,
     entries: BTreeMap<String, Entry>,
     used: BTreeSet<String>,
+    /// `--no-cache`: never report a hit, but keep (and add to) the file.
+    bypass: bool,
     /// Why the file on disk was not used, if it was unreadable.
     pub warning: Option<String>,
 }
@@ -50,7 +65,13 @@ impl Cache {
     /// (and overwritten on save), with a warning.
     pub fn load(path: impl Into<PathBuf>) -> Cache {
         let path = path.into();
-        let mut cache = Cache::empty(path.clone());
+        let mut cache = Cache {
+            path: path.clone(),
+            entries: BTreeMap::new(),
+            used: BTreeSet::new(),
+            bypass: false,
+            warning: None,
+        };
         match std::fs::read_to_string(&path) {
             Ok(text) => match serde_json::from_str::<File>(&text) {
                 Ok(file) if file.version == VERSION => cache.entries = file.entries,
@@ -79,13 +100,12 @@ impl Cache {
         cache
     }
 
-    /// A cache that starts empty (`--no-cache`); what passes is still saved to `path`.
+    /// A cache that never hits (`--no-cache`): every check runs, and what passes is still saved
+    /// to `path` alongside what was there.
     pub fn empty(path: impl Into<PathBuf>) -> Cache {
         Cache {
-            path: path.into(),
-            entries: BTreeMap::new(),
-            used: BTreeSet::new(),
-            warning: None,
+            bypass: true,
+            ..Cache::load(path)
         }
     }
 
@@ -95,24 +115,27 @@ impl Cache {
 
     /// Whether `key` passed before; a hit is kept on the next save.
     pub fn hit(&mut self, key: &str) -> bool {
-        let hit = self.entries.contains_key(key);
-        if hit {
-            self.used.insert(key.to_owned());
+        if self.bypass {
+            return false;
         }
-        hit
+        let Some(entry) = self.entries.get_mut(key) else {
+            return false;
+        };
+        entry.used_at = now();
+        self.used.insert(key.to_owned());
+        true
     }
 
     /// Records that `key` passed at `location`.
     pub fn record(&mut self, key: String, location: &str) {
-        let passed_at = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
+        let passed_at = now();
         self.used.insert(key.clone());
         self.entries.insert(
             key,
             Entry {
                 location: location.to_owned(),
                 passed_at,
+                used_at: passed_at,
             },
         );
     }
@@ -121,14 +144,17 @@ impl Cache {
         self.entries.get(key)
     }
 
-    /// Writes the entries used in this run, atomically (a temporary file renamed over the old one).
+    /// Writes the entries worth keeping, atomically (a temporary file renamed over the old one).
     pub fn save(&self) -> std::io::Result<()> {
+        let oldest = now().saturating_sub(KEEP_UNUSED_DAYS * 24 * 60 * 60);
         let file = File {
             version: VERSION,
             entries: self
                 .entries
                 .iter()
-                .filter(|(key, _)| self.used.contains(*key))
+                .filter(|(key, entry)| {
+                    self.used.contains(*key) || entry.passed_at.max(entry.used_at) >= oldest
+                })
                 .map(|(key, entry)| (key.clone(), entry.clone()))
                 .collect(),
         };
@@ -228,7 +254,7 @@ mod tests {
     }
 
     #[test]
-    fn passes_survive_a_round_trip_and_unused_entries_are_dropped() {
+    fn passes_survive_a_round_trip_and_old_unused_entries_are_dropped() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("sub/verify-cache.json");
         let mut cache = Cache::load(&path);
@@ -236,16 +262,34 @@ mod tests {
         assert!(!cache.hit("a"));
         cache.record("a".into(), "x.md:1");
         cache.record("b".into(), "x.md:2");
+        // An entry from a run long ago that nothing used since.
+        cache.entries.insert(
+            "stale".into(),
+            Entry {
+                location: "gone.md:1".into(),
+                passed_at: 1,
+                used_at: 1,
+            },
+        );
         cache.save().unwrap();
 
         let mut cache = Cache::load(&path);
         assert!(cache.warning.is_none());
         assert_eq!(cache.entry("a").unwrap().location, "x.md:1");
+        assert!(
+            !cache.hit("stale"),
+            "unused for over {KEEP_UNUSED_DAYS} days"
+        );
         assert!(cache.hit("a"));
         cache.save().unwrap();
+        // Another content directory's run (using only "a") does not cost "b" its entry.
         let mut cache = Cache::load(&path);
-        assert!(cache.hit("a"));
-        assert!(!cache.hit("b"), "b was not used by the last run");
+        assert!(cache.hit("b"));
+        // --no-cache runs everything but keeps the file.
+        let mut bypass = Cache::empty(&path);
+        assert!(!bypass.hit("a"));
+        bypass.save().unwrap();
+        assert!(Cache::load(&path).hit("a"));
         let leftovers: Vec<_> = std::fs::read_dir(path.parent().unwrap())
             .unwrap()
             .map(|e| e.unwrap().file_name())
