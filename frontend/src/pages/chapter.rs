@@ -54,6 +54,7 @@ fn ChapterBody(
     window().scroll_to_with_x_and_y(0.0, 0.0);
     install_neighbour_keys(&chapter);
     ChapterEdits::provide(&chapter.slug);
+    mark_painted();
 
     let blocks = chapter
         .blocks
@@ -107,6 +108,18 @@ fn ChapterBody(
                 })}
         </nav>
     }
+}
+
+/// Leaves a `rmp:chapter-painted` performance mark at the first frame after the chapter is in the
+/// page, so its load time can be read from the browser (the e2e suite prints it).
+fn mark_painted() {
+    Effect::new(move |_| {
+        request_animation_frame(|| {
+            if let Some(performance) = window().performance() {
+                let _ = performance.mark("rmp:chapter-painted");
+            }
+        });
+    });
 }
 
 /// `[` and `]` go to the previous and next chapter while this chapter is shown.
