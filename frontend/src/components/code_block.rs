@@ -99,30 +99,8 @@ pub fn CodeBlockView(
                     </Show>
                 </span>
                 <span class="code-actions">
-                    {(hidden_count > 0)
-                        .then(|| {
-                            view! {
-                                <button
-                                    class="toggle-hidden"
-                                    aria-pressed=move || hidden_shown.get().to_string()
-                                    title="Show or hide the boilerplate lines this example needs"
-                                    on:click=move |_| hidden_shown.update(|s| *s = !*s)
-                                >
-                                    {move || {
-                                        if hidden_shown.get() {
-                                            "Hide boilerplate".to_owned()
-                                        } else {
-                                            format!("Show {hidden_count} hidden lines")
-                                        }
-                                    }}
-                                </button>
-                            }
-                        })}
-                    <Show when=move || edits.edited.get()>
-                        <button class="reset-button" title="Put this example back as written" on:click=move |_| edits.reset()>
-                            "↺ Reset"
-                        </button>
-                    </Show>
+                    <HiddenLinesToggle count=hidden_count shown=hidden_shown />
+                    <ResetButton edits title="Put this example back as written" />
                     {runnable
                         .then(|| {
                             view! {
@@ -189,6 +167,51 @@ pub fn CodeBlockView(
         </figure>
     }
     .into_any()
+}
+
+/// "Show N hidden lines" / "Hide boilerplate", for a block with hidden lines (nothing otherwise).
+#[component]
+pub fn HiddenLinesToggle(
+    /// How many lines are hidden.
+    count: usize,
+    /// Whether they are shown; the editor follows it.
+    shown: RwSignal<bool>,
+) -> impl IntoView {
+    (count > 0).then(|| {
+        view! {
+            <button
+                class="toggle-hidden"
+                aria-pressed=move || shown.get().to_string()
+                title="Show or hide the boilerplate lines this example needs"
+                on:click=move |_| shown.update(|s| *s = !*s)
+            >
+                {move || {
+                    if shown.get() {
+                        "Hide boilerplate".to_owned()
+                    } else {
+                        format!("Show {count} hidden lines")
+                    }
+                }}
+            </button>
+        }
+    })
+}
+
+/// Reset, shown while the block holds an edit.
+#[component]
+pub fn ResetButton(
+    /// The block's edits.
+    edits: BlockEdits,
+    /// What Reset does here, for the tooltip.
+    title: &'static str,
+) -> impl IntoView {
+    view! {
+        <Show when=move || edits.edited.get()>
+            <button class="reset-button" title=title on:click=move |_| edits.reset()>
+                "↺ Reset"
+            </button>
+        </Show>
+    }
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use api_types::{
 };
 use leptos::prelude::*;
 
-use crate::components::code_block::{line_count, request_for};
+use crate::components::code_block::{HiddenLinesToggle, ResetButton, line_count, request_for};
 use crate::components::edits::{BlockEdits, OutdatedNotice};
 use crate::components::run_output::{RunOutput, Stage};
 use crate::components::runner::Runner;
@@ -145,29 +145,8 @@ pub fn ExerciseView(
                         </Show>
                     </span>
                     <span class="code-actions">
-                        {(hidden_count > 0)
-                            .then(|| {
-                                view! {
-                                    <button
-                                        class="toggle-hidden"
-                                        aria-pressed=move || hidden_shown.get().to_string()
-                                        on:click=move |_| hidden_shown.update(|s| *s = !*s)
-                                    >
-                                        {move || {
-                                            if hidden_shown.get() {
-                                                "Hide boilerplate".to_owned()
-                                            } else {
-                                                format!("Show {hidden_count} hidden lines")
-                                            }
-                                        }}
-                                    </button>
-                                }
-                            })}
-                        <Show when=move || edits.edited.get()>
-                            <button class="reset-button" title="Start again from the starter code" on:click=move |_| edits.reset()>
-                                "↺ Reset"
-                            </button>
-                        </Show>
+                        <HiddenLinesToggle count=hidden_count shown=hidden_shown />
+                        <ResetButton edits title="Start again from the starter code" />
                         <Show when=active>
                             <button class="kill-button" title="Stop the tests" on:click=move |_| runner.kill()>
                                 "■ Stop"
