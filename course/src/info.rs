@@ -159,29 +159,7 @@ impl CodeInfo {
                 problems.push(problem);
             }
         }
-        let count = |names: &mut dyn Iterator<Item = &str>| -> Vec<String> {
-            names
-                .filter(|n| self.has(n))
-                .map(|n| format!("`{n}`"))
-                .collect()
-        };
-        let groups: [(&str, Vec<String>); 4] = [
-            ("runners", count(&mut RUNNERS.iter().map(|r| r.0))),
-            ("editions", count(&mut EDITIONS.iter().map(|e| e.0))),
-            ("actions", count(&mut ACTIONS.iter().copied())),
-            (
-                "expectations",
-                count(&mut ["should_panic", "compile_fail", "no_run"].into_iter()),
-            ),
-        ];
-        for (what, named) in groups {
-            if named.len() > 1 {
-                problems.push(format!(
-                    "{} are different {what}; a block takes one",
-                    named.join(" and ")
-                ));
-            }
-        }
+        problems.extend(self.conflicts());
         if context == Context::Files && self.file().is_none() {
             problems.push(format!(
                 "a block in a files block needs `file=<path>` after its language (e.g. ```{},file=src/lib.rs)",
@@ -189,6 +167,34 @@ impl CodeInfo {
             ));
         }
         problems
+    }
+
+    /// Attributes that pick different values of one setting (two runners, two editions, ...).
+    fn conflicts(&self) -> Vec<String> {
+        let groups: [(&str, Vec<&str>); 4] = [
+            ("runners", RUNNERS.iter().map(|r| r.0).collect()),
+            ("editions", EDITIONS.iter().map(|e| e.0).collect()),
+            ("actions", ACTIONS.to_vec()),
+            (
+                "expectations",
+                vec!["should_panic", "compile_fail", "no_run"],
+            ),
+        ];
+        let mut conflicts = Vec::new();
+        for (what, names) in groups {
+            let named: Vec<String> = names
+                .into_iter()
+                .filter(|n| self.has(n))
+                .map(|n| format!("`{n}`"))
+                .collect();
+            if named.len() > 1 {
+                conflicts.push(format!(
+                    "{} are different {what}; a block takes one",
+                    named.join(" and ")
+                ));
+            }
+        }
+        conflicts
     }
 
     fn attribute_problem(&self, attribute: &str, context: Context) -> Option<String> {
@@ -235,15 +241,7 @@ pub fn exercise_fence_problems(info: &CodeInfo) -> Vec<String> {
             ));
         }
     }
-    let rust = CodeInfo {
-        language: "rust".into(),
-        attributes: info.attributes.clone(),
-    };
-    problems.extend(
-        rust.problems(Context::Chapter)
-            .into_iter()
-            .filter(|p| p.contains("different")),
-    );
+    problems.extend(info.conflicts());
     problems
 }
 
