@@ -369,40 +369,37 @@ pub fn CodeEditor(
     // A text area only when the bundle is gone for good: until it arrives, the server's
     // highlighted code stands in, so the page looks the same before and after.
     let use_text_area = Memo::new(move |_| editable && bundle.get() == Bundle::Unavailable);
-    let mounted = StoredValue::new(false);
     let initial_doc = control.doc();
     let fallback_html = if fallback_html.is_empty() {
         escape(&initial_doc)
     } else {
         fallback_html
     };
-    let language_for_mount = language.clone();
-    let label_for_mount = label.clone();
+    // Taken by the one mount, so it also says whether the editor was mounted.
+    let setup = StoredValue::new_local(Some(Setup {
+        control,
+        hidden_lines,
+        editable,
+        language: language.clone(),
+        label: label.clone(),
+        hidden_shown,
+        on_change,
+        on_run,
+    }));
     Effect::new(move |_| {
-        if bundle.get() != Bundle::Ready || mounted.get_value() {
+        if bundle.get() != Bundle::Ready {
             return;
         }
         let Some(parent) = host.get() else { return };
-        mounted.set_value(true);
-        let label = label_for_mount.clone();
-        let language = language_for_mount.clone();
-        let hidden_lines = hidden_lines.clone();
+        let Some(setup) = setup.try_update_value(Option::take).flatten() else {
+            return;
+        };
         // One editor per task, in page order, after the first paint: a chapter with dozens of
         // examples shows its text at once, and the editors arrive a moment later.
         set_timeout(
             move || {
                 // Skip blocks that left the page before their turn.
                 if parent.is_connected() {
-                    let setup = Setup {
-                        control,
-                        hidden_lines,
-                        editable,
-                        language,
-                        label,
-                        hidden_shown,
-                        on_change,
-                        on_run,
-                    };
                     setup.mount_into(&parent);
                 }
             },
@@ -482,15 +479,13 @@ struct Setup {
 impl Setup {
     /// Creates the editor inside `parent`, replacing the placeholder.
     fn mount_into(self, parent: &web_sys::HtmlDivElement) {
+        // The parts the callbacks capture (all `Copy`).
         let Setup {
             control,
-            hidden_lines,
-            editable,
-            language,
-            label,
             hidden_shown,
             on_change,
             on_run,
+            ..
         } = self;
         let doc = control.doc;
         let on_change_js = Closure::<dyn FnMut(String)>::new(move |text: String| {
@@ -512,10 +507,10 @@ impl Setup {
             let _ = js_sys::Reflect::set(&options, &JsValue::from_str(key), value);
         };
         set("doc", &JsValue::from_str(&control.doc()));
-        set("hiddenLines", &numbers(&hidden_lines));
-        set("editable", &JsValue::from_bool(editable));
-        set("language", &JsValue::from_str(&language));
-        set("label", &JsValue::from_str(&label));
+        set("hiddenLines", &numbers(&self.hidden_lines));
+        set("editable", &JsValue::from_bool(self.editable));
+        set("language", &JsValue::from_str(&self.language));
+        set("label", &JsValue::from_str(&self.label));
         set("onChange", on_change_js.as_ref());
         set("onRun", on_run_js.as_ref());
         set("onHiddenShownChange", on_hidden_js.as_ref());
