@@ -91,17 +91,22 @@ impl BlockEdits {
             .map(|c| (c.chapter.get_value(), self.key.get_value()))
     }
 
+    /// Called on every keystroke, so it notifies only when something changes.
     fn mark_edited(&self, edited: bool) {
-        self.edited.set(edited);
+        if self.edited.get_untracked() != edited {
+            self.edited.set(edited);
+        }
         if let Some(chapter) = self.chapter {
             let key = self.key.get_value();
-            chapter.edited.update(|set| {
-                if edited {
-                    set.insert(key);
-                } else {
-                    set.remove(&key);
-                }
-            });
+            if chapter.edited.with_untracked(|set| set.contains(&key)) != edited {
+                chapter.edited.update(|set| {
+                    if edited {
+                        set.insert(key);
+                    } else {
+                        set.remove(&key);
+                    }
+                });
+            }
         }
     }
 
