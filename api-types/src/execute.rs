@@ -2,38 +2,128 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::flags::CodegenFlag;
+use crate::project::ProjectFile;
+
 /// What to compile and how. The same request is sent over HTTP and inside [`ClientMessage::Execute`].
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// The code is a small project: either `code` (shorthand for one `src/main.rs`, the common and
+/// cheapest case) or `files`. See [`crate::project`] for the layout and its limits.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ExecuteRequest {
-    /// The whole `main.rs` (or `lib.rs` for tests), as the student sees it.
-    pub code: String,
+    /// The whole `src/main.rs` (or the crate root for tests), as the student sees it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    /// Every file of a project, with paths relative to the project root.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<ProjectFile>,
+    /// Which runner (see `GET /api/runners`); `stable` when absent.
     #[serde(default)]
-    pub channel: Channel,
+    pub runner: RunnerId,
     #[serde(default)]
     pub mode: Mode,
     #[serde(default)]
     pub edition: Edition,
     #[serde(default)]
     pub action: Action,
+    /// Code-generation flags from the allow-list ([`CodegenFlag`]), e.g. `panic=abort`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub flags: Vec<CodegenFlag>,
     /// Standard input given up front (the WebSocket can also send it while the program runs).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub stdin: String,
 }
 
-/// Which runner image compiles the code.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Channel {
-    #[default]
-    Stable,
-    Nightly,
-    Miri,
-    Loom,
-    CortexM,
+impl ExecuteRequest {
+    /// A request to run one `main.rs` with every default (stable, debug, 2024).
+    pub fn run(code: impl Into<String>) -> ExecuteRequest {
+        ExecuteRequest {
+            code: Some(code.into()),
+            ..ExecuteRequest::default()
+        }
+    }
+
+    /// The request's files: `code` becomes `src/main.rs`.
+    pub fn project_files(&self) -> Vec<ProjectFile> {
+        let mut files = self.files.clone();
+        if let Some(code) = &self.code {
+            files.insert(0, ProjectFile::main(code.clone()));
+        }
+        files
+    }
 }
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// A runner's name as its manifest spells it (`runner-images/<name>/runner.toml`): `stable`,
+/// `nightly`, `miri`, `loom`, `cortex-m`. The registry of runners is data, written once in those
+/// manifests, so this is a checked name rather than an enum; the server refuses names it does not
+/// know with a 400 that lists the ones it does.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct RunnerId(pub String);
+
+impl RunnerId {
+    pub const STABLE: &str = "stable";
+
+    pub fn new(name: impl Into<String>) -> RunnerId {
+        RunnerId(name.into())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Default for RunnerId {
+    fn default() -> RunnerId {
+        RunnerId(RunnerId::STABLE.to_owned())
+    }
+}
+
+impl std::fmt::Display for RunnerId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl From<&str> for RunnerId {
+    fn from(name: &str) -> RunnerId {
+        RunnerId(name.to_owned())
+    }
+}
+
+/// Which Rust toolchain a runner compiles with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Toolchain {
+    Stable,
+    Nightly,
+}
+
+/// What a runner runs the compiled code under (besides plain `rustc` and the program itself).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Tool {
+    /// `rustc`, then the program.
+    Rustc,
+    /// The Miri interpreter, which detects undefined behaviour.
+    Miri,
+    /// Tests built with `--cfg loom`, which explore thread interleavings.
+    Loom,
+}
+
+/// What a runner compiles for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Target {
+    /// The server's own architecture (x86_64 Linux here).
+    Host,
+    /// A Cortex-M3 board (QEMU's `lm3s6965evb`).
+    #[serde(rename = "thumbv7m-none-eabi")]
+    ThumbV7mNoneEabi,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Mode {
     #[default]
@@ -41,7 +131,16 @@ pub enum Mode {
     Release,
 }
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+impl Mode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Debug => "debug",
+            Mode::Release => "release",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Edition {
     #[serde(rename = "2015")]
     E2015,
@@ -54,8 +153,20 @@ pub enum Edition {
     E2024,
 }
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+impl Edition {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Edition::E2015 => "2015",
+            Edition::E2018 => "2018",
+            Edition::E2021 => "2021",
+            Edition::E2024 => "2024",
+        }
+    }
+}
+
+/// What to do with the code.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Action {
     /// Compile and run `main`.
     #[default]
@@ -64,6 +175,99 @@ pub enum Action {
     Build,
     /// Compile with `--test` and run the tests.
     Test,
+    /// Run Clippy's lints; they come back as diagnostics.
+    Clippy,
+    /// Format every Rust file with rustfmt; the formatted files come back in `files`.
+    Fmt,
+    /// Show a compiler view of the code instead of running it.
+    #[serde(untagged)]
+    View(CompilerView),
+}
+
+impl Action {
+    /// Every action, for lists and tests.
+    pub const ALL: [Action; 12] = [
+        Action::Run,
+        Action::Build,
+        Action::Test,
+        Action::Clippy,
+        Action::Fmt,
+        Action::View(CompilerView::Mir),
+        Action::View(CompilerView::Hir),
+        Action::View(CompilerView::LlvmIr),
+        Action::View(CompilerView::AsmIntel),
+        Action::View(CompilerView::AsmAtt),
+        Action::View(CompilerView::Expanded),
+        Action::View(CompilerView::TypeLayout),
+    ];
+
+    /// The name used on the wire and in fences (`run`, `clippy`, `asm-intel`, ...).
+    pub fn name(self) -> &'static str {
+        match self {
+            Action::Run => "run",
+            Action::Build => "build",
+            Action::Test => "test",
+            Action::Clippy => "clippy",
+            Action::Fmt => "fmt",
+            Action::View(view) => view.name(),
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Action> {
+        Action::ALL.into_iter().find(|a| a.name() == name)
+    }
+
+    /// Whether the compiled program runs (and so has a run phase and a run limit).
+    pub fn runs_program(self) -> bool {
+        matches!(self, Action::Run | Action::Test)
+    }
+}
+
+/// The compiler's intermediate forms a student can look at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CompilerView {
+    /// Mid-level IR (`--emit=mir`): the borrow checker's view.
+    Mir,
+    /// High-level IR (`-Zunpretty=hir`, nightly).
+    Hir,
+    /// LLVM IR (`--emit=llvm-ir`).
+    LlvmIr,
+    /// x86-64 assembly in Intel syntax.
+    AsmIntel,
+    /// x86-64 assembly in AT&T syntax.
+    AsmAtt,
+    /// The code after macro expansion (`-Zunpretty=expanded`, nightly).
+    Expanded,
+    /// Sizes and layouts of the types (`-Zprint-type-sizes`, nightly).
+    TypeLayout,
+}
+
+impl CompilerView {
+    pub fn name(self) -> &'static str {
+        match self {
+            CompilerView::Mir => "mir",
+            CompilerView::Hir => "hir",
+            CompilerView::LlvmIr => "llvm-ir",
+            CompilerView::AsmIntel => "asm-intel",
+            CompilerView::AsmAtt => "asm-att",
+            CompilerView::Expanded => "expanded",
+            CompilerView::TypeLayout => "type-layout",
+        }
+    }
+
+    /// A title for a tab or a menu.
+    pub fn title(self) -> &'static str {
+        match self {
+            CompilerView::Mir => "MIR",
+            CompilerView::Hir => "HIR",
+            CompilerView::LlvmIr => "LLVM IR",
+            CompilerView::AsmIntel => "Assembly (Intel)",
+            CompilerView::AsmAtt => "Assembly (AT&T)",
+            CompilerView::Expanded => "Macro expansion",
+            CompilerView::TypeLayout => "Type layouts",
+        }
+    }
 }
 
 /// `POST /api/execute`'s answer: the program's whole output and how it ended.
@@ -90,6 +294,60 @@ pub struct ExecutionResult {
     pub timings: Timings,
     pub stdout_truncated: bool,
     pub stderr_truncated: bool,
+    /// For `test`: each test the harness reported, in the order they finished.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tests: Vec<TestCase>,
+    /// For a compiler view: its text and where each source line went.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub view: Option<ViewOutput>,
+    /// For `fmt`: every Rust file after formatting (only when rustfmt succeeded).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<ProjectFile>,
+}
+
+/// A compiler view (MIR, assembly, ...) of the submitted code.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ViewOutput {
+    pub view: CompilerView,
+    /// The view as the compiler wrote it, with noise (assembler directives, debug metadata)
+    /// removed.
+    pub text: String,
+    /// Which lines of `text` came from which source line, where the compiler says so. Ordered by
+    /// `first_line`; ranges do not overlap.
+    pub source_map: Vec<ViewLines>,
+    /// Set when `text` was cut at the output limit.
+    pub truncated: bool,
+}
+
+/// A run of lines in a [`ViewOutput`] that came from one source line.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ViewLines {
+    /// 1-based, inclusive lines of the view's text.
+    pub first_line: u32,
+    pub last_line: u32,
+    /// The project file and its 1-based line.
+    pub file: String,
+    pub source_line: u32,
+}
+
+/// One test, as the test harness reported it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TestCase {
+    pub name: String,
+    pub status: TestStatus,
+    /// For a failure: what the test printed, usually the panic message.
+    pub message: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum TestStatus {
+    Passed,
+    Failed,
+    Ignored,
 }
 
 /// The ways an execution can end.
@@ -121,7 +379,7 @@ pub enum Outcome {
     /// The student (or a disconnect, or a server shutdown) stopped the run.
     Killed,
     /// The requested runner is not installed on this server (e.g. Miri needs an online build).
-    RunnerUnavailable { channel: Channel },
+    RunnerUnavailable { runner: RunnerId },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -146,8 +404,7 @@ pub struct Timings {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Diagnostic {
-    /// `error`, `warning`, `note`, `help`, ...
-    pub level: String,
+    pub level: Level,
     pub message: String,
     /// E.g. `E0382`.
     pub code: Option<String>,
@@ -156,10 +413,70 @@ pub struct Diagnostic {
     pub rendered: String,
 }
 
+impl Diagnostic {
+    /// Where the code is explained: the error index for `E0382`, Clippy's lint list for
+    /// `clippy::needless_range_loop`, rustc's lint list for a rustc lint.
+    pub fn code_url(&self) -> Option<String> {
+        code_url(self.code.as_deref()?)
+    }
+}
+
+/// The documentation page for an error code or a lint name, as rustc and Clippy report them.
+pub fn code_url(code: &str) -> Option<String> {
+    if let Some(lint) = code.strip_prefix("clippy::") {
+        return Some(format!(
+            "https://rust-lang.github.io/rust-clippy/master/index.html#{lint}"
+        ));
+    }
+    if code.len() == 5 && code.starts_with('E') && code[1..].bytes().all(|b| b.is_ascii_digit()) {
+        return Some(format!("https://doc.rust-lang.org/error_codes/{code}.html"));
+    }
+    if !code.is_empty() && code.bytes().all(|b| b.is_ascii_lowercase() || b == b'_') {
+        return Some(format!(
+            "https://doc.rust-lang.org/rustc/lints/listing/index.html#{code}"
+        ));
+    }
+    None
+}
+
+/// How serious a compiler message is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Level {
+    Error,
+    Warning,
+    Note,
+    Help,
+    FailureNote,
+    /// An internal compiler error: a bug in rustc, not in the code.
+    #[serde(rename = "error: internal compiler error")]
+    InternalError,
+}
+
+impl Level {
+    /// rustc's word for the level; unknown words are treated as notes.
+    pub fn parse(word: &str) -> Level {
+        match word {
+            "error" => Level::Error,
+            "warning" => Level::Warning,
+            "help" => Level::Help,
+            "failure-note" => Level::FailureNote,
+            "error: internal compiler error" => Level::InternalError,
+            _ => Level::Note,
+        }
+    }
+
+    pub fn is_error(self) -> bool {
+        matches!(self, Level::Error | Level::InternalError)
+    }
+}
+
 /// Where a diagnostic points, 1-based lines and columns in the submitted code.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DiagnosticSpan {
+    /// The project file, e.g. `src/main.rs`.
+    pub file: String,
     pub line_start: u32,
     pub line_end: u32,
     pub column_start: u32,
@@ -218,20 +535,65 @@ mod tests {
     #[test]
     fn a_minimal_request_takes_defaults() {
         let request: ExecuteRequest = serde_json::from_str(r#"{"code":"fn main(){}"}"#).unwrap();
-        assert_eq!(request.channel, Channel::Stable);
+        assert_eq!(request.runner, RunnerId::default());
+        assert_eq!(request.runner.as_str(), "stable");
         assert_eq!(request.mode, Mode::Debug);
         assert_eq!(request.edition, Edition::E2024);
         assert_eq!(request.action, Action::Run);
+        assert_eq!(
+            request.project_files(),
+            [ProjectFile::main("fn main(){}".into())]
+        );
     }
 
     #[test]
-    fn unknown_channels_and_fields_are_rejected() {
-        assert!(serde_json::from_str::<ExecuteRequest>(r#"{"code":"","channel":"beta"}"#).is_err());
+    fn unknown_fields_and_flags_are_rejected() {
         assert!(serde_json::from_str::<ExecuteRequest>(r#"{"code":"","colour":"red"}"#).is_err());
-        let cortex: ExecuteRequest =
-            serde_json::from_str(r#"{"code":"","channel":"cortex-m","edition":"2021"}"#).unwrap();
-        assert_eq!(cortex.channel, Channel::CortexM);
+        assert!(serde_json::from_str::<ExecuteRequest>(r#"{"code":"","action":"explode"}"#).is_err());
+        let error = serde_json::from_str::<ExecuteRequest>(r#"{"code":"","flags":["linker=/bin/sh"]}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("`linker` is not an allowed flag"), "{error}");
+        let cortex: ExecuteRequest = serde_json::from_str(
+            r#"{"code":"","runner":"cortex-m","edition":"2021","mode":"release","flags":["panic=abort","opt-level=s"]}"#,
+        )
+        .unwrap();
+        assert_eq!(cortex.runner.as_str(), "cortex-m");
         assert_eq!(cortex.edition, Edition::E2021);
+        assert_eq!(cortex.flags.len(), 2);
+    }
+
+    #[test]
+    fn every_action_round_trips_by_its_name() {
+        for action in Action::ALL {
+            let json = serde_json::to_string(&action).unwrap();
+            assert_eq!(json, format!("\"{}\"", action.name()));
+            assert_eq!(serde_json::from_str::<Action>(&json).unwrap(), action);
+            assert_eq!(Action::from_name(action.name()), Some(action));
+        }
+        assert_eq!(
+            serde_json::from_str::<Action>(r#""asm-intel""#).unwrap(),
+            Action::View(CompilerView::AsmIntel)
+        );
+    }
+
+    #[test]
+    fn levels_and_code_links() {
+        assert_eq!(
+            serde_json::from_str::<Level>(r#""error: internal compiler error""#).unwrap(),
+            Level::InternalError
+        );
+        assert_eq!(Level::parse("warning"), Level::Warning);
+        assert_eq!(
+            code_url("E0382").unwrap(),
+            "https://doc.rust-lang.org/error_codes/E0382.html"
+        );
+        assert_eq!(
+            code_url("clippy::needless_range_loop").unwrap(),
+            "https://rust-lang.github.io/rust-clippy/master/index.html#needless_range_loop"
+        );
+        assert!(code_url("unused_variables").unwrap().ends_with("#unused_variables"));
+        assert_eq!(code_url("E03"), None);
     }
 
     #[test]
@@ -251,6 +613,9 @@ mod tests {
                 timings: Timings::default(),
                 stdout_truncated: false,
                 stderr_truncated: true,
+                tests: vec![],
+                view: None,
+                files: vec![],
             }),
         ];
         let json: Vec<String> = messages

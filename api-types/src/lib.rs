@@ -5,11 +5,15 @@
 #![forbid(unsafe_code)]
 
 mod execute;
+pub mod flags;
+pub mod project;
 mod test_report;
 
 pub use execute::*;
+pub use flags::CodegenFlag;
+pub use project::ProjectFile;
 use serde::{Deserialize, Serialize};
-pub use test_report::{TestCase, TestStatus, parse_test_report};
+pub use test_report::parse_test_report;
 
 /// The body of every error response: `{"error": "..."}`.
 ///
@@ -131,6 +135,10 @@ pub const DEMOS: &[&str] = &["matching-engine", "lock-free-explorer"];
 pub struct CodeBlock {
     /// Position among the chapter's code blocks, starting at 0.
     pub index: usize,
+    /// A name for the block that stays the same when blocks are added or moved around it (an
+    /// `id=` attribute, else derived from the block's code). Saved edits, permalinks and
+    /// classroom pushes refer to blocks by it.
+    pub id: String,
     /// The language from the fence (`rust`, `toml`, `text`, ...).
     pub language: String,
     /// The whole program, hidden boilerplate lines included (their `# ` prefix removed).
@@ -153,14 +161,19 @@ pub struct CodeBlock {
     pub problem: Option<String>,
 }
 
-/// The runner, edition and action a block or exercise asks for.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// The runner, edition, action, mode and flags a block or exercise asks for.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RunSettings {
-    pub channel: Channel,
+    pub runner: RunnerId,
     pub edition: Edition,
     /// What the main button does: run `main` or run the tests.
     pub action: Action,
+    /// Debug unless the fence says `release`; the page lets the student switch.
+    #[serde(default)]
+    pub mode: Mode,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub flags: Vec<CodegenFlag>,
 }
 
 /// An exercise block.
@@ -169,6 +182,8 @@ pub struct RunSettings {
 pub struct Exercise {
     /// Position among the chapter's exercises, starting at 0.
     pub index: usize,
+    /// A name that stays the same when blocks move (see [`CodeBlock::id`]).
+    pub id: String,
     /// What to do, as HTML.
     pub instructions: String,
     /// The code the student starts from and edits.
@@ -203,13 +218,17 @@ pub fn exercise_program(student_code: &str, tests: &str) -> String {
     program
 }
 
-/// The files of a multi-file block, in the order written.
+/// The files of a multi-file block, in the order written: a project the page can run.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct FileSet {
+    /// A name that stays the same when blocks move (see [`CodeBlock::id`]).
+    pub id: String,
     pub files: Vec<SourceFile>,
-    /// Multi-file blocks are shown but cannot run yet; this says so in words for the page.
-    pub note: String,
+    /// Whether the project can be run (it has a crate root and no problem).
+    pub runnable: bool,
+    pub editable: bool,
+    pub run: RunSettings,
     pub problem: Option<String>,
 }
 
@@ -237,6 +256,7 @@ mod tests {
             },
             Block::Code(CodeBlock {
                 index: 0,
+                id: "b-0000ff".into(),
                 language: "rust".into(),
                 code: "fn main() {}".into(),
                 hidden_lines: vec![],
@@ -259,6 +279,7 @@ mod tests {
               {
                 "kind": "code",
                 "index": 0,
+                "id": "b-0000ff",
                 "language": "rust",
                 "code": "fn main() {}",
                 "hiddenLines": [],
@@ -266,9 +287,10 @@ mod tests {
                 "runnable": true,
                 "editable": false,
                 "run": {
-                  "channel": "stable",
+                  "runner": "stable",
                   "edition": "2024",
-                  "action": "run"
+                  "action": "run",
+                  "mode": "debug"
                 },
                 "attributes": [
                   "should_panic"

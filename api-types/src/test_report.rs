@@ -4,21 +4,7 @@
 //! `test name ... ok`, `test name ... FAILED`, and for each failure a `---- name stdout ----`
 //! section holding its panic message.
 
-/// One test and how it went.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct TestCase {
-    pub name: String,
-    pub status: TestStatus,
-    /// For a failure: what the test printed, usually the panic message.
-    pub message: String,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum TestStatus {
-    Passed,
-    Failed,
-    Ignored,
-}
+use crate::{TestCase, TestStatus};
 
 /// The tests listed in `stdout`, in the order they finished.
 pub fn parse_test_report(stdout: &str) -> Vec<TestCase> {
