@@ -202,6 +202,111 @@ pub struct Exercise {
     pub hash: String,
     /// Set when the exercise is malformed; it is then shown but cannot be tested.
     pub problem: Option<String>,
+    /// The project path of the main file, the one `starter`, `tests` and `solution` belong to:
+    /// `src/main.rs` unless the author gave the first starter block another `file=`.
+    #[serde(default = "main_path")]
+    pub path: String,
+    /// The other files of a multi-file exercise, in the order written. Empty for a single-file
+    /// exercise, whose whole story is `starter`, `tests` and `solution`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub extra_files: Vec<ExerciseFile>,
+}
+
+fn main_path() -> String {
+    ProjectFile::MAIN.to_owned()
+}
+
+/// One file of a multi-file exercise beside its main file.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExerciseFile {
+    /// Relative project path, e.g. `src/shapes.rs`, `tests/grade.rs`, `shim.c`.
+    pub path: String,
+    /// The fence's language (`rust`, `c`, `toml`, ...).
+    pub language: String,
+    pub role: ExerciseRole,
+    /// The whole file, hidden boilerplate lines included.
+    pub code: String,
+    /// 1-based boilerplate lines of `code`.
+    pub hidden_lines: Vec<u32>,
+    /// A hash of the file's source, so a saved edit of a starter file can tell when it changed.
+    pub hash: String,
+}
+
+/// What a file of an exercise is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ExerciseRole {
+    /// The student starts from it and edits it.
+    Starter,
+    /// Not edited: appended to the student's file of the same path, or a file of its own.
+    Tests,
+    /// The reference solution: replaces the starter file of the same path.
+    Solution,
+}
+
+impl Exercise {
+    /// The main file's and the extra files' code for `role`, main file first.
+    fn role_files(&self, role: ExerciseRole) -> Vec<ProjectFile> {
+        let main = match role {
+            ExerciseRole::Starter => &self.starter,
+            ExerciseRole::Tests => &self.tests,
+            ExerciseRole::Solution => &self.solution,
+        };
+        // A multi-file exercise's main file may have no tests block of its own.
+        let main = (role != ExerciseRole::Tests || !main.is_empty())
+            .then(|| ProjectFile::new(self.path.clone(), main.clone()));
+        main.into_iter()
+            .chain(
+                self.extra_files
+                    .iter()
+                    .filter(|f| f.role == role)
+                    .map(|f| ProjectFile::new(f.path.clone(), f.code.clone())),
+            )
+            .collect()
+    }
+
+    /// The files a student starts from: the main starter, then the other starter files.
+    pub fn starter_files(&self) -> Vec<ProjectFile> {
+        self.role_files(ExerciseRole::Starter)
+    }
+
+    /// The reference solution as a project: the starter files, each replaced by the solution
+    /// file of the same path where there is one.
+    pub fn solution_files(&self) -> Vec<ProjectFile> {
+        let mut files = self.starter_files();
+        for solution in self.role_files(ExerciseRole::Solution) {
+            match files.iter_mut().find(|f| f.path == solution.path) {
+                Some(file) => file.contents = solution.contents,
+                None => files.push(solution),
+            }
+        }
+        files
+    }
+
+    /// The tests, by path (see [`exercise_project`]).
+    pub fn test_files(&self) -> Vec<ProjectFile> {
+        self.role_files(ExerciseRole::Tests)
+    }
+
+    /// What the Test button sends for the student's files (edited starters, same paths).
+    pub fn test_project(&self, student_files: &[ProjectFile]) -> Vec<ProjectFile> {
+        exercise_project(student_files, &self.test_files())
+    }
+}
+
+/// The project an exercise's Test button compiles: the student's files, with each tests file
+/// appended to the student's file of the same path (as [`exercise_program`] does, so the
+/// student's lines keep their numbers) or added as a file of its own.
+pub fn exercise_project(student_files: &[ProjectFile], tests: &[ProjectFile]) -> Vec<ProjectFile> {
+    let mut files = student_files.to_vec();
+    for test in tests {
+        match files.iter_mut().find(|f| f.path == test.path) {
+            Some(file) => file.contents = exercise_program(&file.contents, &test.contents),
+            None => files.push(test.clone()),
+        }
+    }
+    files
 }
 
 /// The program an exercise's Test button compiles: the student's code, then the tests.
@@ -230,6 +335,17 @@ pub struct FileSet {
     pub editable: bool,
     pub run: RunSettings,
     pub problem: Option<String>,
+}
+
+impl FileSet {
+    /// The files as the project the Run button sends (the student's edits in place of `code`
+    /// where there are any).
+    pub fn project(&self) -> Vec<ProjectFile> {
+        self.files
+            .iter()
+            .map(|f| ProjectFile::new(f.path.clone(), f.code.clone()))
+            .collect()
+    }
 }
 
 /// One file of a [`FileSet`].
@@ -311,6 +427,124 @@ mod tests {
             "fn a() {}\n\n#[test]\nfn t() {}\n"
         );
         assert_eq!(exercise_program("fn a() {}\n", "x"), "fn a() {}\n\nx");
+    }
+
+    fn exercise() -> Exercise {
+        Exercise {
+            index: 0,
+            id: "e-12345678".into(),
+            instructions: String::new(),
+            starter: "pub fn one() -> u8 { todo!() }\n".into(),
+            starter_hidden_lines: vec![],
+            tests: String::new(),
+            hints: vec![],
+            solution: "pub fn one() -> u8 { 1 }\n".into(),
+            solution_hidden_lines: vec![],
+            run: RunSettings::default(),
+            hash: "h".into(),
+            problem: None,
+            path: "src/lib.rs".into(),
+            extra_files: vec![
+                ExerciseFile {
+                    path: "shim.c".into(),
+                    language: "c".into(),
+                    role: ExerciseRole::Starter,
+                    code: "int two(void) { return 0; }\n".into(),
+                    hidden_lines: vec![],
+                    hash: "c".into(),
+                },
+                ExerciseFile {
+                    path: "tests/grade.rs".into(),
+                    language: "rust".into(),
+                    role: ExerciseRole::Tests,
+                    code: "#[test]\nfn one() {}\n".into(),
+                    hidden_lines: vec![],
+                    hash: "t".into(),
+                },
+                ExerciseFile {
+                    path: "shim.c".into(),
+                    language: "c".into(),
+                    role: ExerciseRole::Tests,
+                    code: "/* checked */\n".into(),
+                    hidden_lines: vec![],
+                    hash: "t2".into(),
+                },
+                ExerciseFile {
+                    path: "shim.c".into(),
+                    language: "c".into(),
+                    role: ExerciseRole::Solution,
+                    code: "int two(void) { return 2; }\n".into(),
+                    hidden_lines: vec![],
+                    hash: "s".into(),
+                },
+            ],
+        }
+    }
+
+    #[test]
+    fn multi_file_exercises_build_their_projects_by_path() {
+        let exercise = exercise();
+        let paths =
+            |files: &[ProjectFile]| files.iter().map(|f| f.path.clone()).collect::<Vec<_>>();
+        assert_eq!(paths(&exercise.starter_files()), ["src/lib.rs", "shim.c"]);
+        // The main file has no tests of its own here: only the two tests files.
+        assert_eq!(paths(&exercise.test_files()), ["tests/grade.rs", "shim.c"]);
+        let student = vec![
+            ProjectFile::new("src/lib.rs", "pub fn one() -> u8 { 1 }"),
+            ProjectFile::new("shim.c", "int two(void) { return 2; }\n"),
+        ];
+        assert_eq!(
+            exercise.test_project(&student),
+            [
+                ProjectFile::new("src/lib.rs", "pub fn one() -> u8 { 1 }"),
+                // Appended, so the student's lines keep their numbers.
+                ProjectFile::new("shim.c", "int two(void) { return 2; }\n\n/* checked */\n"),
+                ProjectFile::new("tests/grade.rs", "#[test]\nfn one() {}\n"),
+            ]
+        );
+        assert_eq!(
+            exercise.solution_files(),
+            [
+                ProjectFile::new("src/lib.rs", "pub fn one() -> u8 { 1 }\n"),
+                ProjectFile::new("shim.c", "int two(void) { return 2; }\n"),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_single_file_exercise_is_its_main_file_and_the_old_program() {
+        let mut exercise = exercise();
+        exercise.extra_files.clear();
+        exercise.path = ProjectFile::MAIN.into();
+        exercise.tests = "#[test]\nfn t() {}\n".into();
+        let student = [ProjectFile::main(exercise.starter.clone())];
+        assert_eq!(
+            exercise.test_project(&student),
+            [ProjectFile::main(exercise_program(
+                &exercise.starter,
+                &exercise.tests
+            ))]
+        );
+        // Without the new fields (an older server), the main file is src/main.rs.
+        let mut json = serde_json::to_value(&exercise).unwrap();
+        let object = json.as_object_mut().unwrap();
+        assert!(
+            !object.contains_key("extraFiles"),
+            "empty lists are left out"
+        );
+        assert_eq!(object.remove("path").unwrap(), "src/main.rs");
+        let back: Exercise = serde_json::from_value(json).unwrap();
+        assert_eq!(back, exercise);
+    }
+
+    #[test]
+    fn exercise_files_are_camel_case_on_the_wire() {
+        let json = serde_json::to_value(&exercise()).unwrap();
+        assert_eq!(json["path"], "src/lib.rs");
+        assert_eq!(json["extraFiles"][1]["role"], "tests");
+        assert_eq!(json["extraFiles"][0]["hiddenLines"], serde_json::json!([]));
+        let back: Exercise = serde_json::from_value(json).unwrap();
+        assert_eq!(back, exercise());
     }
 
     #[test]
