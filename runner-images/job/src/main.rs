@@ -1,65 +1,77 @@
-//! `rmp-job`: compiles and runs one submission inside a runner container. Std only; built by
-//! `prepare.sh` with the image's own rustc.
+//! `rmp-job`: runs one job inside a runner container. Std only; the image builds it with its own
+//! rustc (`rustc src/main.rs`, which pulls in `protocol.rs`).
 //!
 //! Usage: `rmp-job IDLE_SECS`. It can be started before any job exists (a warm container) and
 //! waits up to IDLE_SECS for one; then it exits and Docker removes the container.
 //!
-//! Standard input: a header line `rmp-job/1 EDITION debug|release run|build|test CODE_LEN
-//! OUTPUT_CAP DEADLINE_SECS`, exactly CODE_LEN bytes of source, then the program's standard input.
-//! Standard output: frames `[kind: u8][len: u32 big-endian][payload]`, in this order:
-//!   `c`* compiler output (rustc's JSON lines, as they come), `k` compile status,
-//!   then for run/test: `r` started, (`o` stdout | `e` stderr)*, `x` exit status.
-//!   `!` reports a problem of the helper itself. A status is `exit N` or `signal N`, followed by
-//!   ` oom` when the memory cgroup killed something meanwhile.
-//! The server does not trust any of this: it keeps its own limits and kills the container.
-//! DEADLINE_SECS is only a backstop for when the server is gone: the helper then ends everything.
+//! The job arrives on standard input and the results leave on standard output, as `protocol.rs`
+//! describes. The job is a list of command lines planned by the server: this program writes the
+//! project, runs the steps, forwards their output in frames, and ends every process it started.
 
-use std::io::{BufRead, BufReader, Read, Write};
+// The server-side half of the protocol (the decoder, the encoder of jobs) is unused here.
+#[allow(dead_code)]
+mod protocol;
+
+use std::io::{BufReader, Read, Write};
 use std::os::unix::process::ExitStatusExt;
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::path::{Component, Path, PathBuf};
+use std::process::{Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-const JOB_DIR: &str = "/tmp/job";
-const DEPS: &str = "/opt/rmp/deps/target";
+use protocol::{Directives, Frame, JOB_DIR, JobSpec, SendBack, Sink, Status, Step};
+
 const SIGKILL: i32 = 9;
+/// What a build script may print for the helper to read.
+const DIRECTIVES_CAP: usize = 64 * 1024;
 
 unsafe extern "C" {
     fn kill(pid: i32, sig: i32) -> i32;
+    fn getuid() -> u32;
+}
+
+/// Ends every process this user may signal, except this one. In a container that is the job's
+/// leftovers; run by root outside one (a test on a developer's machine) it would be every process
+/// on the machine, so root never does it.
+fn end_everything_else() {
+    if unsafe { getuid() } != 0 {
+        unsafe { kill(-1, SIGKILL) };
+    }
+}
+
+/// Where the project is written: [`JOB_DIR`] in a container; tests point `RMP_JOB_DIR` elsewhere.
+fn job_dir() -> PathBuf {
+    std::env::var_os("RMP_JOB_DIR").map_or_else(|| PathBuf::from(JOB_DIR), PathBuf::from)
 }
 
 type Out = Arc<Mutex<std::io::Stdout>>;
 
-fn frame(out: &Out, kind: u8, payload: &[u8]) {
+fn send(out: &Out, frame: Frame) {
     let mut out = out.lock().unwrap_or_else(|e| e.into_inner());
-    let len = (payload.len() as u32).to_be_bytes();
     // If the server went away there is nobody to tell: ignore write errors.
-    let _ = out
-        .write_all(&[kind])
-        .and_then(|_| out.write_all(&len))
-        .and_then(|_| out.write_all(payload))
-        .and_then(|_| out.flush());
+    let _ = out.write_all(&frame.encode()).and_then(|_| out.flush());
 }
 
 fn main() {
     let out: Out = Arc::new(Mutex::new(std::io::stdout()));
     if let Err(message) = run(&out) {
-        frame(&out, b'!', message.as_bytes());
+        send(&out, Frame::HelperError(message));
     }
     // Everything else this user started (a background process that outlived main, a fork bomb)
     // ends with the job. kill(-1) spares the caller.
-    unsafe { kill(-1, SIGKILL) };
+    end_everything_else();
     std::process::exit(0);
 }
 
 /// Ends everything after `secs` unless `cancel` was set meanwhile.
-fn backstop(secs: u64, cancel: Option<Arc<std::sync::atomic::AtomicBool>>) {
+fn backstop(secs: u64, cancel: Option<Arc<AtomicBool>>) {
     std::thread::spawn(move || {
         std::thread::sleep(Duration::from_secs(secs));
-        if cancel.is_some_and(|c| c.load(std::sync::atomic::Ordering::SeqCst)) {
+        if cancel.is_some_and(|c| c.load(Ordering::SeqCst)) {
             return;
         }
-        unsafe { kill(-1, SIGKILL) };
+        end_everything_else();
         std::process::exit(0);
     });
 }
@@ -69,110 +81,201 @@ fn run(out: &Out) -> Result<(), String> {
         .nth(1)
         .and_then(|a| a.parse().ok())
         .ok_or("usage: rmp-job IDLE_SECS")?;
-    let job_arrived = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let job_arrived = Arc::new(AtomicBool::new(false));
     backstop(idle, Some(Arc::clone(&job_arrived)));
     let mut stdin = BufReader::new(std::io::stdin());
-    let mut header = String::new();
-    stdin
-        .read_line(&mut header)
-        .map_err(|e| format!("cannot read the job: {e}"))?;
-    if header.is_empty() {
+    let Some(job) = JobSpec::read(&mut stdin)? else {
         return Ok(()); // Closed without a job: a warm container being retired.
-    }
-    job_arrived.store(true, std::sync::atomic::Ordering::SeqCst);
-    let words: Vec<&str> = header.split_whitespace().collect();
-    let ["rmp-job/1", edition, mode, action, code_len, cap, deadline] = words.as_slice() else {
-        return Err(format!("bad job header: {header:?}"));
     };
-    let code_len: usize = code_len.parse().map_err(|_| "bad CODE_LEN")?;
-    let cap: usize = cap.parse().map_err(|_| "bad OUTPUT_CAP")?;
-    let deadline: u64 = deadline.parse().map_err(|_| "bad DEADLINE_SECS")?;
-    let (opt_level, profile) = match *mode {
-        "release" => ("3", "release"),
-        _ => ("0", "debug"),
+    job_arrived.store(true, Ordering::SeqCst);
+    backstop(job.deadline_secs, None);
+    let cap = usize::try_from(job.output_cap).unwrap_or(usize::MAX);
+
+    write_project(&job.files)?;
+    let mut extra = Directives::default();
+    let mut stdin = Some(stdin);
+    let (compile, run) = job.steps.split_at(job.run_from);
+
+    let mut last = Status {
+        code: Some(0),
+        signal: None,
+        oom: false,
     };
-    backstop(deadline, None);
-
-    let mut code = vec![0; code_len];
-    stdin
-        .read_exact(&mut code)
-        .map_err(|e| format!("cannot read the code: {e}"))?;
-    std::fs::create_dir_all(JOB_DIR).map_err(|e| format!("cannot create {JOB_DIR}: {e}"))?;
-    std::fs::write(format!("{JOB_DIR}/main.rs"), &code)
-        .map_err(|e| format!("cannot write {JOB_DIR}/main.rs: {e}"))?;
-
-    let mut rustc = Command::new("rustc");
-    rustc
-        .args(["--edition", edition, "--crate-name", "main", "--crate-type", "bin"])
-        .args(["-C", &format!("opt-level={opt_level}")])
-        .arg("--error-format=json")
-        .arg(format!("-Ldependency={DEPS}/{profile}/deps"))
-        .arg(format!("@/opt/rmp/externs-{profile}.args"))
-        // Relative, so that messages say `main.rs:2:5` (the working directory is JOB_DIR).
-        .args(["-o", "main", "main.rs"]);
-    if *action == "test" {
-        rustc.arg("--test");
+    for step in compile {
+        last = run_step(out, step, &mut extra, &mut stdin, cap)?;
+        if !last.success() {
+            send(out, Frame::Compiled(last));
+            return Ok(());
+        }
     }
-    let oom_before = oom_kills();
-    let mut child = rustc
-        .current_dir(JOB_DIR)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| format!("cannot start rustc: {e}"))?;
-    let pump = forward(out, b'c', child.stderr.take(), cap);
-    let status = child.wait().map_err(|e| e.to_string())?;
-    let _ = pump.join();
-    frame(out, b'k', describe(status, oom_before).as_bytes());
-    if !status.success() || *action == "build" {
+    for item in &job.send_back {
+        let (SendBack::View(path) | SendBack::File(path)) = item;
+        let mut file =
+            std::fs::File::open(inside(path)?).map_err(|e| format!("cannot read {path}: {e}"))?;
+        // One byte past the cap tells the server the text was cut.
+        let contents = protocol::read_capped(&mut file, cap + 1);
+        send(
+            out,
+            match item {
+                SendBack::View(_) => Frame::View(contents),
+                SendBack::File(_) => Frame::File(path.clone(), contents),
+            },
+        );
+    }
+    send(out, Frame::Compiled(last));
+    if run.is_empty() {
         return Ok(());
     }
 
-    frame(out, b'r', b"");
-    let oom_before = oom_kills();
-    let mut program = Command::new(format!("{JOB_DIR}/main"));
-    if *action == "test" {
-        // One thread keeps test output in order; the harness still runs every test.
-        program.args(["--test-threads", "1"]);
-    }
-    let mut child: Child = program
-        .current_dir(JOB_DIR)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| format!("cannot start the program: {e}"))?;
-    let mut child_stdin = child.stdin.take();
-    std::thread::spawn(move || {
-        if let Some(input) = child_stdin.as_mut() {
-            let _ = std::io::copy(&mut stdin, input);
+    send(out, Frame::Running);
+    let mut ended = last;
+    for step in run {
+        let status = run_step(out, step, &mut extra, &mut stdin, cap)?;
+        // Processes left behind still hold the pipes; run_step has ended them.
+        if ended.success() {
+            ended = status;
         }
-        // Dropping closes the program's stdin: end of file.
-        drop(child_stdin);
-    });
-    let stdout = forward(out, b'o', child.stdout.take(), cap);
-    let stderr = forward(out, b'e', child.stderr.take(), cap);
-    let status = child.wait().map_err(|e| e.to_string())?;
-    // Processes left behind still hold the pipes: end them so the pumps see end of file.
-    unsafe { kill(-1, SIGKILL) };
-    let _ = stdout.join();
-    let _ = stderr.join();
-    frame(out, b'x', describe(status, oom_before).as_bytes());
+    }
+    send(out, Frame::Exited(ended));
     Ok(())
 }
 
-/// Copies a pipe into frames of `kind`, up to `cap` bytes; the rest is read and dropped so the
-/// writer never blocks.
-fn forward(
+/// `path` inside the job directory; the server already refused anything else.
+fn inside(path: &str) -> Result<PathBuf, String> {
+    let relative = Path::new(path);
+    if relative
+        .components()
+        .any(|c| !matches!(c, Component::Normal(_)))
+    {
+        return Err(format!("refusing the path {path:?}"));
+    }
+    Ok(job_dir().join(relative))
+}
+
+fn write_project(files: &[(String, Vec<u8>)]) -> Result<(), String> {
+    let root = job_dir();
+    std::fs::create_dir_all(&root).map_err(|e| format!("cannot create {}: {e}", root.display()))?;
+    for (path, contents) in files {
+        let target = inside(path)?;
+        if let Some(parent) = target.parent() {
+            std::fs::create_dir_all(parent)
+                .map_err(|e| format!("cannot create the folder of {path}: {e}"))?;
+        }
+        // create_new: never follow or replace something already there.
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&target)
+            .and_then(|mut f| f.write_all(contents))
+            .map_err(|e| format!("cannot write {path}: {e}"))?;
+    }
+    Ok(())
+}
+
+/// Runs one step to its end, forwarding or keeping its output as the step says.
+fn run_step(
     out: &Out,
-    kind: u8,
+    step: &Step,
+    extra: &mut Directives,
+    stdin: &mut Option<BufReader<std::io::Stdin>>,
+    cap: usize,
+) -> Result<Status, String> {
+    let mut command = Command::new(&step.program);
+    command.args(&step.args).envs(step.env.iter().cloned());
+    if step.build_script_args {
+        command.args(&extra.args).envs(extra.env.iter().cloned());
+    }
+    let dir = if step.dir.is_empty() {
+        job_dir()
+    } else {
+        inside(&step.dir)?
+    };
+    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    command.current_dir(&dir);
+    command.stdin(if step.stdin {
+        Stdio::piped()
+    } else {
+        Stdio::null()
+    });
+    command.stdout(stdio_for(&step.stdout)?);
+    command.stderr(stdio_for(&step.stderr)?);
+    let oom_before = oom_kills();
+    let mut child = command
+        .spawn()
+        .map_err(|e| format!("cannot start {}: {e}", step.program))?;
+    if step.stdin
+        && let (Some(mut input), Some(mut source)) = (child.stdin.take(), stdin.take())
+    {
+        std::thread::spawn(move || {
+            let _ = std::io::copy(&mut source, &mut input);
+            // Dropping `input` closes the program's stdin: end of file.
+        });
+    }
+    let directives: Arc<Mutex<Vec<u8>>> = Arc::default();
+    let pumps = [
+        pump(out, &step.stdout, child.stdout.take(), cap, &directives),
+        pump(out, &step.stderr, child.stderr.take(), cap, &directives),
+    ];
+    let status = child.wait().map_err(|e| e.to_string())?;
+    if step.stdin {
+        // Processes the program left behind still hold the pipes: end them so the pumps see end
+        // of file.
+        end_everything_else();
+    }
+    for pump in pumps.into_iter().flatten() {
+        let _ = pump.join();
+    }
+    if step.stdout == Sink::Directives || step.stderr == Sink::Directives {
+        let text = directives.lock().unwrap_or_else(|e| e.into_inner());
+        let found = Directives::parse(&String::from_utf8_lossy(&text));
+        for warning in &found.warnings {
+            send(
+                out,
+                Frame::Compiler(format!("warning: {warning}\n").into_bytes()),
+            );
+        }
+        extra.args.extend(found.args);
+        extra.env.extend(found.env);
+    }
+    Ok(describe(status, oom_before))
+}
+
+fn stdio_for(sink: &Sink) -> Result<Stdio, String> {
+    Ok(match sink {
+        Sink::Discard => Stdio::null(),
+        Sink::File(path) => {
+            let target = inside(path)?;
+            if let Some(parent) = target.parent() {
+                std::fs::create_dir_all(parent).map_err(|e| e.to_string())?;
+            }
+            let file =
+                std::fs::File::create(&target).map_err(|e| format!("cannot create {path}: {e}"))?;
+            Stdio::from(file)
+        }
+        _ => Stdio::piped(),
+    })
+}
+
+/// Copies a pipe into frames (or the directives buffer), up to `cap` bytes; the rest is read and
+/// dropped so the writer never blocks.
+fn pump(
+    out: &Out,
+    sink: &Sink,
     pipe: Option<impl Read + Send + 'static>,
     cap: usize,
-) -> std::thread::JoinHandle<()> {
+    directives: &Arc<Mutex<Vec<u8>>>,
+) -> Option<std::thread::JoinHandle<()>> {
+    let mut pipe = pipe?;
     let out = Arc::clone(out);
-    std::thread::spawn(move || {
-        let Some(mut pipe) = pipe else { return };
+    let directives = Arc::clone(directives);
+    let sink = sink.clone();
+    // Directives are read by the helper, not shown: they get room of their own.
+    let cap = if sink == Sink::Directives {
+        cap.max(DIRECTIVES_CAP)
+    } else {
+        cap
+    };
+    Some(std::thread::spawn(move || {
         let mut sent = 0usize;
         let mut buf = vec![0; 32 * 1024];
         loop {
@@ -181,36 +284,49 @@ fn forward(
                 Ok(n) => {
                     // One byte past the cap tells the server that output was cut.
                     let room = (cap + 1).saturating_sub(sent).min(n);
-                    if room > 0 {
-                        frame(&out, kind, &buf[..room]);
-                        sent += room;
+                    if room == 0 {
+                        continue;
+                    }
+                    let bytes = buf[..room].to_vec();
+                    sent += room;
+                    match &sink {
+                        Sink::Compiler => send(&out, Frame::Compiler(bytes)),
+                        Sink::Stdout => send(&out, Frame::Stdout(bytes)),
+                        Sink::Stderr => send(&out, Frame::Stderr(bytes)),
+                        Sink::Directives => directives
+                            .lock()
+                            .unwrap_or_else(|e| e.into_inner())
+                            .extend_from_slice(&bytes),
+                        Sink::Discard | Sink::File(_) => {}
                     }
                 }
             }
         }
-    })
+    }))
 }
 
-fn describe(status: ExitStatus, oom_before: u64) -> String {
-    let oom = if oom_kills() > oom_before { " oom" } else { "" };
-    match (status.code(), status.signal()) {
-        (Some(code), _) => format!("exit {code}{oom}"),
-        (None, Some(signal)) => format!("signal {signal}{oom}"),
-        (None, None) => format!("exit -1{oom}"),
+fn describe(status: ExitStatus, oom_before: u64) -> Status {
+    Status {
+        code: status.code(),
+        signal: status.signal(),
+        oom: oom_kills() > oom_before,
     }
 }
 
 /// How many times the container's memory cgroup has killed a process (v1 or v2).
 fn oom_kills() -> u64 {
-    ["/sys/fs/cgroup/memory/memory.oom_control", "/sys/fs/cgroup/memory.events"]
-        .iter()
-        .filter_map(|path| std::fs::read_to_string(path).ok())
-        .flat_map(|text| {
-            text.lines()
-                .filter_map(|l| l.strip_prefix("oom_kill "))
-                .filter_map(|n| n.trim().parse::<u64>().ok())
-                .collect::<Vec<_>>()
-        })
-        .max()
-        .unwrap_or(0)
+    [
+        "/sys/fs/cgroup/memory/memory.oom_control",
+        "/sys/fs/cgroup/memory.events",
+    ]
+    .iter()
+    .filter_map(|path| std::fs::read_to_string(path).ok())
+    .flat_map(|text| {
+        text.lines()
+            .filter_map(|l| l.strip_prefix("oom_kill "))
+            .filter_map(|n| n.trim().parse::<u64>().ok())
+            .collect::<Vec<_>>()
+    })
+    .max()
+    .unwrap_or(0)
 }
