@@ -17,10 +17,12 @@ mod error;
 mod front_matter;
 mod hidden;
 pub mod highlight;
+mod ids;
 mod info;
 mod load;
 mod markdown;
 mod model;
+mod wire;
 
 pub use error::ContentError;
 pub use front_matter::FrontMatter;
@@ -28,5 +30,6 @@ pub use hidden::{split_hidden, visible_part};
 pub use info::{CodeInfo, Context, Expectation, Role};
 pub use markdown::render_markdown;
 pub use model::{
-    Block, Chapter, CodeBlock, Course, Exercise, FileSet, Heading, Library, Problem, content_hash,
+    Block, Chapter, CodeBlock, Course, Exercise, ExerciseFile, FileSet, Heading, Library, Problem,
+    content_hash,
 };

@@ -7,8 +7,12 @@ use pulldown_cmark::{CodeBlockKind, CowStr, Event, HeadingLevel, Options, Parser
 
 use crate::hidden::{split_hidden, visible_part};
 use crate::highlight::highlight;
-use crate::info::{Context, Role, exercise_fence_problems};
-use crate::model::content_hash;
+use api_types::ProjectFile;
+use api_types::project::check_project;
+
+use crate::ids::assign_ids;
+use crate::info::{Context, Role, exercise_fence_problems, files_fence_problems};
+use crate::model::{ExerciseFile, content_hash};
 use crate::{Block, CodeBlock, CodeInfo, Exercise, FileSet, Heading, Problem};
 
 /// The result of rendering a chapter body.
@@ -23,7 +27,9 @@ pub struct Rendered {
 /// Renders `body`, whose first line is line `first_line` of its file (so code blocks can report
 /// where they are).
 pub fn render_markdown(body: &str, first_line: usize) -> Rendered {
-    render(body, first_line, Context::Chapter)
+    let mut rendered = render(body, first_line, Context::Chapter);
+    assign_ids(&mut rendered.blocks, &mut rendered.problems);
+    rendered
 }
 
 /// A fenced block as written: its info string, the line of its opening fence and its text.
@@ -150,6 +156,8 @@ fn code_block(
     let highlighted = highlight(&info.language, &visible_part(&code, &hidden_lines));
     CodeBlock {
         index,
+        // Given by `assign_ids` once the whole chapter is known.
+        id: String::new(),
         line,
         info,
         code,
@@ -215,7 +223,8 @@ fn exercise(fence: Fence, index: usize, problems: &mut Vec<Problem>) -> Exercise
     let mut inner_problem = !inner.problems.is_empty();
     problems.extend(inner.problems);
     let (mut instructions, mut hints) = (String::new(), Vec::new());
-    let (mut starter, mut tests, mut solution) = (None, None, None);
+    // (role, `file=` if given, block), in the order written.
+    let mut parts: Vec<(Role, Option<String>, CodeBlock)> = Vec::new();
     for block in inner.blocks {
         match block {
             Block::Prose(html) => instructions.push_str(&html),
@@ -223,64 +232,126 @@ fn exercise(fence: Fence, index: usize, problems: &mut Vec<Problem>) -> Exercise
                 hints.push(render_aside(&code.code, code.line + 1, problems));
             }
             Block::Code(code) => {
-                let slot = match code.info.role() {
-                    Some(Role::Starter) => &mut starter,
-                    Some(Role::Tests) => &mut tests,
-                    Some(Role::Solution) => &mut solution,
-                    None => {
-                        instructions.push_str(&code_html(&code));
-                        continue;
-                    }
+                let Some(role) = code.info.role() else {
+                    instructions.push_str(&code_html(&code));
+                    continue;
                 };
-                if !code.info.is_rust() {
+                let path = code.info.file().map(str::to_owned);
+                if path.is_none() && !code.info.is_rust() {
                     inner_problem = true;
                     report(
                         problems,
                         code.line,
                         &[format!(
-                            "exercise code must be ```rust, not ```{}",
-                            code.info.language
+                            "exercise code without `file=` belongs to the main Rust file, so it must be ```rust, not ```{lang}; give another file its path (```{lang},{},file=shim.c)",
+                            role.name(),
+                            lang = code.info.language
                         )],
                     );
-                } else if slot.is_some() {
-                    inner_problem = true;
-                    report(problems, code.line, &["a second block with this role; an exercise takes one starter, one tests and one solution block".to_owned()]);
-                } else {
-                    *slot = Some(code);
+                    continue;
                 }
+                parts.push((role, path, code));
             }
             _ => {}
         }
     }
-    for (slot, role) in [
-        (&starter, "starter"),
-        (&tests, "tests"),
-        (&solution, "solution"),
-    ] {
-        if slot.is_none() {
-            messages.push(format!("an exercise needs a ```rust,{role} block"));
+    // The main file is the first starter's: the one the page opens, and the one the
+    // single-file fields (`starter`, `tests`, `solution`) describe.
+    let first_starter = parts.iter().find(|(role, _, _)| *role == Role::Starter);
+    let path = first_starter
+        .and_then(|(_, path, _)| path.clone())
+        .unwrap_or_else(|| ProjectFile::MAIN.to_owned());
+    if let Some((_, _, code)) = first_starter.filter(|(_, _, code)| !code.info.is_rust()) {
+        inner_problem = true;
+        report(
+            problems,
+            code.line,
+            &["the first starter block is the main file, which the page opens first; make it a ```rust block and put other files after it".to_owned()],
+        );
+    }
+    let (mut starter, mut tests, mut solution) = (None, None, None);
+    let mut extra_files: Vec<ExerciseFile> = Vec::new();
+    let mut seen: Vec<(Role, String)> = Vec::new();
+    for (role, file, code) in parts {
+        let file = file.unwrap_or_else(|| path.clone());
+        if seen.contains(&(role, file.clone())) {
+            inner_problem = true;
+            report(
+                problems,
+                code.line,
+                &[format!(
+                    "a second {} block for `{file}`; an exercise takes one starter, one tests and one solution block per file",
+                    role.name()
+                )],
+            );
+            continue;
+        }
+        seen.push((role, file.clone()));
+        if file == path {
+            let slot = match role {
+                Role::Starter => &mut starter,
+                Role::Tests => &mut tests,
+                Role::Solution => &mut solution,
+            };
+            *slot = Some(code);
+        } else {
+            extra_files.push(ExerciseFile {
+                role,
+                path: file,
+                block: code,
+            });
         }
     }
-    let mut problem = report(problems, line, &messages);
-    if inner_problem && problem.is_none() {
-        problem = Some("a block inside this exercise is malformed".to_owned());
+    let has = |role: Role| seen.iter().any(|(r, _)| *r == role);
+    for role in [Role::Starter, Role::Tests, Role::Solution] {
+        if !has(role) {
+            messages.push(format!("an exercise needs a ```rust,{} block", role.name()));
+        }
     }
-    Exercise {
+    for (role, file) in &seen {
+        if *role == Role::Solution && !seen.contains(&(Role::Starter, file.clone())) {
+            messages.push(format!(
+                "`{file}` has a solution block but no starter block; a solution replaces the starter with the same path"
+            ));
+        }
+    }
+    let mut exercise = Exercise {
         index,
+        // Given by `assign_ids` once the whole chapter is known.
+        id: String::new(),
         line,
         info,
         instructions,
+        path,
         starter,
         tests,
         hints,
         solution,
-        problem,
+        extra_files,
+        problem: None,
+    };
+    if messages.is_empty() && !inner_problem {
+        let project = api_types::exercise_project(
+            &exercise.student_files(Role::Starter),
+            &exercise.test_files(),
+        );
+        if let Err(error) = check_project(&project) {
+            messages.push(format!(
+                "the exercise's files do not make a project: {error}"
+            ));
+        }
     }
+    exercise.problem = report(problems, line, &messages);
+    if inner_problem && exercise.problem.is_none() {
+        exercise.problem = Some("a block inside this exercise is malformed".to_owned());
+    }
+    exercise
 }
 
 fn file_set(fence: Fence, problems: &mut Vec<Problem>) -> FileSet {
-    let inner = render(&fence.source, fence.line + 1, Context::Files);
-    let mut messages = Vec::new();
+    let Fence { info, line, source } = fence;
+    let mut messages = files_fence_problems(&info);
+    let inner = render(&source, line + 1, Context::Files);
     let mut inner_problem = !inner.problems.is_empty();
     problems.extend(inner.problems);
     let mut files: Vec<CodeBlock> = Vec::new();
@@ -304,15 +375,31 @@ fn file_set(fence: Fence, problems: &mut Vec<Problem>) -> FileSet {
         messages.push("a files block needs at least one ```lang,file=<path> block".to_owned());
     }
     messages.dedup();
-    let mut problem = report(problems, fence.line, &messages);
-    if inner_problem && problem.is_none() {
-        problem = Some("a file in this block is malformed".to_owned());
-    }
-    FileSet {
-        line: fence.line,
+    let mut set = FileSet {
+        // Given by `assign_ids` once the whole chapter is known.
+        id: String::new(),
+        line,
+        info,
         files,
-        problem,
+        hash: content_hash(&source),
+        problem: None,
+    };
+    // A block that runs must be a project the sandbox accepts; one marked `ignore` may show
+    // any layout (a workspace, a config file) for reading.
+    if messages.is_empty()
+        && !inner_problem
+        && !set.info.has("ignore")
+        && let Err(error) = check_project(&set.project())
+    {
+        messages.push(format!(
+            "these files are not a project the page can run: {error}; mark the block `ignore` to show it without running it"
+        ));
     }
+    set.problem = report(problems, line, &messages);
+    if inner_problem && set.problem.is_none() {
+        set.problem = Some("a file in this block is malformed".to_owned());
+    }
+    set
 }
 
 fn flush_prose(prose: &mut Vec<Event>, blocks: &mut Vec<Block>) {
@@ -419,14 +506,21 @@ mod tests {
                         print_code(label, code, out);
                     }
                 }
+                for file in &e.extra_files {
+                    print_code(
+                        &format!("{} {}", file.role.name().to_uppercase(), file.path),
+                        &file.block,
+                        out,
+                    );
+                }
                 for hint in &e.hints {
                     out.push_str(&format!("HINT {hint}"));
                 }
             }
             Block::Files(set) => {
                 out.push_str(&format!(
-                    "FILES line {} problem {:?}\n",
-                    set.line, set.problem
+                    "FILES line {} {:?} problem {:?}\n",
+                    set.line, set.info.attributes, set.problem
                 ));
                 for file in &set.files {
                     print_code("FILE", file, out);
@@ -521,7 +615,7 @@ mod tests {
             "Before.\n\n```rust,should-panic,beta\nfn main() {}\n```\n\nAfter.\n\n```rust,miri\nfn main() {}\n```\n",
             expect![[r#"
                 PROSE <p>Before.</p>
-                CODE #0 line 12 "rust" ["should-panic", "beta"] PROBLEM unknown attribute `should-panic`; did you mean `should_panic`?; unknown attribute `beta` on a rust block (runners: stable, nightly, miri, loom, cortex-m; editions: edition2015, edition2018, edition2021, edition2024; actions: run, test; others: editable, noplayground, ignore, no_run, should_panic, compile_fail)
+                CODE #0 line 12 "rust" ["should-panic", "beta"] PROBLEM unknown attribute `should-panic`; did you mean `should_panic`?; unknown attribute `beta` on a rust block (runners: cortex-m, loom, miri, nightly, stable; editions: edition2015, edition2018, edition2021, edition2024; actions: run, test, clippy; mode: release; flags: panic=abort|unwind, opt-level=0|1|2|3|s|z, lto=off|thin|fat, codegen-units=1..256, target-cpu=native|generic|x86-64-v2|x86-64-v3, overflow-checks=on|off, debug-assertions=on|off; others: editable, noplayground, ignore, no_run, should_panic, compile_fail)
                 fn main() {}
 
                 PROSE <p>After.</p>
@@ -529,7 +623,7 @@ mod tests {
                 fn main() {}
 
                 PROBLEM line 12: unknown attribute `should-panic`; did you mean `should_panic`?
-                PROBLEM line 12: unknown attribute `beta` on a rust block (runners: stable, nightly, miri, loom, cortex-m; editions: edition2015, edition2018, edition2021, edition2024; actions: run, test; others: editable, noplayground, ignore, no_run, should_panic, compile_fail)
+                PROBLEM line 12: unknown attribute `beta` on a rust block (runners: cortex-m, loom, miri, nightly, stable; editions: edition2015, edition2018, edition2021, edition2024; actions: run, test, clippy; mode: release; flags: panic=abort|unwind, opt-level=0|1|2|3|s|z, lto=off|thin|fat, codegen-units=1..256, target-cpu=native|generic|x86-64-v2|x86-64-v3, overflow-checks=on|off, debug-assertions=on|off; others: editable, noplayground, ignore, no_run, should_panic, compile_fail)
             "#]],
         );
     }
@@ -576,13 +670,13 @@ mod tests {
         check(
             "````exercise,editable\nDo it.\n\n```rust,starter\nfn f() {}\n```\n\n```rust,starter\nfn g() {}\n```\n````\n",
             expect![[r#"
-                EXERCISE #0 line 10 ["editable"] problem Some("an exercise fence takes only a runner (stable, nightly, miri, loom, cortex-m) and an edition, not `editable`; an exercise needs a ```rust,tests block; an exercise needs a ```rust,solution block")
+                EXERCISE #0 line 10 ["editable"] problem Some("an exercise fence takes only a runner (cortex-m, loom, miri, nightly, stable), an edition, `release`, flags and `id=`, not `editable`; an exercise needs a ```rust,tests block; an exercise needs a ```rust,solution block")
                 INSTRUCTIONS <p>Do it.</p>
                 STARTER #0 line 13 "rust" ["starter"]
                 fn f() {}
 
-                PROBLEM line 17: a second block with this role; an exercise takes one starter, one tests and one solution block
-                PROBLEM line 10: an exercise fence takes only a runner (stable, nightly, miri, loom, cortex-m) and an edition, not `editable`
+                PROBLEM line 17: a second starter block for `src/main.rs`; an exercise takes one starter, one tests and one solution block per file
+                PROBLEM line 10: an exercise fence takes only a runner (cortex-m, loom, miri, nightly, stable), an edition, `release`, flags and `id=`, not `editable`
                 PROBLEM line 10: an exercise needs a ```rust,tests block
                 PROBLEM line 10: an exercise needs a ```rust,solution block
             "#]],
@@ -594,7 +688,7 @@ mod tests {
         check(
             "````files\n```rust,file=src/main.rs\nfn main() {}\n```\n\n```c,file=shim.c\nint one(void) { return 1; }\n```\n\n```toml\n[package]\n```\n````\n",
             expect![[r#"
-                FILES line 10 problem Some("a file in this block is malformed")
+                FILES line 10 [] problem Some("a file in this block is malformed")
                 FILE #0 line 11 "rust" ["file=src/main.rs"]
                 fn main() {}
 
@@ -605,6 +699,53 @@ mod tests {
                 [package]
 
                 PROBLEM line 19: a block in a files block needs `file=<path>` after its language (e.g. ```toml,file=src/lib.rs)
+            "#]],
+        );
+    }
+
+    #[test]
+    fn exercise_files_are_checked_by_path() {
+        check(
+            "````exercise\n```c,starter,file=shim.c\nint x;\n```\n\n```rust,starter,file=src/lib.rs\npub fn f() {}\n```\n\n```c,tests\nint y;\n```\n\n```rust,tests,file=src/lib.rs\n#[test]\nfn t() {}\n```\n\n```rust,solution,file=src/other.rs\npub fn g() {}\n```\n````\n",
+            expect![[r#"
+                EXERCISE #0 line 10 [] problem Some("`src/other.rs` has a solution block but no starter block; a solution replaces the starter with the same path")
+                INSTRUCTIONS STARTER #0 line 11 "c" ["starter", "file=shim.c"]
+                int x;
+
+                STARTER src/lib.rs #1 line 15 "rust" ["starter", "file=src/lib.rs"]
+                pub fn f() {}
+
+                TESTS src/lib.rs #3 line 23 "rust" ["tests", "file=src/lib.rs"]
+                #[test]
+                fn t() {}
+
+                SOLUTION src/other.rs #4 line 28 "rust" ["solution", "file=src/other.rs"]
+                pub fn g() {}
+
+                PROBLEM line 19: exercise code without `file=` belongs to the main Rust file, so it must be ```rust, not ```c; give another file its path (```c,tests,file=shim.c)
+                PROBLEM line 11: the first starter block is the main file, which the page opens first; make it a ```rust block and put other files after it
+                PROBLEM line 10: `src/other.rs` has a solution block but no starter block; a solution replaces the starter with the same path
+            "#]],
+        );
+    }
+
+    #[test]
+    fn a_multi_file_exercise_must_make_a_project() {
+        check(
+            "````exercise\n```rust,starter,file=src/util.rs\npub fn f() {}\n```\n\n```rust,tests\n#[test]\nfn t() {}\n```\n\n```rust,solution\npub fn f() {}\n```\n````\n",
+            expect![[r#"
+                EXERCISE #0 line 10 [] problem Some("the exercise's files do not make a project: the project needs `src/main.rs` or `src/lib.rs` (or a Cargo.toml naming its crates)")
+                INSTRUCTIONS STARTER #0 line 11 "rust" ["starter", "file=src/util.rs"]
+                pub fn f() {}
+
+                TESTS #1 line 15 "rust" ["tests"]
+                #[test]
+                fn t() {}
+
+                SOLUTION #2 line 20 "rust" ["solution"]
+                pub fn f() {}
+
+                PROBLEM line 10: the exercise's files do not make a project: the project needs `src/main.rs` or `src/lib.rs` (or a Cargo.toml naming its crates)
             "#]],
         );
     }

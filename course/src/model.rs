@@ -1,7 +1,9 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-use crate::{CodeInfo, ContentError, FrontMatter};
+use api_types::{ProjectFile, RunSettings};
+
+use crate::{CodeInfo, ContentError, FrontMatter, Role};
 
 /// Every course found in the content directory, in teaching order.
 #[derive(Clone, Debug)]
@@ -118,6 +120,10 @@ pub enum Block {
 pub struct CodeBlock {
     /// Position among the chapter's code blocks.
     pub index: usize,
+    /// A name that survives blocks being added or moved around this one: the fence's `id=`,
+    /// else `b-` and 8 hex digits of [`content_hash`] of the source (`-2`, `-3`, ... for
+    /// identical blocks later in the chapter). See [`crate::ids`].
+    pub id: String,
     /// 1-based line of the opening fence in the chapter file.
     pub line: usize,
     pub info: CodeInfo,
@@ -141,27 +147,124 @@ impl CodeBlock {
 }
 
 /// An ```` ````exercise ```` block.
+///
+/// Its main file is the first starter block's (`src/main.rs` unless that block says `file=`);
+/// `starter`, `tests` and `solution` are that file's blocks, as in a single-file exercise, and
+/// every other file is in `extra_files`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Exercise {
     /// Position among the chapter's exercises.
     pub index: usize,
+    /// `id=` on the fence, else `e-` and 8 hex digits of the main starter's hash.
+    pub id: String,
     pub line: usize,
-    /// The fence's runner and edition.
+    /// The fence's run settings (runner, edition, `release`, flags) and `id=`.
     pub info: CodeInfo,
     pub instructions: String,
+    /// The main file's path.
+    pub path: String,
     pub starter: Option<CodeBlock>,
     pub tests: Option<CodeBlock>,
     pub hints: Vec<String>,
     pub solution: Option<CodeBlock>,
+    /// The other files of a multi-file exercise, in the order written.
+    pub extra_files: Vec<ExerciseFile>,
     pub problem: Option<String>,
 }
 
-/// A ```` ````files ```` block: several files shown together.
+/// A starter, tests or solution block of an exercise for a file other than the main one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExerciseFile {
+    pub role: Role,
+    pub path: String,
+    pub block: CodeBlock,
+}
+
+impl Exercise {
+    /// How the Test button runs it: the fence's settings with the action `test`.
+    pub fn run_settings(&self) -> RunSettings {
+        RunSettings {
+            action: api_types::Action::Test,
+            ..self.info.run_settings()
+        }
+    }
+
+    /// Every block of `role`, with its path: the main file's first, then the others in order.
+    pub fn files(&self, role: Role) -> Vec<(&str, &CodeBlock)> {
+        let main = match role {
+            Role::Starter => &self.starter,
+            Role::Tests => &self.tests,
+            Role::Solution => &self.solution,
+        };
+        main.iter()
+            .map(|block| (self.path.as_str(), block))
+            .chain(
+                self.extra_files
+                    .iter()
+                    .filter(|f| f.role == role)
+                    .map(|f| (f.path.as_str(), &f.block)),
+            )
+            .collect()
+    }
+
+    /// The project a student starts from (`Role::Starter`) or the reference solution
+    /// (`Role::Solution`: the starter files with each solution file in place of its starter),
+    /// before the tests are added. Pass it to [`api_types::exercise_project`] with
+    /// [`Exercise::test_files`] to get what the Test button sends.
+    pub fn student_files(&self, role: Role) -> Vec<ProjectFile> {
+        let mut files: Vec<ProjectFile> = self
+            .files(Role::Starter)
+            .into_iter()
+            .map(|(path, block)| ProjectFile::new(path, block.code.clone()))
+            .collect();
+        if role == Role::Solution {
+            for (path, block) in self.files(Role::Solution) {
+                match files.iter_mut().find(|f| f.path == path) {
+                    Some(file) => file.contents = block.code.clone(),
+                    None => files.push(ProjectFile::new(path, block.code.clone())),
+                }
+            }
+        }
+        files
+    }
+
+    /// The tests, by path: each is appended to the student's file of that path, or is a file of
+    /// its own.
+    pub fn test_files(&self) -> Vec<ProjectFile> {
+        self.files(Role::Tests)
+            .into_iter()
+            .map(|(path, block)| ProjectFile::new(path, block.code.clone()))
+            .collect()
+    }
+}
+
+/// A ```` ````files ```` block: several files that make one project.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FileSet {
+    /// `id=` on the fence, else `f-` and 8 hex digits of a hash of the whole block.
+    pub id: String,
     pub line: usize,
+    /// The outer fence's attributes: run settings, `editable`, `ignore`, an expectation, `id=`.
+    pub info: CodeInfo,
     pub files: Vec<CodeBlock>,
+    /// [`content_hash`] of the block's source as written.
+    pub hash: String,
     pub problem: Option<String>,
+}
+
+impl FileSet {
+    /// Whether a student can run it: well formed, a valid project, not `ignore`/`noplayground`.
+    pub fn runnable(&self) -> bool {
+        self.problem.is_none() && !self.info.hidden_from_students()
+    }
+
+    /// The files as a project, in the order written.
+    pub fn project(&self) -> Vec<ProjectFile> {
+        self.files
+            .iter()
+            .map(|file| ProjectFile::new(file.info.file().unwrap_or_default(), file.code.clone()))
+            .collect()
+    }
 }
 
 /// A short stable hash (64-bit FNV-1a, hex) of `text`: the same on every machine and release.

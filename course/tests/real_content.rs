@@ -69,3 +69,23 @@ fn summaries_are_plain_text() {
         );
     }
 }
+
+/// The author guide's examples (between ````` fences in content/README.md) parse without a
+/// problem, so what authors copy from it is valid.
+#[test]
+fn the_author_guides_examples_are_well_formed() {
+    let guide =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../content/README.md"))
+            .expect("content/README.md");
+    let examples: Vec<&str> = guide.split("`````\n").skip(1).step_by(2).collect();
+    assert!(examples.len() >= 4, "found {} examples", examples.len());
+    for example in examples {
+        let rendered = course::render_markdown(example, 1);
+        assert!(
+            rendered.problems.is_empty(),
+            "{example}\n{:#?}",
+            rendered.problems
+        );
+        assert!(!rendered.blocks.is_empty());
+    }
+}
