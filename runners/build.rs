@@ -14,12 +14,19 @@ fn main() {
         .filter(|dir| dir.join("runner.toml").is_file())
         .collect();
     manifests.sort();
-    let mut code = String::from("/// `(folder, runner.toml)` for every runner, sorted by folder.\npub const MANIFESTS: &[(&str, &str)] = &[\n");
+    let mut code = String::from(
+        "/// `(folder, runner.toml)` for every runner, sorted by folder.\npub const MANIFESTS: &[(&str, &str)] = &[\n",
+    );
     for dir in &manifests {
         let file = dir.join("runner.toml");
         println!("cargo::rerun-if-changed={}", file.display());
         let name = dir.file_name().unwrap().to_string_lossy();
-        writeln!(code, "    ({name:?}, include_str!({:?})),", file.canonicalize().unwrap()).unwrap();
+        writeln!(
+            code,
+            "    ({name:?}, include_str!({:?})),",
+            file.canonicalize().unwrap()
+        )
+        .unwrap();
     }
     code.push_str("];\n/// `(folder, Cargo.toml)` for every crate list a runner may name.\npub const CRATE_LISTS: &[(&str, &str)] = &[\n");
     let mut lists: Vec<_> = std::fs::read_dir(&root)
@@ -27,7 +34,10 @@ fn main() {
         .filter_map(|entry| entry.ok())
         .map(|entry| entry.path())
         // Crate lists are the `deps*` folders (`deps`, later e.g. `deps-cortex-m`).
-        .filter(|dir| dir.file_name().is_some_and(|n| n.to_string_lossy().starts_with("deps")))
+        .filter(|dir| {
+            dir.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("deps"))
+        })
         .filter(|dir| dir.join("Cargo.toml").is_file())
         .collect();
     lists.sort();
@@ -35,7 +45,12 @@ fn main() {
         let file = dir.join("Cargo.toml");
         println!("cargo::rerun-if-changed={}", file.display());
         let name = dir.file_name().unwrap().to_string_lossy();
-        writeln!(code, "    ({name:?}, include_str!({:?})),", file.canonicalize().unwrap()).unwrap();
+        writeln!(
+            code,
+            "    ({name:?}, include_str!({:?})),",
+            file.canonicalize().unwrap()
+        )
+        .unwrap();
     }
     code.push_str("];\n");
     let out = Path::new(&std::env::var("OUT_DIR").unwrap()).join("manifests.rs");

@@ -99,16 +99,25 @@ pub fn names() -> String {
     }
 }
 
-/// The runner to use for `action` when `preferred` does not offer it: the first runner with the
-/// same target that does (compiler views that need nightly, for a stable block).
+/// The runner that does `action` for a block written for `preferred`: `preferred` itself when it
+/// offers it; for a compiler view it lacks (those that need nightly, asked of a stable block), a
+/// plain-rustc runner with the same target, the same toolchain first. Other actions are not moved:
+/// Clippy on a Loom test would not be what the author meant.
 pub fn for_action(preferred: &RunnerSpec, action: Action) -> Option<&'static RunnerSpec> {
     if preferred.offers(action) {
         return get(preferred.id.as_str());
     }
-    all()
-        .iter()
-        .filter(|r| r.target == preferred.target && r.tool == Tool::Rustc)
-        .find(|r| r.offers(action))
+    if !matches!(action, Action::View(_)) {
+        return None;
+    }
+    let candidates = || {
+        all()
+            .iter()
+            .filter(|r| r.target == preferred.target && r.tool == Tool::Rustc && r.offers(action))
+    };
+    candidates()
+        .find(|r| r.toolchain == preferred.toolchain)
+        .or_else(|| candidates().next())
 }
 
 fn parse(
@@ -153,7 +162,11 @@ fn parse(
             folder: (*folder).to_owned(),
             buildable: manifest.buildable,
             actions,
-            crates: list.dependencies.keys().map(|k| k.replace('-', "_")).collect(),
+            crates: list
+                .dependencies
+                .keys()
+                .map(|k| k.replace('-', "_"))
+                .collect(),
             deps_folder: manifest.deps,
         });
     }
@@ -196,6 +209,15 @@ mod tests {
             for_action(stable, Action::Run).unwrap().id.as_str(),
             "stable"
         );
+        let loom = get("loom").unwrap();
+        assert_eq!(for_action(loom, Action::Clippy), None);
+        assert_eq!(
+            for_action(loom, Action::View(CompilerView::Mir))
+                .unwrap()
+                .id
+                .as_str(),
+            "stable"
+        );
     }
 
     #[test]
@@ -222,7 +244,10 @@ deps = "deps"
 buildable = false
 actions = ["run", "explode"]"#;
         let error = parse(&[("x", manifest)], &lists).unwrap_err();
-        assert_eq!(error, "runner-images/x/runner.toml: unknown action `explode`");
+        assert_eq!(
+            error,
+            "runner-images/x/runner.toml: unknown action `explode`"
+        );
         let ok = parse(&[("x", &manifest.replace(", \"explode\"", ""))], &lists).unwrap();
         assert_eq!(ok[0].crates.iter().collect::<Vec<_>>(), ["serde"]);
     }

@@ -1,6 +1,6 @@
 //! rustc's `--error-format=json` lines into [`api_types::Diagnostic`]s.
 
-use api_types::{Diagnostic, DiagnosticSpan};
+use api_types::{Diagnostic, DiagnosticSpan, Level};
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -33,7 +33,8 @@ struct RawSpan {
 
 /// Parses one line of rustc's JSON output. Lines that are not diagnostics (or not JSON, e.g. a
 /// linker complaint) give `None`; the caller keeps them as plain text.
-pub fn parse_rustc_json(line: &str) -> Option<Diagnostic> {
+/// Spans outside `project_files` (std, macro definitions) are dropped.
+pub fn parse_rustc_json(line: &str, project_files: &[String]) -> Option<Diagnostic> {
     let raw: RawDiagnostic = serde_json::from_str(line).ok()?;
     if raw
         .message_type
@@ -43,15 +44,16 @@ pub fn parse_rustc_json(line: &str) -> Option<Diagnostic> {
         return None;
     }
     Some(Diagnostic {
-        level: raw.level,
+        level: Level::parse(&raw.level),
         message: raw.message,
         code: raw.code.map(|c| c.code),
         // Only spans in the submission: the rest point into std or macro definitions.
         spans: raw
             .spans
             .into_iter()
-            .filter(|s| s.file_name == "main.rs" || s.file_name.ends_with("/main.rs"))
+            .filter(|s| project_files.contains(&s.file_name))
             .map(|s| DiagnosticSpan {
+                file: s.file_name,
                 line_start: s.line_start,
                 line_end: s.line_end,
                 column_start: s.column_start,
@@ -72,17 +74,18 @@ mod tests {
     #[test]
     fn an_error_keeps_its_code_spans_and_rendering() {
         // Captured from rustc 1.95 for `fn main() { let x: i32 = "no"; }`.
-        let line = r#"{"$message_type":"diagnostic","message":"mismatched types","code":{"code":"E0308","explanation":"..."},"level":"error","spans":[{"file_name":"main.rs","byte_start":25,"byte_end":29,"line_start":2,"line_end":2,"column_start":18,"column_end":22,"is_primary":true,"text":[],"label":"expected `i32`, found `&str`","suggested_replacement":null,"suggestion_applicability":null,"expansion":null},{"file_name":"/rustc/abc/library/core/src/lib.rs","byte_start":1,"byte_end":2,"line_start":9,"line_end":9,"column_start":1,"column_end":2,"is_primary":false,"text":[],"label":null,"suggested_replacement":null,"suggestion_applicability":null,"expansion":null}],"children":[],"rendered":"error[E0308]: mismatched types\n --> main.rs:2:18\n"}"#;
-        let diagnostic = parse_rustc_json(line).expect("a diagnostic");
+        let line = r#"{"$message_type":"diagnostic","message":"mismatched types","code":{"code":"E0308","explanation":"..."},"level":"error","spans":[{"file_name":"src/main.rs","byte_start":25,"byte_end":29,"line_start":2,"line_end":2,"column_start":18,"column_end":22,"is_primary":true,"text":[],"label":"expected `i32`, found `&str`","suggested_replacement":null,"suggestion_applicability":null,"expansion":null},{"file_name":"/rustc/abc/library/core/src/lib.rs","byte_start":1,"byte_end":2,"line_start":9,"line_end":9,"column_start":1,"column_end":2,"is_primary":false,"text":[],"label":null,"suggested_replacement":null,"suggestion_applicability":null,"expansion":null}],"children":[],"rendered":"error[E0308]: mismatched types\n --> src/main.rs:2:18\n"}"#;
+        let diagnostic = parse_rustc_json(line, &["src/main.rs".into()]).expect("a diagnostic");
         expect![[r#"
             Diagnostic {
-                level: "error",
+                level: Error,
                 message: "mismatched types",
                 code: Some(
                     "E0308",
                 ),
                 spans: [
                     DiagnosticSpan {
+                        file: "src/main.rs",
                         line_start: 2,
                         line_end: 2,
                         column_start: 18,
@@ -93,7 +96,7 @@ mod tests {
                         ),
                     },
                 ],
-                rendered: "error[E0308]: mismatched types\n --> main.rs:2:18\n",
+                rendered: "error[E0308]: mismatched types\n --> src/main.rs:2:18\n",
             }
         "#]]
         .assert_debug_eq(&diagnostic);
@@ -101,9 +104,15 @@ mod tests {
 
     #[test]
     fn other_lines_are_not_diagnostics() {
-        assert_eq!(parse_rustc_json("error: linking with `cc` failed"), None);
         assert_eq!(
-            parse_rustc_json(r#"{"$message_type":"artifact","artifact":"main","emit":"link"}"#),
+            parse_rustc_json("error: linking with `cc` failed", &[]),
+            None
+        );
+        assert_eq!(
+            parse_rustc_json(
+                r#"{"$message_type":"artifact","artifact":"main","emit":"link"}"#,
+                &[]
+            ),
             None
         );
     }

@@ -9,12 +9,12 @@
 //! container is removed even when the future that ran the job is dropped mid-way (client gone)
 //! or its runtime is shutting down. Every container carries the label `rmp.sandbox=1`.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 
-use api_types::{Action, Channel, Edition, Mode};
+use api_types::RunnerId;
 use bollard::Docker;
 use bollard::models::{ContainerCreateBody, HostConfig};
 use bollard::query_parameters::{
@@ -38,8 +38,9 @@ const RUNNER_USER: &str = "1000:1000";
 /// How the Docker sandbox runs.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DockerConfig {
-    /// The stable runner image (built by `cargo xtask images`).
-    pub stable_image: String,
+    /// The image of each runner (built by `cargo xtask images`), from the runner registry unless
+    /// overridden (`RMP_RUNNER_IMAGE_<ID>`).
+    pub images: BTreeMap<RunnerId, String>,
     /// Started containers kept ready; 0 creates a container per run.
     pub warm_pool: usize,
     pub limits: Limits,
@@ -51,10 +52,23 @@ pub struct DockerConfig {
     pub idle_lifetime: Duration,
 }
 
+impl DockerConfig {
+    /// The image of the default runner (`stable`), the one the warm pool keeps ready.
+    pub fn default_image(&self) -> String {
+        self.images
+            .get(&RunnerId::default())
+            .cloned()
+            .unwrap_or_else(|| "rmp-runner-stable:latest".into())
+    }
+}
+
 impl Default for DockerConfig {
     fn default() -> DockerConfig {
         DockerConfig {
-            stable_image: "rmp-runner-stable:latest".into(),
+            images: runners::all()
+                .iter()
+                .map(|r| (r.id.clone(), r.image.clone()))
+                .collect(),
             warm_pool: 2,
             limits: Limits::default(),
             sweep_on_start: false,
@@ -83,8 +97,11 @@ struct Inner {
     /// Executions in progress. The pool refills only when this is 0: under load, starting
     /// spare containers competes with the jobs for CPU (measured: see ARCHITECTURE.md).
     active: AtomicUsize,
-    /// Whether the stable image exists; re-checked while it does not.
+    /// Whether the default runner's image exists (the warm pool needs it); re-checked while not.
     stable_ready: AtomicBool,
+    /// Images known to exist. One that is missing is looked for again on each job, so an image
+    /// built while the server runs is used without a restart.
+    present: Mutex<BTreeSet<String>>,
 }
 
 /// A started container whose helper waits for a job.
@@ -129,13 +146,19 @@ impl DockerSandbox {
             }
             reaper.wait_idle(Duration::from_secs(30)).await;
         }
-        let stable_ready = docker.inspect_image(&config.stable_image).await.is_ok();
-        if !stable_ready {
-            tracing::warn!(
-                image = %config.stable_image,
-                "the stable runner image is missing: Run will say so until `cargo xtask images` builds it"
-            );
+        let mut present = BTreeSet::new();
+        for (runner, image) in &config.images {
+            if docker.inspect_image(image).await.is_ok() {
+                present.insert(image.clone());
+            } else {
+                tracing::warn!(
+                    %runner,
+                    %image,
+                    "a runner image is missing: its runs will say so until `cargo xtask images` builds it"
+                );
+            }
         }
+        let stable_ready = present.contains(&config.default_image());
         let refill = Arc::new(Notify::new());
         let instance = format!("{}-{}", std::process::id(), next_id());
         let inner = Arc::new(Inner {
@@ -149,6 +172,7 @@ impl DockerSandbox {
             starting: AtomicUsize::new(0),
             active: AtomicUsize::new(0),
             stable_ready: AtomicBool::new(stable_ready),
+            present: Mutex::new(present),
         });
         if inner.config.warm_pool > 0 {
             tokio::spawn(refill_loop(Arc::downgrade(&inner), refill));
@@ -176,20 +200,12 @@ impl DockerSandbox {
         .await
     }
 
-    /// The id of the image that runs `channel`'s jobs, or `None` when this sandbox has no runner
-    /// for it (only stable is served; its image may be missing). Rebuilding an image changes its
-    /// id, which is how caches of results tell a rebuilt runner from the old one.
-    pub async fn image_id(&self, channel: Channel) -> Option<String> {
-        if channel != Channel::Stable {
-            return None;
-        }
-        let image = self
-            .inner
-            .docker
-            .inspect_image(&self.inner.config.stable_image)
-            .await
-            .ok()?;
-        image.id
+    /// The id of the image that runs `runner`'s jobs, or `None` when its image is missing.
+    /// Rebuilding an image changes its id, which is how caches of results tell a rebuilt runner
+    /// from the old one.
+    pub async fn image_id(&self, runner: &RunnerId) -> Option<String> {
+        let image = self.inner.config.images.get(runner)?;
+        self.inner.docker.inspect_image(image).await.ok()?.id
     }
 
     /// Waits until the warm pool is full (or `timeout` passes).
@@ -287,11 +303,11 @@ impl Inner {
         taken
     }
 
-    fn container_body(&self, cmd: Vec<String>) -> ContainerCreateBody {
+    fn container_body(&self, image: &str, cmd: Vec<String>) -> ContainerCreateBody {
         let limits = &self.config.limits;
         let memory = (limits.memory_mb * 1024 * 1024) as i64;
         ContainerCreateBody {
-            image: Some(self.config.stable_image.clone()),
+            image: Some(image.to_owned()),
             cmd: Some(cmd),
             user: Some(RUNNER_USER.into()),
             working_dir: Some("/tmp".into()),
@@ -348,10 +364,10 @@ impl Inner {
     }
 
     /// A container whose helper is started and attached, waiting for a job on its stdin.
-    async fn start_session(&self) -> Result<Session, SandboxError> {
+    async fn start_session(&self, image: &str) -> Result<Session, SandboxError> {
         let idle = self.config.idle_lifetime.as_secs().max(60).to_string();
         let guard = self
-            .create(self.container_body(vec![HELPER.into(), idle]))
+            .create(self.container_body(image, vec![HELPER.into(), idle]))
             .await?;
         // Attach before starting so that no output is missed.
         let attached = self
@@ -381,57 +397,48 @@ impl Inner {
 
     async fn start_idle(&self) -> Result<Warm, SandboxError> {
         Ok(Warm {
-            session: self.start_session().await?,
+            session: self.start_session(&self.config.default_image()).await?,
             started: Instant::now(),
         })
     }
 
-    /// The first line the helper reads: what to do with the code that follows.
-    fn header(&self, job: &Job) -> String {
-        let limits = &self.config.limits;
-        let edition = match job.edition {
-            Edition::E2015 => "2015",
-            Edition::E2018 => "2018",
-            Edition::E2021 => "2021",
-            Edition::E2024 => "2024",
-        };
-        let mode = match job.mode {
-            Mode::Debug => "debug",
-            Mode::Release => "release",
-        };
-        let action = match job.action {
-            Action::Run => "run",
-            Action::Build => "build",
-            Action::Test => "test",
-        };
-        // The helper's own backstop, for when this server is gone.
-        let deadline = limits.compile_timeout + limits.run_timeout + Duration::from_secs(10);
-        format!(
-            "rmp-job/1 {edition} {mode} {action} {} {} {}\n",
-            job.code.len(),
-            limits.output_bytes,
-            deadline.as_secs()
-        )
-    }
-
     /// A container ready for `job`: a warm one if there is one, else one started now (a
     /// container per run).
-    async fn open(&self) -> Result<Session, SandboxError> {
-        match self.take_warm() {
-            Some(warm) => Ok(warm.session),
-            None => self.start_session().await,
+    async fn open(&self, image: &str) -> Result<Session, SandboxError> {
+        // The warm pool holds the default runner's containers: the common case.
+        if image == self.config.default_image()
+            && let Some(warm) = self.take_warm()
+        {
+            return Ok(warm.session);
         }
+        self.start_session(image).await
+    }
+
+    /// Whether `image` exists; a missing one is looked for again each time.
+    async fn image_present(&self, image: &str) -> bool {
+        if self
+            .present
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains(image)
+        {
+            return true;
+        }
+        let found = self.docker.inspect_image(image).await.is_ok();
+        if found {
+            self.present
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(image.to_owned());
+        }
+        found
     }
 
     async fn stable_ready(&self) -> bool {
         if self.stable_ready.load(Ordering::SeqCst) {
             return true;
         }
-        let ready = self
-            .docker
-            .inspect_image(&self.config.stable_image)
-            .await
-            .is_ok();
+        let ready = self.image_present(&self.config.default_image()).await;
         if ready {
             self.stable_ready.store(true, Ordering::SeqCst);
             self.refill.notify_one();
@@ -441,15 +448,28 @@ impl Inner {
 
     async fn execute(&self, job: Job, mut io: JobIo) -> Result<Report, SandboxError> {
         let started = Instant::now();
-        if job.channel != Channel::Stable || !self.stable_ready().await {
+        let (Some(spec), Some(image)) = (
+            runners::get(job.runner.as_str()),
+            self.config.images.get(&job.runner),
+        ) else {
+            return Ok(unavailable(&job, &self.config.limits));
+        };
+        let ready = if *image == self.config.default_image() {
+            self.stable_ready().await
+        } else {
+            self.image_present(image).await
+        };
+        if !ready {
             return Ok(unavailable(&job, &self.config.limits));
         }
+        let plan = crate::plan::plan(&job, spec, &self.config.limits)
+            .map_err(|e| SandboxError::Invalid(e.into()))?;
         let _ = io.events.send(Event::Compiling);
         self.active.fetch_add(1, Ordering::SeqCst);
         let _active = Active(self);
-        let session = self.open().await?;
-        let mut run = Run::new(self.config.limits.clone(), started);
-        run.drive(session, self.header(&job), &job, &mut io).await?;
+        let session = self.open(image).await?;
+        let mut run = Run::new(self.config.limits.clone(), started, &job);
+        run.drive(session, plan.encode(), &job, &mut io).await?;
         run.finish(&job)
     }
 }

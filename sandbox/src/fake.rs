@@ -84,10 +84,10 @@ impl Sandbox for ScriptedSandbox {
             self.started_codes
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
-                .push(job.code.clone());
+                .push(job.code().to_owned());
             let _ = io.events.send(Event::Compiling);
             let _ = io.events.send(Event::Running);
-            let mut stdout = format!("hello from {}\n", job.code);
+            let mut stdout = format!("hello from {}\n", job.code());
             let _ = io.events.send(Event::Stdout(stdout.clone()));
             let mut stop = None;
             if self.echo_stdin {
@@ -131,6 +131,7 @@ impl Sandbox for ScriptedSandbox {
                     limits: &self.limits,
                     phase: Phase::Run,
                     compile_errors: 0,
+                    lints: 0,
                     stop,
                     stdout_truncated: false,
                     stderr_truncated: false,
@@ -149,6 +150,9 @@ impl Sandbox for ScriptedSandbox {
                     timings: Timings::default(),
                     stdout_truncated: false,
                     stderr_truncated: false,
+                    tests: Vec::new(),
+                    view: None,
+                    files: Vec::new(),
                 },
             })
         })

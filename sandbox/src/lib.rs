@@ -11,17 +11,19 @@
 mod diagnostics;
 mod docker;
 pub mod fake;
+mod job;
 mod outcome;
 mod output;
-mod protocol;
+pub mod plan;
 mod reaper;
 mod run;
+pub mod views;
 
 use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
 
-use api_types::{Action, Channel, Edition, ExecutionResult, Mode};
+use api_types::ExecutionResult;
 use tokio::sync::mpsc;
 
 pub use diagnostics::parse_rustc_json;
@@ -31,35 +33,7 @@ pub use outcome::{Context as ExplainContext, explain};
 /// A boxed future, so that [`Sandbox`] can be used as `dyn Sandbox`.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
-/// One submission, already validated at the edge.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Job {
-    pub code: String,
-    pub channel: Channel,
-    pub mode: Mode,
-    pub edition: Edition,
-    pub action: Action,
-    /// Standard input known up front.
-    pub stdin: Vec<u8>,
-    /// Keep standard input open for [`Control::Stdin`] (the WebSocket); otherwise it is closed
-    /// after `stdin`.
-    pub interactive: bool,
-}
-
-impl Job {
-    /// A run of `code` with every default (stable, debug, 2024, run).
-    pub fn run(code: impl Into<String>) -> Job {
-        Job {
-            code: code.into(),
-            channel: Channel::Stable,
-            mode: Mode::Debug,
-            edition: Edition::E2024,
-            action: Action::Run,
-            stdin: Vec::new(),
-            interactive: false,
-        }
-    }
-}
+pub use job::{Job, JobError, MAX_STDIN_BYTES};
 
 /// Progress of an execution, in order: `Compiling` `Compiler`* `Running` (`Stdout`|`Stderr`)*.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -172,6 +146,9 @@ pub enum SandboxError {
     },
     #[error("the runner broke the protocol: {0}")]
     Protocol(String),
+    /// A job that [`Job::from_request`] would have refused (made by hand, e.g. by a tool).
+    #[error("{0}")]
+    Invalid(JobError),
 }
 
 /// The sandbox used when Docker cannot be reached: every execution fails with the reason.

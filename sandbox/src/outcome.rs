@@ -1,6 +1,6 @@
 //! Explanations a student can act on, one per [`Outcome`], plus hints read from the output.
 
-use api_types::{Action, Channel, Outcome, Phase};
+use api_types::{Action, Outcome, Phase, RunnerId};
 
 use crate::{Limits, StopReason};
 
@@ -11,6 +11,8 @@ pub struct Context<'a> {
     /// The phase the outcome happened in (matters for memory and stops).
     pub phase: Phase,
     pub compile_errors: usize,
+    /// Clippy's lints among the diagnostics.
+    pub lints: usize,
     pub stop: Option<StopReason>,
     pub stdout_truncated: bool,
     pub stderr_truncated: bool,
@@ -24,7 +26,17 @@ pub fn explain(outcome: &Outcome, cx: &Context<'_>) -> String {
             Action::Run => "Your program ran and exited normally.".to_owned(),
             Action::Build => "Your code compiled without errors.".to_owned(),
             Action::Test => "All tests passed.".to_owned(),
+            Action::Clippy => match cx.lints {
+                0 => "Clippy has no suggestions for this code.".to_owned(),
+                1 => "Clippy has one suggestion; it is marked in the code and explained below.".to_owned(),
+                n => format!("Clippy has {n} suggestions; they are marked in the code and explained below."),
+            },
+            Action::Fmt => "Formatted with rustfmt.".to_owned(),
+            Action::View(view) => format!("The {} of your code is below.", view.title()),
         },
+        Outcome::CompileError if cx.action == Action::Fmt => {
+            "rustfmt could not read this code, so nothing was changed; its message below says where the syntax is broken.".to_owned()
+        }
         Outcome::CompileError => match cx.compile_errors {
             0 => "Your code could not be compiled; the compiler's messages are below.".to_owned(),
             1 => "The compiler found an error in your code; the message below says where."
@@ -59,7 +71,7 @@ pub fn explain(outcome: &Outcome, cx: &Context<'_>) -> String {
             Some(StopReason::Shutdown) => "The server is shutting down, so your program was stopped. Please run it again in a moment.".to_owned(),
             None => "Your program ended the sandbox's supervisor, so how it finished is unknown.".to_owned(),
         },
-        Outcome::RunnerUnavailable { channel } => runner_unavailable(*channel),
+        Outcome::RunnerUnavailable { runner } => runner_unavailable(runner),
     };
     for hint in hints(cx) {
         text.push(' ');
@@ -68,14 +80,19 @@ pub fn explain(outcome: &Outcome, cx: &Context<'_>) -> String {
     text
 }
 
-fn runner_unavailable(channel: Channel) -> String {
-    match channel {
-        Channel::Stable => "The stable runner is not installed on this server. An administrator can build it with `cargo xtask images`.".to_owned(),
-        Channel::Nightly => "The nightly runner is not installed on this server.".to_owned(),
-        Channel::Miri => "The Miri runner is not installed on this server (it needs an image built where `rustup component add miri` works).".to_owned(),
-        Channel::Loom => "The Loom runner is not installed on this server.".to_owned(),
-        Channel::CortexM => "The Cortex-M runner is not installed on this server.".to_owned(),
-    }
+fn runner_unavailable(runner: &RunnerId) -> String {
+    let Some(spec) = runners::get(runner.as_str()) else {
+        return format!("This server has no runner called `{runner}`.");
+    };
+    let how = if spec.buildable {
+        "An administrator can build it with `cargo xtask images`."
+    } else {
+        "This server cannot build it yet."
+    };
+    format!(
+        "The {} runner ({}) is not installed on this server. {how}",
+        spec.id, spec.title
+    )
 }
 
 fn hints(cx: &Context<'_>) -> Vec<String> {
@@ -144,6 +161,7 @@ mod tests {
             limits: &limits,
             phase: Phase::Run,
             compile_errors: 0,
+            lints: 0,
             stop: None,
             stdout_truncated: false,
             stderr_truncated: false,
@@ -175,10 +193,30 @@ mod tests {
         );
         check(
             Outcome::RunnerUnavailable {
-                channel: Channel::Miri,
+                runner: RunnerId::new("miri"),
             },
             |_| {},
-            "The Miri runner is not installed on this server (it needs an image built where `rustup component add miri` works).",
+            "The miri runner (Miri (undefined-behaviour checker)) is not installed on this server. This server cannot build it yet.",
+        );
+        check(
+            Outcome::RunnerUnavailable {
+                runner: RunnerId::new("nightly"),
+            },
+            |_| {},
+            "The nightly runner (Nightly Rust) is not installed on this server. An administrator can build it with `cargo xtask images`.",
+        );
+        check(
+            Outcome::CompileError,
+            |cx| cx.action = Action::Fmt,
+            "rustfmt could not read this code, so nothing was changed; its message below says where the syntax is broken.",
+        );
+        check(
+            Outcome::Success,
+            |cx| {
+                cx.action = Action::Clippy;
+                cx.lints = 2;
+            },
+            "Clippy has 2 suggestions; they are marked in the code and explained below.",
         );
         check(
             Outcome::CompileError,

@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use api_types::{Action, ExecutionResult, Outcome, Phase, Timings};
+use api_types::{Action, ExecutionResult, Outcome, Phase, ProjectFile, Timings};
 use bollard::container::LogOutput;
 use futures_util::{Stream, StreamExt};
 use tokio::io::{AsyncWrite, AsyncWriteExt};
@@ -12,9 +12,9 @@ use tokio::sync::mpsc;
 use crate::diagnostics::parse_rustc_json;
 use crate::outcome::{Context, explain};
 use crate::output::Capture;
-use crate::protocol::{Decoder, Frame, Status};
 use crate::reaper::ContainerGuard;
 use crate::{Control, Event, Job, JobIo, Limits, Report, SandboxError, StopReason};
+use rmp_job::protocol::{Decoder, Frame, Status};
 
 /// Compiler messages kept per execution; a runaway macro can produce thousands.
 const MAX_DIAGNOSTICS: usize = 200;
@@ -74,6 +74,11 @@ pub(crate) struct Run {
     compiler: Capture,
     compiler_line: Vec<u8>,
     compile_errors: usize,
+    lints: usize,
+    /// The project's paths: diagnostics keep only spans in these files.
+    project_files: Vec<String>,
+    view: Option<Vec<u8>>,
+    files_back: Vec<ProjectFile>,
     diagnostics: Vec<api_types::Diagnostic>,
     stdout: Capture,
     stderr: Capture,
@@ -86,7 +91,7 @@ pub(crate) struct Run {
 }
 
 impl Run {
-    pub(crate) fn new(limits: Limits, started: Instant) -> Run {
+    pub(crate) fn new(limits: Limits, started: Instant, job: &Job) -> Run {
         let cap = limits.output_bytes;
         Run {
             limits,
@@ -98,6 +103,10 @@ impl Run {
             compiler: Capture::new(cap),
             compiler_line: Vec::new(),
             compile_errors: 0,
+            lints: 0,
+            project_files: job.files.iter().map(|f| f.path.clone()).collect(),
+            view: None,
+            files_back: Vec::new(),
             diagnostics: Vec::new(),
             stdout: Capture::new(cap),
             stderr: Capture::new(cap),
@@ -116,7 +125,7 @@ impl Run {
             || self.helper_error.is_some()
             || self
                 .compiled
-                .is_some_and(|c| !c.success() || action == Action::Build)
+                .is_some_and(|c| !c.success() || !action.runs_program())
     }
 
     /// Feeds the job in and reads frames until the helper is done, a limit is hit or the caller
@@ -124,7 +133,7 @@ impl Run {
     pub(crate) async fn drive(
         &mut self,
         session: Session,
-        header: String,
+        encoded_job: Vec<u8>,
         job: &Job,
         io: &mut JobIo,
     ) -> Result<(), SandboxError> {
@@ -134,9 +143,7 @@ impl Run {
             input,
         } = session;
         let (feed, _feeder) = spawn_feeder(input);
-        let mut first = header.into_bytes();
-        first.extend_from_slice(job.code.as_bytes());
-        let _ = feed.send(Feed::Data(first));
+        let _ = feed.send(Feed::Data(encoded_job));
         if !job.stdin.is_empty() {
             let _ = feed.send(Feed::Data(job.stdin.clone()));
         }
@@ -237,6 +244,16 @@ impl Run {
             }
             Frame::Exited(status) => self.exited = Some(status),
             Frame::HelperError(message) => self.helper_error = Some(message),
+            Frame::View(bytes) => self.view = Some(bytes),
+            Frame::File(path, contents) => {
+                // Only files of the project come back (rustfmt's output).
+                if self.project_files.contains(&path) {
+                    self.files_back.push(ProjectFile {
+                        path,
+                        contents: String::from_utf8_lossy(&contents).into_owned(),
+                    });
+                }
+            }
         }
     }
 
@@ -253,11 +270,18 @@ impl Run {
         if line.is_empty() {
             return;
         }
-        let rendered = match parse_rustc_json(line) {
+        let rendered = match parse_rustc_json(line, &self.project_files) {
             Some(diagnostic) => {
                 let rendered = diagnostic.rendered.clone();
-                if diagnostic.level == "error" && !diagnostic.spans.is_empty() {
+                if diagnostic.level.is_error() && !diagnostic.spans.is_empty() {
                     self.compile_errors += 1;
+                }
+                if diagnostic
+                    .code
+                    .as_deref()
+                    .is_some_and(|c| c.starts_with("clippy::"))
+                {
+                    self.lints += 1;
                 }
                 if self.diagnostics.len() < MAX_DIAGNOSTICS {
                     self.diagnostics.push(diagnostic);
@@ -293,7 +317,7 @@ impl Run {
             (None, _) => Outcome::Killed,
             (Some(compiled), _) if compiled.oom && !compiled.success() => oom,
             (Some(compiled), _) if !compiled.success() => Outcome::CompileError,
-            (Some(_), _) if job.action == Action::Build => Outcome::Success,
+            (Some(_), _) if !job.action.runs_program() => Outcome::Success,
             (Some(_), None) => Outcome::Killed,
             (Some(_), Some(exited)) => match (exited.code, exited.signal) {
                 (_, Some(9)) if exited.oom => oom,
@@ -328,17 +352,44 @@ impl Run {
                 limits: &self.limits,
                 phase: self.phase,
                 compile_errors: self.compile_errors,
+                lints: self.lints,
                 stop: self.stop,
                 stdout_truncated: self.stdout.truncated,
                 stderr_truncated: self.stderr.truncated,
                 stderr: self.stderr.text(),
             },
         );
+        let tests = if job.action == Action::Test {
+            api_types::parse_test_report(self.stdout.text())
+        } else {
+            Vec::new()
+        };
+        let view = match (job.action, &self.view) {
+            (Action::View(view), Some(raw)) => {
+                let cap = self.limits.output_bytes;
+                let truncated = raw.len() > cap;
+                Some(crate::views::render(
+                    view,
+                    &raw[..raw.len().min(cap)],
+                    truncated,
+                    &self.project_files,
+                ))
+            }
+            _ => None,
+        };
+        let files = if outcome == Outcome::Success {
+            self.files_back
+        } else {
+            Vec::new()
+        };
         Ok(Report {
             result: ExecutionResult {
                 outcome,
                 explanation,
                 diagnostics: self.diagnostics,
+                tests,
+                view,
+                files,
                 timings: Timings {
                     queued_ms: 0,
                     compile_ms: self.compile_ms,
@@ -362,7 +413,7 @@ fn millis(d: Duration) -> u64 {
 /// The report for a channel this server has no runner for.
 pub(crate) fn unavailable(job: &Job, limits: &Limits) -> Report {
     let outcome = Outcome::RunnerUnavailable {
-        channel: job.channel,
+        runner: job.runner.clone(),
     };
     let explanation = explain(
         &outcome,
@@ -371,6 +422,7 @@ pub(crate) fn unavailable(job: &Job, limits: &Limits) -> Report {
             limits,
             phase: Phase::Compile,
             compile_errors: 0,
+            lints: 0,
             stop: None,
             stdout_truncated: false,
             stderr_truncated: false,
@@ -388,6 +440,9 @@ pub(crate) fn unavailable(job: &Job, limits: &Limits) -> Report {
             timings: Timings::default(),
             stdout_truncated: false,
             stderr_truncated: false,
+            tests: Vec::new(),
+            view: None,
+            files: Vec::new(),
         },
     }
 }

@@ -1,0 +1,183 @@
+//! A submission as the sandbox runs it, and the checks that make one from a request.
+
+use api_types::project::{ProjectError, check_project};
+use api_types::{Action, CodegenFlag, Edition, ExecuteRequest, Mode, ProjectFile, RunnerId};
+
+use crate::plan::{PlanError, Project};
+
+/// Standard input given up front, per request or message.
+pub const MAX_STDIN_BYTES: usize = 1024 * 1024;
+
+/// One submission, validated: [`Job::from_request`] is the only way requests become jobs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Job {
+    /// The project; `src/main.rs` alone in the common case.
+    pub files: Vec<ProjectFile>,
+    /// The runner that runs it (a view the requested runner lacks is routed to one that has it).
+    pub runner: RunnerId,
+    pub action: Action,
+    pub mode: Mode,
+    pub edition: Edition,
+    pub flags: Vec<CodegenFlag>,
+    /// Standard input known up front.
+    pub stdin: Vec<u8>,
+    /// Keep standard input open for [`crate::Control::Stdin`] (the WebSocket); otherwise it is
+    /// closed after `stdin`.
+    pub interactive: bool,
+}
+
+/// Why a request cannot become a job: the client's mistake, answered with a 4xx.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum JobError {
+    #[error("{0}")]
+    Project(#[from] ProjectError),
+    #[error("{0}")]
+    Plan(#[from] PlanError),
+    #[error("{0}")]
+    Flags(String),
+    #[error("{0}")]
+    UnknownRunner(String),
+    #[error("the {runner} runner cannot `{action}`, and no other runner here can either")]
+    UnsupportedAction {
+        runner: RunnerId,
+        action: &'static str,
+    },
+    #[error("the standard input is {kb} KB; the limit is {limit_kb} KB")]
+    StdinTooLarge { kb: usize, limit_kb: usize },
+}
+
+impl JobError {
+    /// Whether the request was too large (413) rather than wrong (400).
+    pub fn is_too_large(&self) -> bool {
+        matches!(
+            self,
+            JobError::StdinTooLarge { .. }
+                | JobError::Project(
+                    ProjectError::TooLarge { .. } | ProjectError::TooManyFiles { .. }
+                )
+        )
+    }
+}
+
+impl Job {
+    /// A run of one `main.rs` with every default (stable, debug, 2024, run).
+    pub fn run(code: impl Into<String>) -> Job {
+        Job {
+            files: vec![ProjectFile::main(code.into())],
+            runner: RunnerId::default(),
+            action: Action::Run,
+            mode: Mode::Debug,
+            edition: Edition::E2024,
+            flags: Vec::new(),
+            stdin: Vec::new(),
+            interactive: false,
+        }
+    }
+
+    /// Checks everything that can be checked without running: the project's paths and sizes,
+    /// its manifests against the runner's precompiled crates, the flags, the runner and whether
+    /// it offers the action.
+    pub fn from_request(request: ExecuteRequest, interactive: bool) -> Result<Job, JobError> {
+        if request.stdin.len() > MAX_STDIN_BYTES {
+            return Err(JobError::StdinTooLarge {
+                kb: request.stdin.len().div_ceil(1024),
+                limit_kb: MAX_STDIN_BYTES / 1024,
+            });
+        }
+        let files = request.project_files();
+        check_project(&files)?;
+        api_types::flags::check_flags(&request.flags).map_err(JobError::Flags)?;
+        let asked = runners::lookup(request.runner.as_str()).map_err(JobError::UnknownRunner)?;
+        let runner = runners::for_action(asked, request.action).ok_or_else(|| {
+            JobError::UnsupportedAction {
+                runner: asked.id.clone(),
+                action: request.action.name(),
+            }
+        })?;
+        Project::analyse(&files, request.edition, runner)?;
+        Ok(Job {
+            files,
+            runner: runner.id.clone(),
+            action: request.action,
+            mode: request.mode,
+            edition: request.edition,
+            flags: request.flags,
+            stdin: request.stdin.into_bytes(),
+            interactive,
+        })
+    }
+
+    /// The main file's code (`src/main.rs`, else the first file), for logs and tests.
+    pub fn code(&self) -> &str {
+        self.files
+            .iter()
+            .find(|f| f.path == ProjectFile::MAIN)
+            .or(self.files.first())
+            .map_or("", |f| f.contents.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use api_types::CompilerView;
+
+    fn request(json: &str) -> ExecuteRequest {
+        serde_json::from_str(json).unwrap()
+    }
+
+    #[test]
+    fn the_common_case_is_one_main_file() {
+        let job = Job::from_request(ExecuteRequest::run("fn main() {}"), false).unwrap();
+        assert_eq!(job, Job::run("fn main() {}"));
+        assert_eq!(job.code(), "fn main() {}");
+    }
+
+    #[test]
+    fn views_stable_lacks_run_on_nightly() {
+        let job = Job::from_request(
+            request(r#"{"code":"fn main() {}","action":"expanded"}"#),
+            false,
+        )
+        .unwrap();
+        assert_eq!(job.runner.as_str(), "nightly");
+        assert_eq!(job.action, Action::View(CompilerView::Expanded));
+        let job =
+            Job::from_request(request(r#"{"code":"fn main() {}","action":"mir"}"#), false).unwrap();
+        assert_eq!(job.runner.as_str(), "stable");
+    }
+
+    #[test]
+    fn bad_requests_are_named() {
+        for (json, words) in [
+            (r#"{"code":"","runner":"beta"}"#, "no runner called `beta`"),
+            (
+                r#"{"files":[{"path":"../x.rs","contents":""}]}"#,
+                "leaves the project",
+            ),
+            (
+                r#"{"code":"","flags":["opt-level=1","opt-level=2"]}"#,
+                "set `opt-level` twice",
+            ),
+            (
+                r#"{"code":"","runner":"loom","action":"clippy"}"#,
+                "the loom runner cannot `clippy`",
+            ),
+            (r#"{}"#, "there is no code to run"),
+            (
+                r#"{"files":[{"path":"Cargo.toml","contents":"[package]\nname = \"x\"\n[dependencies]\nleftpad = \"1\"\n"},{"path":"src/main.rs","contents":""}]}"#,
+                "`leftpad` is not one of the crates",
+            ),
+        ] {
+            let error = Job::from_request(request(json), false)
+                .unwrap_err()
+                .to_string();
+            assert!(error.contains(words), "{json}: {error}");
+        }
+        let big = ExecuteRequest {
+            stdin: "x".repeat(MAX_STDIN_BYTES + 1),
+            ..ExecuteRequest::run("")
+        };
+        assert!(Job::from_request(big, false).unwrap_err().is_too_large());
+    }
+}
