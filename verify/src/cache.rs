@@ -1,9 +1,10 @@
 //! Checks that passed before, so an unchanged block is not run again.
 //!
 //! A JSON file (`$RMP_CACHE_DIR/verify-cache.json`) maps a key to where and when the check passed.
-//! The key is a SHA-256 of everything that decides the result: the program, the runner, the
-//! edition, mode and action, the expectation, and the runner image's id (so rebuilding an image
-//! runs everything on it again). Only passes are stored. A save keeps what this run used and what
+//! The key is a SHA-256 of everything that decides the result: every file of the project (path
+//! and contents), the runner, the edition, mode, flags and action, the expectation and the error
+//! codes it names, and the runner image's id (so rebuilding an image runs everything on it
+//! again). Only passes are stored. A save keeps what this run used and what
 //! any run used in the last [`KEEP_UNUSED_DAYS`] days, so several content directories (or branches)
 //! can share the file, and it still does not grow without end.
 
@@ -15,9 +16,10 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::plan::{Check, runner_name};
+use crate::plan::Check;
 
-const VERSION: u32 = 1;
+/// Version 2: projects (files, mode, flags, error codes) in the key.
+const VERSION: u32 = 2;
 
 /// How long an entry no run has used stays in the file.
 pub const KEEP_UNUSED_DAYS: u64 = 30;
@@ -183,19 +185,31 @@ impl Cache {
 pub fn key(check: &Check, image_id: &str) -> String {
     let job = &check.job;
     let mut hasher = Sha256::new();
-    for part in [
-        format!("rmp-verify/{VERSION}"),
-        runner_name(job.channel).to_owned(),
-        format!("{:?}", job.edition),
-        format!("{:?}", job.mode),
-        format!("{:?}", job.action),
-        check.expected.key().to_owned(),
-        image_id.to_owned(),
-        job.code.clone(),
-    ] {
+    let mut part = |text: &str| {
         // Length-prefixed, so that no two different lists of parts hash the same bytes.
-        hasher.update((part.len() as u64).to_le_bytes());
-        hasher.update(part.as_bytes());
+        hasher.update((text.len() as u64).to_le_bytes());
+        hasher.update(text.as_bytes());
+    };
+    part(&format!("rmp-verify/{VERSION}"));
+    part(job.runner.as_str());
+    part(job.edition.as_str());
+    part(job.mode.as_str());
+    part(job.action.name());
+    part(check.expected.key());
+    part(image_id);
+    // Counted lists: the number of items, then each, so items cannot slide between lists.
+    part(&job.flags.len().to_string());
+    for flag in &job.flags {
+        part(&flag.to_string());
+    }
+    part(&check.error_codes.len().to_string());
+    for code in &check.error_codes {
+        part(code);
+    }
+    part(&job.files.len().to_string());
+    for file in &job.files {
+        part(&file.path);
+        part(&file.contents);
     }
     hasher
         .finalize()
@@ -226,7 +240,8 @@ pub fn default_path() -> PathBuf {
 mod tests {
     use super::*;
     use crate::testing::check;
-    use api_types::Edition;
+    use api_types::flags::{OptLevel, PanicStrategy};
+    use api_types::{CodegenFlag, Edition, Mode, ProjectFile, RunnerId};
 
     #[test]
     fn keys_change_with_everything_that_decides_the_result() {
@@ -236,8 +251,29 @@ mod tests {
         assert_eq!(key0.len(), 64);
         assert_ne!(key0, key(&base, "sha256:bbb"), "the runner image");
         let mut other = base.clone();
-        other.job.code.push(' ');
+        other.job.files[0].contents.push(' ');
         assert_ne!(key0, key(&other, "sha256:aaa"), "the code");
+        let mut other = base.clone();
+        other.job.files[0].path = "src/lib.rs".into();
+        assert_ne!(key0, key(&other, "sha256:aaa"), "a file's path");
+        let mut other = base.clone();
+        other.job.files.push(ProjectFile::new("src/util.rs", ""));
+        assert_ne!(key0, key(&other, "sha256:aaa"), "another file");
+        let mut other = base.clone();
+        other.job.mode = Mode::Release;
+        assert_ne!(key0, key(&other, "sha256:aaa"), "release mode");
+        let mut other = base.clone();
+        other.job.flags = vec![CodegenFlag::Panic(PanicStrategy::Abort)];
+        let with_flag = key(&other, "sha256:aaa");
+        assert_ne!(key0, with_flag, "a flag");
+        other.job.flags = vec![CodegenFlag::OptLevel(OptLevel::O3)];
+        assert_ne!(with_flag, key(&other, "sha256:aaa"), "another flag");
+        let mut other = base.clone();
+        other.job.runner = RunnerId::new("nightly");
+        assert_ne!(key0, key(&other, "sha256:aaa"), "the runner");
+        let mut other = base.clone();
+        other.error_codes = vec!["E0499".into()];
+        assert_ne!(key0, key(&other, "sha256:aaa"), "the error codes");
         let mut other = base.clone();
         other.job.edition = Edition::E2021;
         assert_ne!(key0, key(&other, "sha256:aaa"), "the edition");

@@ -1,11 +1,13 @@
 //! Whether what the sandbox reports is what the block promises, and if not, a sentence an author
 //! can act on: the first compiler error, the panic, the failing test, with the chapter line.
 
-use api_types::{Action, Channel, Outcome, Phase, TestStatus, parse_test_report};
+use api_types::{
+    Action, Diagnostic, Outcome, Phase, RunnerId, TestCase, TestStatus, parse_test_report,
+};
 use course::Expectation;
 use sandbox::Report;
 
-use crate::plan::{LineMap, runner_name};
+use crate::plan::{Check, LineMap};
 
 /// What a check requires.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -16,7 +18,7 @@ pub enum Expected {
     Panics,
     /// The compiler rejects it.
     FailsToCompile,
-    /// Compiles (not run).
+    /// Compiles (not run), or compiles under Clippy.
     Compiles,
     /// Compiles with `--test` and every test passes.
     TestsPass,
@@ -37,15 +39,6 @@ impl From<Expectation> for Expected {
 }
 
 impl Expected {
-    /// What the sandbox is asked to do.
-    pub fn action(self) -> Action {
-        match self {
-            Expected::RunsCleanly | Expected::Panics => Action::Run,
-            Expected::FailsToCompile | Expected::Compiles => Action::Build,
-            Expected::TestsPass | Expected::TestsDoNotPass => Action::Test,
-        }
-    }
-
     /// `should run cleanly`, as in "example should run cleanly but ...".
     pub fn describe(self) -> &'static str {
         match self {
@@ -78,17 +71,18 @@ pub enum Verdict {
     Passed(String),
     /// Not as expected: `<what> <expected> but <this>`.
     Failed(String),
-    /// The sandbox has no runner for this channel.
-    Skipped(Channel),
+    /// The sandbox has no image for this runner.
+    Skipped(RunnerId),
 }
 
-/// Judges `report` against `expected`. `lines` maps program lines to chapter lines.
-pub fn judge(expected: Expected, report: &Report, lines: &LineMap) -> Verdict {
+/// Judges `report` against what `check` expects, with the chapter's lines in the message.
+pub fn judge(check: &Check, report: &Report) -> Verdict {
+    let expected = check.expected;
     let outcome = &report.result.outcome;
-    if let Outcome::RunnerUnavailable { channel } = outcome {
-        return Verdict::Skipped(*channel);
+    if let Outcome::RunnerUnavailable { runner } = outcome {
+        return Verdict::Skipped(runner.clone());
     }
-    let happened = what_happened(expected.action(), report, lines);
+    let happened = what_happened(check.job.action, report, &check.lines);
     let passed = match expected {
         Expected::RunsCleanly | Expected::Compiles | Expected::TestsPass => {
             *outcome == Outcome::Success
@@ -97,54 +91,110 @@ pub fn judge(expected: Expected, report: &Report, lines: &LineMap) -> Verdict {
         Expected::FailsToCompile => *outcome == Outcome::CompileError,
         Expected::TestsDoNotPass => *outcome != Outcome::Success,
     };
-    if passed {
-        Verdict::Passed(happened)
+    if !passed {
+        return Verdict::Failed(format!("{} but {happened}", expected.describe()));
+    }
+    if expected == Expected::FailsToCompile {
+        return error_codes_verdict(&check.error_codes, report, &check.lines, happened);
+    }
+    Verdict::Passed(happened)
+}
+
+/// For `compile_fail,E0499`: every listed code must be among the errors rustc reported, so a
+/// block that starts failing for another reason (a typo, a changed compiler) is caught.
+fn error_codes_verdict(
+    codes: &[String],
+    report: &Report,
+    lines: &LineMap,
+    happened: String,
+) -> Verdict {
+    let errors: Vec<&Diagnostic> = report
+        .result
+        .diagnostics
+        .iter()
+        .filter(|d| d.level.is_error())
+        .collect();
+    let reported: Vec<&str> = errors.iter().filter_map(|d| d.code.as_deref()).collect();
+    let missing: Vec<&str> = codes
+        .iter()
+        .map(String::as_str)
+        .filter(|code| !reported.contains(code))
+        .collect();
+    if missing.is_empty() {
+        return Verdict::Passed(happened);
+    }
+    let listed = |codes: &[&str]| codes.join(", ");
+    let instead = match reported.as_slice() {
+        [] => "rustc reported no error code".to_owned(),
+        some => {
+            let mut unique: Vec<&str> = some.to_vec();
+            unique.dedup();
+            format!("rustc reported {} instead", listed(&unique))
+        }
+    };
+    let first = errors
+        .first()
+        .map(|error| format!(" (first: {})", describe_error(error, lines)))
+        .unwrap_or_default();
+    Verdict::Failed(format!(
+        "should fail to compile with {} (`compile_fail,{}`) but {instead}{first}",
+        listed(&missing),
+        listed(&codes.iter().map(String::as_str).collect::<Vec<_>>()).replace(", ", ",")
+    ))
+}
+
+/// `error[E0308]: mismatched types at line 47`.
+fn describe_error(error: &Diagnostic, lines: &LineMap) -> String {
+    let code = error
+        .code
+        .as_ref()
+        .map(|c| format!("[{c}]"))
+        .unwrap_or_default();
+    let span = error
+        .spans
+        .iter()
+        .find(|s| s.is_primary)
+        .or(error.spans.first());
+    let at = span
+        .and_then(|s| lines.file_line(&s.file, s.line_start as usize))
+        .map(|line| format!(" at line {line}"))
+        .unwrap_or_default();
+    format!("error{code}: {}{at}", error.message)
+}
+
+/// The tests the harness reported: parsed by the server when it did, else from the output.
+fn test_cases(report: &Report) -> Vec<TestCase> {
+    if report.result.tests.is_empty() {
+        parse_test_report(&report.stdout)
     } else {
-        Verdict::Failed(format!("{} but {happened}", expected.describe()))
+        report.result.tests.clone()
     }
 }
 
 /// `failed to compile: error[E0308]: mismatched types at line 47`, `panicked at line 12: boom`,
 /// `1 of 3 tests failed: ...`: the outcome in words, with the detail that locates it.
 fn what_happened(action: Action, report: &Report, lines: &LineMap) -> String {
-    let at = |line: Option<usize>| match line.and_then(|l| lines.file_line(l)) {
+    let at = |place: Option<(String, usize)>| match place
+        .and_then(|(file, line)| lines.file_line(&file, line))
+    {
         Some(line) => format!(" at line {line}"),
         None => String::new(),
     };
     match &report.result.outcome {
         Outcome::Success => match action {
             Action::Run => "it ran cleanly".to_owned(),
-            Action::Build => "it compiled".to_owned(),
-            Action::Test => {
-                let cases = parse_test_report(&report.stdout);
-                format!("all {} tests passed", cases.len())
-            }
+            Action::Test => format!("all {} tests passed", test_cases(report).len()),
+            Action::Clippy => "it compiled under Clippy".to_owned(),
+            _ => "it compiled".to_owned(),
         },
         Outcome::CompileError => {
             let first = report
                 .result
                 .diagnostics
                 .iter()
-                .find(|d| d.level == "error");
+                .find(|d| d.level.is_error());
             match first {
-                Some(error) => {
-                    let code = error
-                        .code
-                        .as_ref()
-                        .map(|c| format!("[{c}]"))
-                        .unwrap_or_default();
-                    let line = error
-                        .spans
-                        .iter()
-                        .find(|s| s.is_primary)
-                        .or(error.spans.first())
-                        .map(|s| s.line_start as usize);
-                    format!(
-                        "it failed to compile: error{code}: {}{}",
-                        error.message,
-                        at(line)
-                    )
-                }
+                Some(error) => format!("it failed to compile: {}", describe_error(error, lines)),
                 None => format!(
                     "it failed to compile: {}",
                     first_line(&report.compiler).unwrap_or("(no compiler message)")
@@ -152,7 +202,7 @@ fn what_happened(action: Action, report: &Report, lines: &LineMap) -> String {
             }
         }
         Outcome::ExitFailure { exit_code } if action == Action::Test => {
-            let cases = parse_test_report(&report.stdout);
+            let cases = test_cases(report);
             let failed: Vec<_> = cases
                 .iter()
                 .filter(|c| c.status == TestStatus::Failed)
@@ -193,8 +243,8 @@ fn what_happened(action: Action, report: &Report, lines: &LineMap) -> String {
         }
         Outcome::OutOfMemory { limit_mb } => format!("it ran out of memory ({limit_mb} MiB)"),
         Outcome::Killed => format!("it was stopped ({})", report.result.explanation),
-        Outcome::RunnerUnavailable { channel } => {
-            format!("the `{}` runner is not installed", runner_name(*channel))
+        Outcome::RunnerUnavailable { runner } => {
+            format!("the `{runner}` runner is not installed")
         }
     }
 }
@@ -203,22 +253,24 @@ fn first_line(text: &str) -> Option<&str> {
     text.lines().map(str::trim).find(|l| !l.is_empty())
 }
 
-/// The program line and message of the first panic in `text` (libtest or a program's stderr):
-/// `thread 'main' (7) panicked at main.rs:3:5:` then the message on the next line.
-fn panic_of(text: &str) -> (Option<usize>, Option<String>) {
+/// The file, line and message of the first panic in `text` (libtest or a program's stderr):
+/// `thread 'main' (7) panicked at src/main.rs:3:5:` then the message on the next line.
+fn panic_of(text: &str) -> (Option<(String, usize)>, Option<String>) {
     let mut lines = text.lines();
     while let Some(line) = lines.next() {
         let Some((_, place)) = line.split_once(" panicked at ") else {
             continue;
         };
-        // `main.rs:3:5:`; a panic inside a library points elsewhere and has no chapter line.
+        // `src/main.rs:3:5:`; a panic inside a library names a file the chapter does not
+        // have, so the line map finds no chapter line for it.
         let mut fields = place.trim_end_matches(':').rsplitn(3, ':');
         let (_column, line, file) = (fields.next(), fields.next(), fields.next());
-        let program_line = line
-            .filter(|_| file.is_some_and(|f| f == "main.rs" || f.ends_with("/main.rs")))
-            .and_then(|l| l.parse().ok());
+        let place = file.zip(line.and_then(|l| l.parse().ok()));
         let message = lines.next().map(str::trim).filter(|m| !m.is_empty());
-        return (program_line, message.map(str::to_owned));
+        return (
+            place.map(|(file, line)| (file.to_owned(), line)),
+            message.map(str::to_owned),
+        );
     }
     (None, first_line(text).map(str::to_owned))
 }
@@ -226,7 +278,7 @@ fn panic_of(text: &str) -> (Option<usize>, Option<String>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use api_types::{Diagnostic, DiagnosticSpan, ExecutionResult, Timings};
+    use api_types::{DiagnosticSpan, ExecutionResult, Level, Timings};
 
     fn report(outcome: Outcome, stdout: &str, stderr: &str) -> Report {
         Report {
@@ -240,19 +292,63 @@ mod tests {
                 timings: Timings::default(),
                 stdout_truncated: false,
                 stderr_truncated: false,
+                tests: Vec::new(),
+                view: None,
+                files: Vec::new(),
             },
         }
     }
 
     /// A block whose code starts at chapter line 11.
     fn lines() -> LineMap {
-        crate::testing::line_map(&[(1, 20, 11)])
+        crate::testing::line_map(&[("src/main.rs", 1, 20, 11)])
+    }
+
+    /// A check of a block that expects `expected`, sent with the action verification uses.
+    fn check_for(expected: Expected) -> Check {
+        let mut check = crate::testing::check("fn main() {}");
+        check.expected = expected;
+        check.job.action = match expected {
+            Expected::RunsCleanly | Expected::Panics => Action::Run,
+            Expected::FailsToCompile | Expected::Compiles => Action::Build,
+            Expected::TestsPass | Expected::TestsDoNotPass => Action::Test,
+        };
+        check.lines = lines();
+        check
+    }
+
+    fn verdict(expected: Expected, report: &Report) -> Verdict {
+        judge(&check_for(expected), report)
     }
 
     fn failed(expected: Expected, report: &Report) -> String {
-        match judge(expected, report, &lines()) {
+        match verdict(expected, report) {
             Verdict::Failed(message) => message,
             other => panic!("expected a failure, got {other:?}"),
+        }
+    }
+
+    fn diagnostic(
+        level: &str,
+        message: &str,
+        code: Option<&str>,
+        file: &str,
+        line: u32,
+    ) -> Diagnostic {
+        Diagnostic {
+            level: Level::parse(level),
+            message: message.into(),
+            code: code.map(Into::into),
+            spans: vec![DiagnosticSpan {
+                file: file.into(),
+                line_start: line,
+                line_end: line,
+                column_start: 1,
+                column_end: 2,
+                is_primary: true,
+                label: None,
+            }],
+            rendered: String::new(),
         }
     }
 
@@ -278,49 +374,34 @@ mod tests {
             ),
         ];
         for (expected, outcome) in cases {
-            let verdict = judge(expected, &report(outcome.clone(), "", ""), &lines());
+            let verdict = verdict(expected, &report(outcome.clone(), "", ""));
             assert!(
                 matches!(verdict, Verdict::Passed(_)),
                 "{expected:?} {outcome:?}: {verdict:?}"
             );
         }
         assert_eq!(
-            judge(
+            verdict(
                 Expected::Panics,
                 &report(
                     Outcome::RunnerUnavailable {
-                        channel: Channel::Miri
+                        runner: RunnerId::new("miri")
                     },
                     "",
                     ""
                 ),
-                &lines()
             ),
-            Verdict::Skipped(Channel::Miri)
+            Verdict::Skipped(RunnerId::new("miri"))
         );
     }
 
     #[test]
     fn a_compile_error_names_the_first_error_and_its_chapter_line() {
         let mut compile_error = report(Outcome::CompileError, "", "");
-        let diagnostic = |level: &str, message: &str, code: Option<&str>, line: u32| Diagnostic {
-            level: level.into(),
-            message: message.into(),
-            code: code.map(Into::into),
-            spans: vec![DiagnosticSpan {
-                line_start: line,
-                line_end: line,
-                column_start: 1,
-                column_end: 2,
-                is_primary: true,
-                label: None,
-            }],
-            rendered: String::new(),
-        };
         compile_error.result.diagnostics = vec![
-            diagnostic("warning", "unused variable", None, 1),
-            diagnostic("error", "mismatched types", Some("E0308"), 3),
-            diagnostic("error", "aborting", None, 5),
+            diagnostic("warning", "unused variable", None, "src/main.rs", 1),
+            diagnostic("error", "mismatched types", Some("E0308"), "src/main.rs", 3),
+            diagnostic("error", "aborting", None, "src/main.rs", 5),
         ];
         assert_eq!(
             failed(Expected::RunsCleanly, &compile_error),
@@ -339,7 +420,7 @@ mod tests {
         let panicked = report(
             Outcome::ExitFailure { exit_code: 101 },
             "",
-            "thread 'main' (7) panicked at main.rs:4:5:\nindex out of bounds: the len is 3 but the index is 7\nnote: run with `RUST_BACKTRACE=1`\n",
+            "thread 'main' (7) panicked at src/main.rs:4:5:\nindex out of bounds: the len is 3 but the index is 7\nnote: run with `RUST_BACKTRACE=1`\n",
         );
         assert_eq!(
             failed(Expected::RunsCleanly, &panicked),
@@ -380,9 +461,106 @@ mod tests {
             "should not pass the tests but all 3 tests passed"
         );
         assert_eq!(
-            judge(Expected::TestsDoNotPass, &tests_failed, &lines()),
+            verdict(Expected::TestsDoNotPass, &tests_failed),
             Verdict::Passed(
                 "1 of 2 tests failed: `subtracts` panicked at line 17: assertion `left == right` failed".into()
+            )
+        );
+    }
+
+    /// A `compile_fail,E0499` check whose compiler reported `diagnostics`.
+    fn compile_fail_with(codes: &[&str], diagnostics: Vec<Diagnostic>) -> Verdict {
+        let mut check = check_for(Expected::FailsToCompile);
+        check.error_codes = codes.iter().map(|c| c.to_string()).collect();
+        let mut failed = report(Outcome::CompileError, "", "");
+        failed.result.diagnostics = diagnostics;
+        judge(&check, &failed)
+    }
+
+    #[test]
+    fn compile_fail_blocks_must_fail_with_their_error_codes() {
+        let e0499 = || {
+            diagnostic(
+                "error",
+                "cannot borrow `v` as mutable more than once at a time",
+                Some("E0499"),
+                "src/main.rs",
+                4,
+            )
+        };
+        let e0502 = || {
+            diagnostic(
+                "error",
+                "cannot borrow `v` as immutable because it is also borrowed as mutable",
+                Some("E0502"),
+                "src/main.rs",
+                6,
+            )
+        };
+        assert!(matches!(
+            compile_fail_with(&["E0499"], vec![e0502(), e0499()]),
+            Verdict::Passed(_)
+        ));
+        assert!(matches!(
+            compile_fail_with(&["E0499", "E0502"], vec![e0499(), e0502()]),
+            Verdict::Passed(_)
+        ));
+        // No code asked for: any compile error will do, as before.
+        assert!(matches!(
+            compile_fail_with(&[], vec![e0502()]),
+            Verdict::Passed(_)
+        ));
+        assert_eq!(
+            compile_fail_with(&["E0499"], vec![e0502()]),
+            Verdict::Failed("should fail to compile with E0499 (`compile_fail,E0499`) but rustc reported E0502 instead (first: error[E0502]: cannot borrow `v` as immutable because it is also borrowed as mutable at line 16)".into())
+        );
+        assert_eq!(
+            compile_fail_with(&["E0499", "E0502"], vec![e0499()]),
+            Verdict::Failed("should fail to compile with E0502 (`compile_fail,E0499,E0502`) but rustc reported E0499 instead (first: error[E0499]: cannot borrow `v` as mutable more than once at a time at line 14)".into())
+        );
+        // A warning's code does not count, and an error without a code is named.
+        let syntax = diagnostic("error", "expected `;`, found `}`", None, "src/main.rs", 2);
+        let lint = diagnostic(
+            "warning",
+            "unused variable: `x`",
+            Some("unused_variables"),
+            "src/main.rs",
+            1,
+        );
+        assert_eq!(
+            compile_fail_with(&["E0499"], vec![lint, syntax]),
+            Verdict::Failed("should fail to compile with E0499 (`compile_fail,E0499`) but rustc reported no error code (first: error: expected `;`, found `}` at line 12)".into())
+        );
+    }
+
+    #[test]
+    fn lines_in_other_files_map_to_their_own_blocks() {
+        let mut check = check_for(Expected::TestsPass);
+        check.lines = crate::testing::line_map(&[
+            ("src/lib.rs", 1, 5, 20),
+            ("src/lib.rs", 7, 4, 30),
+            ("tests/grade.rs", 1, 10, 40),
+        ]);
+        let mut failed = report(
+            Outcome::ExitFailure { exit_code: 101 },
+            "test graded ... FAILED\n\nfailures:\n\n---- graded stdout ----\n\nthread 'graded' (3) panicked at tests/grade.rs:3:5:\nwrong\n",
+            "",
+        );
+        failed.result.tests = vec![TestCase {
+            name: "graded".into(),
+            status: TestStatus::Failed,
+            message: "thread 'graded' (3) panicked at tests/grade.rs:3:5:\nwrong".into(),
+        }];
+        assert_eq!(
+            judge(&check, &failed),
+            Verdict::Failed("should pass its tests but 1 of 1 tests failed: `graded` panicked at line 42: wrong".into())
+        );
+        let mut compile_error = report(Outcome::CompileError, "", "");
+        compile_error.result.diagnostics = vec![diagnostic("error", "oops", None, "src/lib.rs", 8)];
+        assert_eq!(
+            judge(&check, &compile_error),
+            Verdict::Failed(
+                "should pass its tests but it failed to compile: error: oops at line 31".into()
             )
         );
     }

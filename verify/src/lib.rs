@@ -15,7 +15,7 @@ pub mod report;
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use api_types::{Channel, Outcome};
+use api_types::{Outcome, RunnerId};
 use futures_util::StreamExt;
 use sandbox::{JobIo, Sandbox};
 
@@ -25,7 +25,7 @@ pub use plan::{Check, Kind, NotRun, Plan, Reason, plan};
 pub use report::Summary;
 
 /// The id of each installed runner's image; a runner missing here is never served from the cache.
-pub type ImageIds = HashMap<Channel, String>;
+pub type ImageIds = HashMap<RunnerId, String>;
 
 /// How one check went.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -54,7 +54,7 @@ pub async fn run_checks(
         .iter()
         .map(|check| {
             images
-                .get(&check.runner())
+                .get(check.runner())
                 .map(|image| cache::key(check, image))
         })
         .collect();
@@ -111,7 +111,7 @@ async fn run_one(check: &Check, sandbox: &dyn Sandbox) -> CheckResult {
             continue;
         }
         let verdict = match outcome {
-            Ok(report) => judge(check.expected, &report, &check.lines),
+            Ok(report) => judge(check, &report),
             Err(error) => Verdict::Failed(format!("could not be checked: {error}")),
         };
         return CheckResult {
@@ -129,7 +129,7 @@ pub(crate) mod testing {
 
     use course::Library;
 
-    use crate::plan::{Check, Kind, LineMap};
+    use crate::plan::{Check, Kind, LineMap, Segment};
 
     /// A library of one course `c` with one chapter `one.md` whose body is `body`; the body's
     /// first line is line 7 of the file.
@@ -161,12 +161,24 @@ pub(crate) mod testing {
             kind: Kind::Example,
             job: sandbox::Job::run(code),
             expected: crate::Expected::RunsCleanly,
+            error_codes: Vec::new(),
             lines: LineMap::default(),
         }
     }
 
-    pub fn line_map(segments: &[(usize, usize, usize)]) -> LineMap {
-        LineMap::new(segments.to_vec())
+    /// From (project file, first line, number of lines, chapter line of the first).
+    pub fn line_map(segments: &[(&str, usize, usize, usize)]) -> LineMap {
+        LineMap::new(
+            segments
+                .iter()
+                .map(|&(file, first, count, chapter_line)| Segment {
+                    file: file.to_owned(),
+                    first,
+                    count,
+                    chapter_line,
+                })
+                .collect(),
+        )
     }
 }
 
@@ -175,14 +187,14 @@ mod tests {
     use std::sync::Arc;
     use std::sync::atomic::{AtomicUsize, Ordering};
 
-    use api_types::Channel;
+    use api_types::RunnerId;
     use sandbox::fake::ScriptedSandbox;
 
     use super::*;
     use crate::testing::check;
 
     fn images() -> ImageIds {
-        HashMap::from([(Channel::Stable, "sha256:stable".to_owned())])
+        HashMap::from([(RunnerId::default(), "sha256:stable".to_owned())])
     }
 
     #[tokio::test]
@@ -212,7 +224,7 @@ mod tests {
 
         // Unchanged checks come from the cache; a changed one runs.
         let mut changed = checks.clone();
-        changed[4].job.code = "fn main() { 42 }".into();
+        changed[4].job.files[0].contents = "fn main() { 42 }".into();
         let mut cache = Cache::load(&path);
         let results = run_checks(&changed, &sandbox, &images(), &mut cache, 2, |_, _| {}).await;
         let cached: Vec<bool> = results.iter().map(|r| r.cached).collect();
@@ -221,7 +233,7 @@ mod tests {
 
         // A rebuilt runner image invalidates its entries.
         let mut cache = Cache::load(&path);
-        let rebuilt = HashMap::from([(Channel::Stable, "sha256:rebuilt".to_owned())]);
+        let rebuilt = HashMap::from([(RunnerId::default(), "sha256:rebuilt".to_owned())]);
         let results = run_checks(&checks, &sandbox, &rebuilt, &mut cache, 2, |_, _| {}).await;
         assert!(results.iter().all(|r| !r.cached));
     }
@@ -294,7 +306,7 @@ mod tests {
         let mut panics = check("fn main() {}");
         panics.expected = Expected::Panics;
         let mut nightly = check("fn main() {}");
-        nightly.job.channel = Channel::Nightly;
+        nightly.job.runner = RunnerId::new("nightly");
         let checks = [panics, nightly];
         for _ in 0..2 {
             let results = run_checks(&checks, &sandbox, &images(), &mut cache, 2, |_, _| {}).await;

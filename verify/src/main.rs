@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
+use api_types::RunnerId;
 use content_verify::report::{failure_line, progress_line};
 use content_verify::{Cache, ImageIds, Summary, cache, plan, run_checks};
 use course::Library;
@@ -108,12 +109,17 @@ async fn verify(args: Args) -> ExitCode {
 
     let mut results = Vec::new();
     if !plan.checks.is_empty() {
-        let config = DockerConfig {
-            stable_image: std::env::var("RMP_RUNNER_IMAGE_STABLE")
-                .unwrap_or_else(|_| DockerConfig::default().stable_image),
+        let mut config = DockerConfig {
             warm_pool: args.jobs,
             ..DockerConfig::default()
         };
+        // Each runner's image is the registry's unless `RMP_RUNNER_IMAGE_<ID>` names another
+        // (`RMP_RUNNER_IMAGE_CORTEX_M` for `cortex-m`), as for the server.
+        for (runner, image) in &mut config.images {
+            if let Ok(named) = std::env::var(image_variable(runner)) {
+                *image = named;
+            }
+        }
         let sandbox = match DockerSandbox::connect(config).await {
             Ok(sandbox) => sandbox,
             Err(error) => {
@@ -124,9 +130,9 @@ async fn verify(args: Args) -> ExitCode {
             }
         };
         let mut images = ImageIds::new();
-        for channel in content_verify::plan::RUNNERS {
-            if let Some(id) = sandbox.image_id(channel).await {
-                images.insert(channel, id);
+        for runner in runners::all() {
+            if let Some(id) = sandbox.image_id(&runner.id).await {
+                images.insert(runner.id.clone(), id);
             }
         }
         let total = plan.checks.len();
@@ -203,4 +209,12 @@ async fn verify(args: Args) -> ExitCode {
     } else {
         ExitCode::FAILURE
     }
+}
+
+/// `RMP_RUNNER_IMAGE_CORTEX_M` for the `cortex-m` runner.
+fn image_variable(runner: &RunnerId) -> String {
+    format!(
+        "RMP_RUNNER_IMAGE_{}",
+        runner.as_str().to_ascii_uppercase().replace('-', "_")
+    )
 }

@@ -3,11 +3,11 @@
 use std::fmt::{self, Write as _};
 use std::time::Duration;
 
-use api_types::Channel;
+use api_types::RunnerId;
 
 use crate::CheckResult;
 use crate::expect::Verdict;
-use crate::plan::{Check, Plan, RUNNERS, Reason, runner_name};
+use crate::plan::{Check, Plan, Reason, runners_in_order};
 
 /// `content/x.md:42: example should run cleanly but it failed to compile: ...`, or `None` when
 /// the check did not fail.
@@ -39,7 +39,7 @@ pub fn progress_line(check: &Check, result: &CheckResult) -> String {
         "{status:>7} {} {} ({}, {:.1} s): {detail}{retried}",
         check.location,
         check.kind.describe(),
-        runner_name(check.runner()),
+        check.runner(),
         result.took.as_secs_f64()
     )
 }
@@ -60,7 +60,8 @@ struct Row {
 pub struct Summary {
     chapters: usize,
     format_errors: usize,
-    rows: Vec<(Channel, Row)>,
+    /// Per runner, by registry name: the default runner first.
+    rows: Vec<(RunnerId, Row)>,
     /// (reason, count), for reasons that occurred.
     not_run: Vec<(Reason, usize)>,
     /// Locations of the blocks not run, for `--verbose`.
@@ -72,9 +73,13 @@ pub struct Summary {
 impl Summary {
     /// `results` are in the order of `plan.checks`.
     pub fn new(plan: &Plan, results: &[CheckResult], wall: Duration) -> Summary {
-        let mut rows: Vec<(Channel, Row)> = RUNNERS.iter().map(|&c| (c, Row::default())).collect();
+        let mut rows: Vec<(RunnerId, Row)> = runners_in_order()
+            .into_iter()
+            .map(|id| (id, Row::default()))
+            .collect();
         for (check, result) in plan.checks.iter().zip(results) {
-            let Some((_, row)) = rows.iter_mut().find(|(c, _)| *c == check.runner()) else {
+            // The course parser only accepts registry names, so every runner has a row.
+            let Some((_, row)) = rows.iter_mut().find(|(id, _)| id == check.runner()) else {
                 continue;
             };
             if check.kind.is_exercise() {
@@ -132,7 +137,7 @@ impl Summary {
     fn stable_missing(&self) -> bool {
         self.rows
             .iter()
-            .any(|(channel, row)| *channel == Channel::Stable && row.skipped > 0)
+            .any(|(id, row)| *id == RunnerId::default() && row.skipped > 0)
     }
 
     /// Everything passed: no format error, no failed check, and the stable runner was there.
@@ -162,11 +167,11 @@ impl fmt::Display for Summary {
                 "  {:<9}{:>7}{:>17}{:>8}{:>8}{:>8}{:>9}",
                 "runner", "blocks", "exercise checks", "passed", "cached", "failed", "skipped"
             )?;
-            for (channel, row) in &self.rows {
+            for (id, row) in &self.rows {
                 writeln!(
                     f,
                     "  {:<9}{:>7}{:>17}{:>8}{:>8}{:>8}{:>9}",
-                    runner_name(*channel),
+                    id.as_str(),
                     row.blocks,
                     row.exercise_checks,
                     row.passed,
@@ -186,13 +191,7 @@ impl fmt::Display for Summary {
             .rows
             .iter()
             .filter(|(_, row)| row.skipped > 0)
-            .map(|(channel, row)| {
-                format!(
-                    "{}: {} skipped (runner image not installed)",
-                    runner_name(*channel),
-                    row.skipped
-                )
-            })
+            .map(|(id, row)| format!("{id}: {} skipped (runner image not installed)", row.skipped))
             .collect();
         if !skipped.is_empty() {
             writeln!(f)?;
@@ -213,11 +212,6 @@ impl fmt::Display for Summary {
                     Reason::Ignored => {
                         format!("{} marked `ignore`", plural(*count, "block", "blocks"))
                     }
-                    Reason::MultiFile => format!(
-                        "{} ({})",
-                        plural(*count, "files block", "files blocks"),
-                        reason.describe()
-                    ),
                     Reason::Malformed => format!(
                         "{} ({})",
                         plural(*count, "malformed block", "malformed blocks"),
@@ -282,46 +276,47 @@ mod tests {
             ..Plan::default()
         };
         let mut results = Vec::new();
-        let mut add = |kind: Kind, channel: Channel, verdict: Verdict, cached: bool| {
+        let mut add = |kind: Kind, runner: &str, verdict: Verdict, cached: bool| {
             let mut c = check("fn main() {}");
             c.kind = kind;
-            c.job.channel = channel;
+            c.job.runner = RunnerId::new(runner);
             plan.checks.push(c);
             results.push(result(verdict, cached));
         };
         let passed = || Verdict::Passed("it ran cleanly".into());
-        add(Kind::Example, Channel::Stable, passed(), true);
-        add(Kind::Example, Channel::Stable, passed(), false);
+        add(Kind::Example, "stable", passed(), true);
+        add(Kind::Example, "stable", passed(), false);
         add(
             Kind::Example,
-            Channel::Stable,
+            "stable",
             Verdict::Failed("should run cleanly but it panicked".into()),
             false,
         );
-        add(Kind::Solution, Channel::Stable, passed(), false);
-        add(Kind::Starter, Channel::Stable, passed(), false);
+        add(Kind::Solution, "stable", passed(), false);
+        add(Kind::Starter, "stable", passed(), false);
         add(
             Kind::Example,
-            Channel::Nightly,
-            Verdict::Skipped(Channel::Nightly),
+            "nightly",
+            Verdict::Skipped(RunnerId::new("nightly")),
             false,
         );
         add(
             Kind::Solution,
-            Channel::Loom,
-            Verdict::Skipped(Channel::Loom),
+            "loom",
+            Verdict::Skipped(RunnerId::new("loom")),
             false,
         );
         add(
             Kind::Starter,
-            Channel::Loom,
-            Verdict::Skipped(Channel::Loom),
+            "loom",
+            Verdict::Skipped(RunnerId::new("loom")),
             false,
         );
+        add(Kind::Project, "stable", passed(), false);
         for (line, reason) in [
             (9, Reason::Ignored),
-            (20, Reason::MultiFile),
-            (30, Reason::MultiFile),
+            (20, Reason::Ignored),
+            (30, Reason::Malformed),
         ] {
             plan.not_run.push(NotRun {
                 location: format!("c/one.md:{line}"),
@@ -331,18 +326,18 @@ mod tests {
         let summary = Summary::new(&plan, &results, Duration::from_millis(12_345));
         assert!(!summary.ok());
         expect![[r#"
-            Content verification: 3 chapters, 8 checks
+            Content verification: 3 chapters, 9 checks
 
               runner    blocks  exercise checks  passed  cached  failed  skipped
-              stable         3                2       4       1       1        0
-              nightly        1                0       0       0       0        1
+              stable         4                2       5       1       1        0
               loom           0                2       0       0       0        2
+              nightly        1                0       0       0       0        1
               (two checks per exercise: the solution must pass its tests, the starter must not)
 
-            nightly: 1 skipped (runner image not installed)
             loom: 2 skipped (runner image not installed)
-            not run: 1 block marked `ignore`; 2 files blocks (multi-file labs are not runnable yet)
-            total: 4 passed (1 from the cache), 1 failed, 3 skipped, 1 format error; 12.3 s
+            nightly: 1 skipped (runner image not installed)
+            not run: 2 blocks marked `ignore`; 1 malformed block (see the format errors)
+            total: 5 passed (1 from the cache), 1 failed, 3 skipped, 1 format error; 12.3 s
             content verification FAILED"#]]
         .assert_eq(&summary.to_string());
 
@@ -361,16 +356,16 @@ mod tests {
     fn skipped_runners_other_than_stable_still_verify() {
         let mut plan = Plan::default();
         let mut nightly = check("fn main() {}");
-        nightly.job.channel = Channel::Nightly;
+        nightly.job.runner = RunnerId::new("nightly");
         plan.checks = vec![check("fn main() {}"), nightly];
         let results = [
             result(Verdict::Passed("it ran cleanly".into()), false),
-            result(Verdict::Skipped(Channel::Nightly), false),
+            result(Verdict::Skipped(RunnerId::new("nightly")), false),
         ];
         assert!(Summary::new(&plan, &results, Duration::ZERO).ok());
         let results = [
-            result(Verdict::Skipped(Channel::Stable), false),
-            result(Verdict::Skipped(Channel::Nightly), false),
+            result(Verdict::Skipped(RunnerId::default()), false),
+            result(Verdict::Skipped(RunnerId::new("nightly")), false),
         ];
         let summary = Summary::new(&plan, &results, Duration::ZERO);
         assert!(!summary.ok());

@@ -8,7 +8,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
 
-use api_types::Channel;
+use api_types::RunnerId;
 use content_verify::{
     Cache, CheckResult, ImageIds, Kind, Summary, Verdict, plan, report::failure_line, run_checks,
 };
@@ -25,7 +25,7 @@ fn main() {
 }
 ```
 
-```rust,compile_fail
+```rust,compile_fail,E0308
 fn main() {
     let n: i32 = "one";
 }
@@ -70,9 +70,69 @@ fn double(n: u32) -> u32 {
 ```
 `````
 
-```rust,nightly
+```rust,miri
 fn main() {}
 ```
+
+This one names the wrong error:
+
+```rust,compile_fail,E0499
+fn main() {
+    let n: i32 = "one";
+}
+```
+
+````files,release
+```rust,file=src/main.rs
+mod shapes;
+
+fn main() {
+    // Only true in release mode: the fence's `release` reached the compiler.
+    assert!(!cfg!(debug_assertions), "built in debug mode");
+    println!("{}", shapes::area(2, 3));
+}
+```
+
+```rust,file=src/shapes.rs
+pub fn area(width: u32, height: u32) -> u32 {
+    width * height
+}
+```
+````
+
+`````exercise
+Finish `parse::numbers`.
+
+```rust,starter,file=src/lib.rs
+mod parse;
+
+pub fn sum(text: &str) -> i64 {
+    parse::numbers(text).iter().sum()
+}
+```
+
+```rust,starter,file=src/parse.rs
+pub fn numbers(text: &str) -> Vec<i64> {
+    todo!("parse {text}")
+}
+```
+
+```rust,tests
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn sums() {
+        assert_eq!(super::sum("1 2 39"), 42);
+    }
+}
+```
+
+```rust,solution,file=src/parse.rs
+pub fn numbers(text: &str) -> Vec<i64> {
+    text.split_whitespace().map(|w| w.parse().unwrap()).collect()
+}
+```
+`````
 "#;
 
 /// Writes a content directory with one course and `CHAPTER`.
@@ -103,19 +163,18 @@ async fn connect() -> (DockerSandbox, ImageIds) {
         panic!("Docker is not available ({e}). Start dockerd, or run `cargo xtask test`, which starts it and builds the runner image.")
     });
     let mut images = ImageIds::new();
-    for channel in content_verify::plan::RUNNERS {
-        if let Some(id) = sandbox.image_id(channel).await {
-            images.insert(channel, id);
+    for runner in runners::all() {
+        if let Some(id) = sandbox.image_id(&runner.id).await {
+            images.insert(runner.id.clone(), id);
         }
     }
     assert!(
-        images.contains_key(&Channel::Stable),
+        images.contains_key(&RunnerId::default()),
         "the stable runner image is missing: run `cargo xtask images`"
     );
-    assert_eq!(
-        images.len(),
-        1,
-        "only the stable runner is served: {images:?}"
+    assert!(
+        !images.contains_key(&RunnerId::new("miri")),
+        "these tests expect no Miri image (the miri block is the skipped one): {images:?}"
     );
     (sandbox, images)
 }
@@ -150,6 +209,10 @@ async fn every_expectation_is_checked_and_a_second_run_comes_from_the_cache() {
             (Kind::Solution, 54),
             (Kind::Starter, 41),
             (Kind::Example, 61),
+            (Kind::Example, 67),
+            (Kind::Project, 73),
+            (Kind::Solution, 118),
+            (Kind::Starter, 94),
         ]
     );
 
@@ -161,7 +224,7 @@ async fn every_expectation_is_checked_and_a_second_run_comes_from_the_cache() {
     let cold = started.elapsed();
     cache.save().unwrap();
 
-    for at in [0, 1, 2, 4, 5] {
+    for at in [0, 1, 2, 4, 5, 8, 9, 10] {
         assert!(
             passed(&results[at]),
             "{}: {:?}",
@@ -177,6 +240,14 @@ async fn every_expectation_is_checked_and_a_second_run_comes_from_the_cache() {
         starter.starts_with("1 of 1 tests failed: `doubles` panicked"),
         "{starter}"
     );
+    // The two-file exercise is graded too: its starter's `todo!` fails the test.
+    let Verdict::Passed(starter) = &results[10].verdict else {
+        unreachable!()
+    };
+    assert!(
+        starter.starts_with("1 of 1 tests failed: `tests::sums` panicked"),
+        "{starter}"
+    );
     let failure = failure_line(&plan.checks[3], &results[3]).expect("the wrong block fails");
     let location = plan.checks[3].location.clone();
     assert!(
@@ -185,12 +256,20 @@ async fn every_expectation_is_checked_and_a_second_run_comes_from_the_cache() {
         )),
         "{failure}"
     );
-    assert_eq!(results[6].verdict, Verdict::Skipped(Channel::Nightly));
+    let wrong_code = failure_line(&plan.checks[7], &results[7]).expect("the wrong code fails");
+    assert_eq!(
+        wrong_code,
+        format!(
+            "{}: example should fail to compile with E0499 (`compile_fail,E0499`) but rustc reported E0308 instead (first: error[E0308]: mismatched types at line 69)",
+            plan.checks[7].location
+        )
+    );
+    assert_eq!(results[6].verdict, Verdict::Skipped(RunnerId::new("miri")));
     let summary = Summary::new(&plan, &results, cold);
     assert!(!summary.ok());
     let shown = summary.to_string();
     assert!(
-        shown.contains("nightly: 1 skipped (runner image not installed)"),
+        shown.contains("miri: 1 skipped (runner image not installed)"),
         "{shown}"
     );
 
@@ -239,7 +318,7 @@ fn the_command_reports_format_errors_and_failures_by_file_and_line_and_fails() {
     let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(
         lines[0],
-        format!("{chapter}:65: unknown attribute `should-panic`; did you mean `should_panic`?"),
+        format!("{chapter}:125: unknown attribute `should-panic`; did you mean `should_panic`?"),
         "{stdout}"
     );
     assert!(
@@ -248,10 +327,16 @@ fn the_command_reports_format_errors_and_failures_by_file_and_line_and_fails() {
         )),
         "{stdout}"
     );
+    assert!(
+        lines[3].starts_with(&format!(
+            "{chapter}:67: example should fail to compile with E0499 (`compile_fail,E0499`) but rustc reported E0308 instead"
+        )),
+        "{stdout}"
+    );
     for expected in [
-        "nightly: 1 skipped (runner image not installed)",
+        "miri: 1 skipped (runner image not installed)",
         "not run: 1 malformed block (see the format errors)",
-        "total: 5 passed (0 from the cache), 1 failed, 1 skipped, 1 format error;",
+        "total: 8 passed (0 from the cache), 2 failed, 1 skipped, 1 format error;",
         "content verification FAILED",
     ] {
         assert!(stdout.contains(expected), "{expected:?} in\n{stdout}");
@@ -261,7 +346,7 @@ fn the_command_reports_format_errors_and_failures_by_file_and_line_and_fails() {
     let output = run();
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
-        stdout.contains("total: 5 passed (5 from the cache), 1 failed, 1 skipped"),
+        stdout.contains("total: 8 passed (8 from the cache), 2 failed, 1 skipped"),
         "{stdout}"
     );
 }
