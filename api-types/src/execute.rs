@@ -164,9 +164,9 @@ impl Edition {
     }
 }
 
-/// What to do with the code.
+/// What to do with the code. On the wire, its [`Action::name`].
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
+#[serde(into = "&str", try_from = "String")]
 pub enum Action {
     /// Compile and run `main`.
     #[default]
@@ -180,7 +180,6 @@ pub enum Action {
     /// Format every Rust file with rustfmt; the formatted files come back in `files`.
     Fmt,
     /// Show a compiler view of the code instead of running it.
-    #[serde(untagged)]
     View(CompilerView),
 }
 
@@ -220,6 +219,27 @@ impl Action {
     /// Whether the compiled program runs (and so has a run phase and a run limit).
     pub fn runs_program(self) -> bool {
         matches!(self, Action::Run | Action::Test)
+    }
+}
+
+impl From<Action> for &'static str {
+    fn from(action: Action) -> &'static str {
+        action.name()
+    }
+}
+
+impl TryFrom<String> for Action {
+    type Error = String;
+
+    fn try_from(name: String) -> Result<Action, String> {
+        Action::from_name(&name).ok_or_else(|| {
+            let names: Vec<&str> = Action::ALL.iter().map(|a| a.name()).collect();
+            format!(
+                "unknown action `{}`; the actions are {}",
+                name.escape_debug(),
+                names.join(", ")
+            )
+        })
     }
 }
 
@@ -549,10 +569,13 @@ mod tests {
     #[test]
     fn unknown_fields_and_flags_are_rejected() {
         assert!(serde_json::from_str::<ExecuteRequest>(r#"{"code":"","colour":"red"}"#).is_err());
-        assert!(serde_json::from_str::<ExecuteRequest>(r#"{"code":"","action":"explode"}"#).is_err());
-        let error = serde_json::from_str::<ExecuteRequest>(r#"{"code":"","flags":["linker=/bin/sh"]}"#)
-            .unwrap_err()
-            .to_string();
+        assert!(
+            serde_json::from_str::<ExecuteRequest>(r#"{"code":"","action":"explode"}"#).is_err()
+        );
+        let error =
+            serde_json::from_str::<ExecuteRequest>(r#"{"code":"","flags":["linker=/bin/sh"]}"#)
+                .unwrap_err()
+                .to_string();
         assert!(error.contains("`linker` is not an allowed flag"), "{error}");
         let cortex: ExecuteRequest = serde_json::from_str(
             r#"{"code":"","runner":"cortex-m","edition":"2021","mode":"release","flags":["panic=abort","opt-level=s"]}"#,
@@ -592,7 +615,11 @@ mod tests {
             code_url("clippy::needless_range_loop").unwrap(),
             "https://rust-lang.github.io/rust-clippy/master/index.html#needless_range_loop"
         );
-        assert!(code_url("unused_variables").unwrap().ends_with("#unused_variables"));
+        assert!(
+            code_url("unused_variables")
+                .unwrap()
+                .ends_with("#unused_variables")
+        );
         assert_eq!(code_url("E03"), None);
     }
 

@@ -26,6 +26,8 @@ pub enum Refused {
         "you already have {waiting} programs waiting; wait for them to finish before running more"
     )]
     ClientQueueFull { waiting: usize },
+    #[error("the server is restarting; please try again in a few seconds")]
+    ShuttingDown,
 }
 
 /// The admission controller, shared by every request.

@@ -102,7 +102,18 @@ impl Config {
         };
         let docker_defaults = DockerConfig::default();
         let docker = DockerConfig {
-            stable_image: get("RMP_RUNNER_IMAGE_STABLE", &docker_defaults.stable_image),
+            // RMP_RUNNER_IMAGE_STABLE, RMP_RUNNER_IMAGE_CORTEX_M, ...: one per registered runner.
+            images: docker_defaults
+                .images
+                .iter()
+                .map(|(runner, image)| {
+                    let key = format!(
+                        "RMP_RUNNER_IMAGE_{}",
+                        runner.as_str().to_uppercase().replace('-', "_")
+                    );
+                    (runner.clone(), get(&key, image))
+                })
+                .collect(),
             warm_pool: number("RMP_WARM_POOL", docker_defaults.warm_pool as u64)? as usize,
             limits,
             sweep_on_start: flag("RMP_SANDBOX_SWEEP", true)?,

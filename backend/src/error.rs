@@ -25,6 +25,9 @@ pub enum ApiError {
     },
     #[error("{0}")]
     Sandbox(#[from] sandbox::SandboxError),
+    /// The code cannot be run as sent (a bad path, a flag off the allow-list, an unknown crate).
+    #[error("{0}")]
+    BadJob(#[from] sandbox::JobError),
 }
 
 /// axum's rejection texts, made to read as one sentence.
@@ -44,6 +47,8 @@ impl ApiError {
                 StatusCode::SERVICE_UNAVAILABLE
             }
             ApiError::Sandbox(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::BadJob(error) if error.is_too_large() => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::BadJob(_) => StatusCode::BAD_REQUEST,
         }
     }
 }

@@ -7,6 +7,7 @@
 pub mod admission;
 pub mod config;
 pub mod error;
+pub mod execution;
 mod routes;
 pub mod store;
 
@@ -24,7 +25,7 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 pub use config::Config;
-pub use routes::execute::Runner;
+pub use execution::Runner;
 pub use store::Store;
 
 /// Everything a request handler may need. Cheap to clone.

@@ -57,7 +57,7 @@ async fn run() -> anyhow::Result<()> {
         match DockerSandbox::connect(config.docker.clone()).await {
             Ok(sandbox) => {
                 tracing::info!(
-                    image = %config.docker.stable_image,
+                    image = %config.docker.default_image(),
                     warm_pool = config.docker.warm_pool,
                     concurrency = config.admission.concurrency,
                     "sandbox ready"

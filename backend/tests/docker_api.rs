@@ -37,14 +37,7 @@ async fn start() -> (SocketAddr, Arc<DockerSandbox>, tempfile::TempDir) {
 }
 
 fn request(code: &str) -> ExecuteRequest {
-    ExecuteRequest {
-        code: code.into(),
-        channel: Default::default(),
-        mode: Default::default(),
-        edition: Default::default(),
-        action: Default::default(),
-        stdin: String::new(),
-    }
+    ExecuteRequest::run(code)
 }
 
 /// A minimal HTTP/1.1 POST, so the test needs no HTTP client crate.

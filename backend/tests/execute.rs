@@ -105,14 +105,61 @@ async fn bad_requests_are_json_4xx_and_run_nothing() {
             "the request is not valid",
         ),
         (
-            br#"{"code":"fn main(){}","channel":"beta"}"#.to_vec(),
+            br#"{"code":"fn main(){}","runner":"beta"}"#.to_vec(),
+            StatusCode::BAD_REQUEST,
+            "there is no runner called `beta`; the runners are",
+        ),
+        (
+            br#"{"files":[{"path":"../../etc/passwd.rs","contents":""}]}"#.to_vec(),
+            StatusCode::BAD_REQUEST,
+            "the file path `../../etc/passwd.rs` leaves the project",
+        ),
+        (
+            br#"{"files":[{"path":"/etc/passwd","contents":""}]}"#.to_vec(),
+            StatusCode::BAD_REQUEST,
+            "must be relative to the project",
+        ),
+        (
+            br#"{"files":[{"path":"src/main.rs","contents":""},{"path":".cargo/config.toml","contents":""}]}"#.to_vec(),
+            StatusCode::BAD_REQUEST,
+            "hidden file or folder",
+        ),
+        (
+            br#"{"files":[{"path":"src/main.rs","contents":""},{"path":"run.sh","contents":""}]}"#.to_vec(),
+            StatusCode::BAD_REQUEST,
+            "is not a kind of file a project may hold",
+        ),
+        (
+            br#"{"files":[{"path":"Cargo.toml","contents":"[package]\nname = \"x\"\n[dependencies]\nleftpad = \"1\"\n"},{"path":"src/main.rs","contents":""}]}"#.to_vec(),
+            StatusCode::BAD_REQUEST,
+            "Cargo.toml: `leftpad` is not one of the crates this playground has precompiled",
+        ),
+        (
+            br#"{"code":"fn main(){}","flags":["linker=/bin/sh"]}"#.to_vec(),
             StatusCode::UNPROCESSABLE_ENTITY,
-            "unknown variant `beta`",
+            "`linker` is not an allowed flag; allowed flags: panic=abort",
+        ),
+        (
+            br#"{"code":"fn main(){}","runner":"loom","action":"fmt"}"#.to_vec(),
+            StatusCode::BAD_REQUEST,
+            "the loom runner cannot `fmt`",
+        ),
+        (
+            format!(
+                r#"{{"files":[{}]}}"#,
+                (0..40)
+                    .map(|i| format!(r#"{{"path":"src/m{i}.rs","contents":""}}"#))
+                    .collect::<Vec<_>>()
+                    .join(",")
+            )
+            .into_bytes(),
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "the project has 40 files; the limit is 32",
         ),
         (
             br#"{"code":"fn main(){}","action":"deploy"}"#.to_vec(),
             StatusCode::UNPROCESSABLE_ENTITY,
-            "unknown variant `deploy`",
+            "unknown action `deploy`; the actions are run, build, test, clippy, fmt, mir",
         ),
         (
             br#"{"code":"fn main(){}","colour":"red"}"#.to_vec(),
@@ -125,12 +172,12 @@ async fn bad_requests_are_json_4xx_and_run_nothing() {
             "the request is not valid",
         ),
         (
-            code(&"/".repeat(100 * 1024 + 1)).into_bytes(),
+            code(&"/".repeat(256 * 1024 + 1)).into_bytes(),
             StatusCode::PAYLOAD_TOO_LARGE,
-            "the code is 101 KB; the limit is 100 KB",
+            "the code is 257 KB; the limit is 256 KB",
         ),
         (
-            vec![b' '; 3 * 1024 * 1024],
+            vec![b' '; 4 * 1024 * 1024],
             StatusCode::PAYLOAD_TOO_LARGE,
             "the request is not valid",
         ),
@@ -288,14 +335,7 @@ async fn hear(ws: &mut Ws) -> ServerMessage {
 }
 
 fn execute(code: &str) -> ClientMessage {
-    ClientMessage::Execute(ExecuteRequest {
-        code: code.into(),
-        channel: Default::default(),
-        mode: Default::default(),
-        edition: Default::default(),
-        action: Default::default(),
-        stdin: String::new(),
-    })
+    ClientMessage::Execute(ExecuteRequest::run(code))
 }
 
 #[tokio::test]

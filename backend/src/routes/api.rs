@@ -101,6 +101,10 @@ fn block(block: &course::Block) -> api_types::Block {
         course::Block::Code(code) => api_types::Block::Code(code_block(code)),
         course::Block::Exercise(exercise) => api_types::Block::Exercise(exercise_block(exercise)),
         course::Block::Files(set) => api_types::Block::Files(api_types::FileSet {
+            id: set.id.clone(),
+            runnable: set.runnable(),
+            editable: set.info.editable(),
+            run: set.info.run_settings(),
             files: set
                 .files
                 .iter()
@@ -111,7 +115,6 @@ fn block(block: &course::Block) -> api_types::Block {
                     highlighted: file.highlighted.clone(),
                 })
                 .collect(),
-            note: "Multi-file labs can be read here but not run yet.".to_owned(),
             problem: set.problem.clone(),
         }),
     }
@@ -120,6 +123,7 @@ fn block(block: &course::Block) -> api_types::Block {
 fn code_block(code: &course::CodeBlock) -> api_types::CodeBlock {
     api_types::CodeBlock {
         index: code.index,
+        id: code.id.clone(),
         language: code.info.language.clone(),
         code: code.code.clone(),
         hidden_lines: code.hidden_lines.clone(),
@@ -143,10 +147,28 @@ fn exercise_block(exercise: &course::Exercise) -> api_types::Exercise {
     let (starter, starter_hidden_lines, hash) = text(&exercise.starter);
     let (tests, _, _) = text(&exercise.tests);
     let (solution, solution_hidden_lines, _) = text(&exercise.solution);
-    let mut run = exercise.info.run_settings();
-    run.action = api_types::Action::Test;
+    let run = exercise.run_settings();
+    let extra_files = exercise
+        .extra_files
+        .iter()
+        .map(|file| api_types::ExerciseFile {
+            path: file.path.clone(),
+            language: file.block.info.language.clone(),
+            role: match file.role {
+                course::Role::Starter => api_types::ExerciseRole::Starter,
+                course::Role::Tests => api_types::ExerciseRole::Tests,
+                course::Role::Solution => api_types::ExerciseRole::Solution,
+            },
+            code: file.block.code.clone(),
+            hidden_lines: file.block.hidden_lines.clone(),
+            hash: file.block.hash.clone(),
+        })
+        .collect();
     api_types::Exercise {
         index: exercise.index,
+        id: exercise.id.clone(),
+        path: exercise.path.clone(),
+        extra_files,
         instructions: exercise.instructions.clone(),
         starter,
         starter_hidden_lines,

@@ -1,16 +1,13 @@
-//! `POST /api/execute` and `GET /api/ws`: running code through admission and the sandbox.
+//! `POST /api/execute` and `GET /api/ws`: the two doors to [`Runner::execute`].
 //!
+//! Both check the request into a [`Job`] at the edge (a 4xx before anything runs); HTTP collects
+//! the execution's report, the WebSocket streams its updates and forwards stdin and Stop.
 //! Neither sits under the app's 30 s request timeout: an execution is bounded by the queue
 //! timeout plus the sandbox's own compile and run limits.
 
 use std::net::SocketAddr;
-use std::sync::Arc;
-use std::time::{Duration, Instant};
 
-use api_types::{
-    ClientMessage, ExecuteRequest, ExecuteResponse, ExecutionResult, Outcome, Phase, ServerMessage,
-    Timings,
-};
+use api_types::{ClientMessage, ExecuteRequest, ExecuteResponse, ServerMessage};
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRequestParts, State};
 use axum::http::request::Parts;
@@ -18,65 +15,22 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use futures_util::{SinkExt, StreamExt};
-use sandbox::{Control, Event, ExplainContext, Job, JobIo, Report, Sandbox, StopReason};
+use sandbox::{Control, Job, StopReason};
 use tokio::sync::{mpsc, watch};
 
 use crate::AppState;
-use crate::admission::{Admission, Refused};
-use crate::config::AdmissionConfig;
 use crate::error::{ApiError, ApiJson};
+use crate::execution::{ExecutionError, Runner};
 
-/// Submissions larger than this are refused before anything runs.
-pub const MAX_CODE_BYTES: usize = 100 * 1024;
-/// Standard input given up front, per request or message.
-pub const MAX_STDIN_BYTES: usize = 1024 * 1024;
 /// What `Retry-After` suggests when the queue is full.
 const RETRY_AFTER_SECS: u64 = 5;
-
-/// Everything needed to run code: the sandbox, admission, and the shutdown signal.
-#[derive(Clone)]
-pub struct Runner {
-    pub sandbox: Arc<dyn Sandbox>,
-    pub admission: Arc<Admission>,
-    /// Identify clients by `X-Forwarded-For` (only behind a trusted proxy).
-    pub trust_forwarded_for: bool,
-    shutdown: Arc<watch::Sender<bool>>,
-}
-
-impl Runner {
-    pub fn new(sandbox: Arc<dyn Sandbox>, admission: AdmissionConfig) -> Runner {
-        Runner {
-            sandbox,
-            admission: Admission::new(admission),
-            trust_forwarded_for: false,
-            shutdown: Arc::new(watch::channel(false).0),
-        }
-    }
-
-    /// A runner whose every execution fails with `reason` (no Docker, or turned off).
-    pub fn unavailable(reason: &str) -> Runner {
-        Runner::new(
-            Arc::new(sandbox::Unavailable::new(reason)),
-            AdmissionConfig::default(),
-        )
-    }
-
-    /// Stops running executions (they end as `killed`) and refuses new ones; WebSockets close.
-    pub fn begin_shutdown(&self) {
-        self.shutdown.send_replace(true);
-    }
-
-    fn shutting_down(&self) -> watch::Receiver<bool> {
-        self.shutdown.subscribe()
-    }
-}
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/execute", post(execute))
         .route("/api/ws", get(websocket))
-        // Room for 100 KB of code and 1 MiB of stdin in JSON; larger bodies get a JSON 413.
-        .layer(DefaultBodyLimit::max(2 * 1024 * 1024))
+        // Room for a 256 KB project and 1 MiB of stdin in JSON; larger bodies get a JSON 413.
+        .layer(DefaultBodyLimit::max(3 * 1024 * 1024))
 }
 
 /// The client's identity for fairness: its IP address.
@@ -108,95 +62,19 @@ impl FromRequestParts<AppState> for Client {
 
 /// Checks a request at the edge and turns it into a sandbox job.
 fn job_from(request: ExecuteRequest, interactive: bool) -> Result<Job, ApiError> {
-    if request.code.len() > MAX_CODE_BYTES {
-        return Err(ApiError::TooLarge(format!(
-            "the code is {} KB; the limit is {} KB",
-            request.code.len().div_ceil(1024),
-            MAX_CODE_BYTES / 1024
-        )));
-    }
-    if request.stdin.len() > MAX_STDIN_BYTES {
-        return Err(ApiError::TooLarge(format!(
-            "the standard input is {} KB; the limit is {} KB",
-            request.stdin.len().div_ceil(1024),
-            MAX_STDIN_BYTES / 1024
-        )));
-    }
-    Ok(Job {
-        code: request.code,
-        channel: request.channel,
-        mode: request.mode,
-        edition: request.edition,
-        action: request.action,
-        stdin: request.stdin.into_bytes(),
-        interactive,
-    })
+    Job::from_request(request, interactive).map_err(ApiError::from)
 }
 
-fn busy(refused: Refused) -> ApiError {
-    ApiError::Busy {
-        message: refused.to_string(),
-        retry_after_secs: RETRY_AFTER_SECS,
+impl From<ExecutionError> for ApiError {
+    fn from(error: ExecutionError) -> ApiError {
+        match error {
+            ExecutionError::Busy(refused) => ApiError::Busy {
+                message: refused.to_string(),
+                retry_after_secs: RETRY_AFTER_SECS,
+            },
+            ExecutionError::Sandbox(error) => ApiError::Sandbox(error),
+        }
     }
-}
-
-/// The result for a job that waited too long for a slot.
-fn queue_timeout(job: &Job, sandbox: &dyn Sandbox, waited: Duration) -> ExecutionResult {
-    let outcome = Outcome::TimedOut {
-        phase: Phase::Queue,
-        limit_ms: waited.as_millis() as u64,
-    };
-    result_without_run(outcome, job, sandbox, StopReason::User, waited)
-}
-
-fn result_without_run(
-    outcome: Outcome,
-    job: &Job,
-    sandbox: &dyn Sandbox,
-    stop: StopReason,
-    waited: Duration,
-) -> ExecutionResult {
-    let explanation = sandbox::explain(
-        &outcome,
-        &ExplainContext {
-            action: job.action,
-            limits: sandbox.limits(),
-            phase: Phase::Queue,
-            compile_errors: 0,
-            stop: Some(stop),
-            stdout_truncated: false,
-            stderr_truncated: false,
-            stderr: "",
-        },
-    );
-    let ms = waited.as_millis() as u64;
-    ExecutionResult {
-        outcome,
-        explanation,
-        diagnostics: Vec::new(),
-        timings: Timings {
-            queued_ms: ms,
-            total_ms: ms,
-            ..Timings::default()
-        },
-        stdout_truncated: false,
-        stderr_truncated: false,
-    }
-}
-
-/// Resolves once the server begins to shut down.
-async fn stopped(shutdown: &mut watch::Receiver<bool>) {
-    if shutdown.wait_for(|down| *down).await.is_err() {
-        // The sender lives as long as the app; if it is gone, nobody will ever shut us down.
-        std::future::pending::<()>().await;
-    }
-}
-
-fn with_queue_time(mut report: Report, queued: Duration) -> Report {
-    let ms = queued.as_millis() as u64;
-    report.result.timings.queued_ms = ms;
-    report.result.timings.total_ms += ms;
-    report
 }
 
 async fn execute(
@@ -204,64 +82,22 @@ async fn execute(
     Client(client): Client,
     ApiJson(request): ApiJson<ExecuteRequest>,
 ) -> Result<Json<ExecuteResponse>, ApiError> {
-    let runner = &state.runner;
     let job = job_from(request, false)?;
-    if *runner.shutting_down().borrow() {
-        return Err(busy(Refused::QueueFull { waiting: 0 }));
-    }
-    let arrived = Instant::now();
-    let mut ticket = runner.admission.enter(&client).map_err(busy)?;
-    let queue_limit = runner.admission.config().queue_timeout;
-    let mut shutdown = runner.shutting_down();
-    let permit = tokio::select! {
-        waited = tokio::time::timeout(queue_limit, ticket.permit()) => match waited {
-            Ok(permit) => permit,
-            Err(_) => {
-                let result = queue_timeout(&job, runner.sandbox.as_ref(), queue_limit);
-                return Ok(Json(response(String::new(), String::new(), String::new(), result)));
-            }
-        },
-        () = stopped(&mut shutdown) => {
-            let result = result_without_run(Outcome::Killed, &job, runner.sandbox.as_ref(), StopReason::Shutdown, arrived.elapsed());
-            return Ok(Json(response(String::new(), String::new(), String::new(), result)));
-        }
-    };
-    let queued = arrived.elapsed();
-    let (control_tx, control) = mpsc::unbounded_channel();
-    let (events, _) = mpsc::unbounded_channel();
-    let execution = runner.sandbox.execute(job, JobIo { events, control });
-    tokio::pin!(execution);
-    // If the client disconnects, axum drops this future: the execution with it, and the sandbox
+    let (updates, _) = mpsc::unbounded_channel();
+    // Held until the end: nothing is sent, but a closed channel would read as "client gone".
+    let (_controls, controls) = mpsc::unbounded_channel();
+    // If the client disconnects, axum drops this future, the execution with it, and the sandbox
     // removes the container.
-    let report = tokio::select! {
-        report = &mut execution => report?,
-        () = stopped(&mut shutdown) => {
-            let _ = control_tx.send(Control::Stop(StopReason::Shutdown));
-            execution.await?
-        }
-    };
-    drop(permit);
-    let report = with_queue_time(report, queued);
-    Ok(Json(response(
-        report.stdout,
-        report.stderr,
-        report.compiler,
-        report.result,
-    )))
-}
-
-fn response(
-    stdout: String,
-    stderr: String,
-    compiler: String,
-    result: ExecutionResult,
-) -> ExecuteResponse {
-    ExecuteResponse {
-        stdout,
-        stderr,
-        compiler,
-        result,
-    }
+    let report = state
+        .runner
+        .execute(&client, job, updates, controls)
+        .await?;
+    Ok(Json(ExecuteResponse {
+        stdout: report.stdout,
+        stderr: report.stderr,
+        compiler: report.compiler,
+        result: report.result,
+    }))
 }
 
 async fn websocket(
@@ -329,6 +165,13 @@ async fn session(runner: Runner, client: String, socket: WebSocket) {
     let _ = sink.send(Message::Close(None)).await;
 }
 
+/// Resolves once the server begins to shut down.
+async fn stopped(shutdown: &mut watch::Receiver<bool>) {
+    if shutdown.wait_for(|down| *down).await.is_err() {
+        std::future::pending::<()>().await;
+    }
+}
+
 type Sink = futures_util::stream::SplitSink<WebSocket, Message>;
 type Stream = futures_util::stream::SplitStream<WebSocket>;
 
@@ -362,6 +205,8 @@ fn read_client(message: Option<Result<Message, axum::Error>>) -> Option<Said> {
     })
 }
 
+/// One execution on the socket: the service's updates go out as they come, the client's
+/// messages come in as controls, and the report ends it as `finished`.
 async fn run_streaming(
     runner: &Runner,
     client: &str,
@@ -374,113 +219,42 @@ async fn run_streaming(
         Ok(job) => job,
         Err(err) => return reply(sink, refuse(err.to_string())).await,
     };
-    let mut shutdown = runner.shutting_down();
-    let arrived = Instant::now();
-    let mut ticket = match runner.admission.enter(client) {
-        Ok(ticket) => ticket,
-        Err(refused) => return reply(sink, refuse(refused.to_string())).await,
-    };
-
-    // Waiting: report the position as it changes; the client may give up.
-    let queue_limit = runner.admission.config().queue_timeout;
-    let queue_deadline = tokio::time::Instant::now() + queue_limit;
-    let mut early_stdin: Vec<Control> = Vec::new();
-    let permit = if ticket.is_immediate() {
-        ticket.permit().await
-    } else {
-        let mut position = ticket.position.clone();
-        let first = *position.borrow_and_update();
-        if send(sink, ServerMessage::Queued { position: first })
-            .await
-            .is_err()
-        {
-            return After::Closed;
-        }
-        let waiting = ticket.permit();
-        tokio::pin!(waiting);
-        loop {
-            tokio::select! {
-                permit = &mut waiting => break permit,
-                Ok(()) = position.changed() => {
-                    let now = *position.borrow_and_update();
-                    if send(sink, ServerMessage::Queued { position: now }).await.is_err() {
-                        return After::Closed;
-                    }
-                }
-                message = stream.next() => match read_client(message) {
-                    Some(Said::Gone) => return After::Closed,
-                    Some(Said::Control(Control::Stop(reason))) => {
-                        let result = result_without_run(Outcome::Killed, &job, runner.sandbox.as_ref(), reason, arrived.elapsed());
-                        return reply(sink, ServerMessage::Finished(result)).await;
-                    }
-                    Some(Said::Control(other)) => early_stdin.push(other),
-                    Some(Said::Invalid(message)) if send(sink, refuse(message.clone())).await.is_err() => {
-                        return After::Closed;
-                    }
-                    Some(Said::Invalid(_)) | None => {}
-                },
-                () = tokio::time::sleep_until(queue_deadline) => {
-                    let result = queue_timeout(&job, runner.sandbox.as_ref(), queue_limit);
-                    return reply(sink, ServerMessage::Finished(result)).await;
-                }
-                () = stopped(&mut shutdown) => {
-                    let result = result_without_run(Outcome::Killed, &job, runner.sandbox.as_ref(), StopReason::Shutdown, arrived.elapsed());
-                    return reply(sink, ServerMessage::Finished(result)).await;
-                }
-            }
-        }
-    };
-    let queued = arrived.elapsed();
-
-    let (events_tx, mut events) = mpsc::unbounded_channel();
-    let (control, control_rx) = mpsc::unbounded_channel();
-    for early in early_stdin {
-        let _ = control.send(early);
-    }
-    let execution = runner.sandbox.execute(
-        job,
-        JobIo {
-            events: events_tx,
-            control: control_rx,
-        },
-    );
+    let (updates_tx, mut updates) = mpsc::unbounded_channel();
+    let (controls, controls_rx) = mpsc::unbounded_channel();
+    let execution = runner.execute(client, job, updates_tx, controls_rx);
     tokio::pin!(execution);
-    let mut stopping = false;
     let outcome = loop {
         tokio::select! {
-            // Events first, so that output is sent before `finished`.
+            // Updates first, so that output is sent before `finished`.
             biased;
-            Some(event) = events.recv() => {
-                if send(sink, server_message(event)).await.is_err() {
+            Some(update) = updates.recv() => {
+                if send(sink, update).await.is_err() {
                     return After::Closed; // Dropping `execution` removes the container.
                 }
             }
-            report = &mut execution => break report,
+            outcome = &mut execution => break outcome,
             message = stream.next() => match read_client(message) {
                 Some(Said::Gone) => return After::Closed,
-                Some(Said::Control(c)) => { let _ = control.send(c); }
+                Some(Said::Control(c)) => { let _ = controls.send(c); }
                 Some(Said::Invalid(message)) if send(sink, refuse(message.clone())).await.is_err() => {
                     return After::Closed;
                 }
                 Some(Said::Invalid(_)) | None => {}
             },
-            () = stopped(&mut shutdown), if !stopping => {
-                stopping = true;
-                let _ = control.send(Control::Stop(StopReason::Shutdown));
-            }
         }
     };
-    drop(permit);
-    while let Ok(event) = events.try_recv() {
-        if send(sink, server_message(event)).await.is_err() {
+    while let Ok(update) = updates.try_recv() {
+        if send(sink, update).await.is_err() {
             return After::Closed;
         }
     }
     let last = match outcome {
-        Ok(report) => ServerMessage::Finished(with_queue_time(report, queued).result),
+        Ok(report) => ServerMessage::Finished(report.result),
         Err(err) => {
             let err = ApiError::from(err);
-            tracing::error!(error = %err, "an execution failed");
+            if matches!(err, ApiError::Sandbox(_)) {
+                tracing::error!(error = %err, "an execution failed");
+            }
             refuse(err.to_string())
         }
     };
@@ -494,31 +268,18 @@ async fn reply(sink: &mut Sink, message: ServerMessage) -> After {
     }
 }
 
-fn server_message(event: Event) -> ServerMessage {
-    match event {
-        Event::Compiling => ServerMessage::Compiling,
-        Event::Compiler(data) => ServerMessage::Compiler { data },
-        Event::Running => ServerMessage::Running,
-        Event::Stdout(data) => ServerMessage::Stdout { data },
-        Event::Stderr(data) => ServerMessage::Stderr { data },
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn oversized_code_is_refused_with_its_size() {
-        let request = ExecuteRequest {
-            code: "x".repeat(MAX_CODE_BYTES + 1),
-            channel: api_types::Channel::Stable,
-            mode: Default::default(),
-            edition: Default::default(),
-            action: Default::default(),
-            stdin: String::new(),
-        };
+        let request = ExecuteRequest::run("x".repeat(api_types::project::MAX_PROJECT_BYTES + 1));
         let err = job_from(request, false).unwrap_err();
-        assert_eq!(err.to_string(), "the code is 101 KB; the limit is 100 KB");
+        assert_eq!(err.to_string(), "the code is 257 KB; the limit is 256 KB");
+        assert_eq!(
+            axum::response::IntoResponse::into_response(err).status(),
+            axum::http::StatusCode::PAYLOAD_TOO_LARGE
+        );
     }
 }
