@@ -33,6 +33,7 @@ import {
 } from "@codemirror/commands";
 import { bracketMatching, indentOnInput, indentUnit } from "@codemirror/language";
 import { lintGutter, setDiagnostics as lintDiagnostics } from "@codemirror/lint";
+import { openSearchPanel, search, searchKeymap } from "@codemirror/search";
 // A relative path because the package's `exports` hide package.json; esbuild keeps only `version`.
 import { version as viewVersion } from "../node_modules/@codemirror/view/package.json";
 
@@ -278,24 +279,25 @@ function effectsOf(spec) {
 const SEVERITIES = new Set(["error", "warning", "info"]);
 
 /**
- * The message as text plus, for an error code, a link to its explanation in the Rust error index.
+ * The message as text plus the error code or lint name, linked to its documentation when the app
+ * gives a `url` (the error index for `E0382`, Clippy's lint list for `clippy::...`).
  * @param {string} message
  * @param {string | null | undefined} code
+ * @param {string | null | undefined} url
  */
-function messageRenderer(message, code) {
+function messageRenderer(message, code, url) {
   return () => {
     const span = document.createElement("span");
     span.textContent = message;
     if (typeof code === "string" && code !== "") {
       span.append(" ");
       let codeElement;
-      if (/^E\d{4}$/.test(code)) {
+      if (typeof url === "string" && /^https:\/\//.test(url)) {
         codeElement = document.createElement("a");
-        codeElement.href = `https://doc.rust-lang.org/error_codes/${code}.html`;
+        codeElement.href = url;
         codeElement.target = "_blank";
         codeElement.rel = "noopener";
       } else {
-        // Lint names (`unused_variables`) have no page of their own.
         codeElement = document.createElement("span");
       }
       codeElement.className = "diag-code";
@@ -314,7 +316,8 @@ function messageRenderer(message, code) {
  * @property {number} endLine
  * @property {number} endColumn  exclusive
  * @property {string} message
- * @property {string | null} [code]  e.g. "E0308"
+ * @property {string | null} [code]  e.g. "E0308" or "clippy::needless_range_loop"
+ * @property {string | null} [url]   where the code is documented
  */
 
 /**
@@ -338,9 +341,35 @@ function toLintDiagnostic(doc, d) {
     to,
     severity: SEVERITIES.has(d.severity) ? d.severity : "info",
     message: d.code ? `${message} [${d.code}]` : message,
-    renderMessage: messageRenderer(message, d.code),
+    renderMessage: messageRenderer(message, d.code, d.url),
   };
 }
+
+// ---------------------------------------------------------------------------------------------
+// Mapped lines: a compiler view's lines that came from the source line under the cursor, or the
+// source line a hovered view line came from.
+
+/** Replace the marked lines with these 1-based line numbers. */
+const setMapped = StateEffect.define();
+
+const mappedLine = Decoration.line({ class: "cm-mapped-line" });
+
+const mappedField = StateField.define({
+  create: () => Decoration.none,
+  update(value, tr) {
+    let deco = value.map(tr.changes);
+    for (const effect of tr.effects) {
+      if (effect.is(setMapped)) {
+        const doc = tr.state.doc;
+        const lines = [...new Set(effect.value)].filter((n) => Number.isInteger(n) && n >= 1 && n <= doc.lines);
+        lines.sort((a, b) => a - b);
+        deco = Decoration.set(lines.map((n) => mappedLine.range(doc.line(n).from)));
+      }
+    }
+    return deco;
+  },
+  provide: (field) => EditorView.decorations.from(field),
+});
 
 // ---------------------------------------------------------------------------------------------
 // The editor
@@ -355,6 +384,11 @@ function toLintDiagnostic(doc, d) {
  * @property {(doc: string) => void} [onChange]             after every edit (not after setDoc)
  * @property {() => void} [onRun]                           Ctrl-Enter / Cmd-Enter
  * @property {(shown: boolean) => void} [onHiddenShownChange]  when the editor itself shows or hides the hidden lines
+ * @property {() => void} [onFormat]                        Ctrl-Shift-F / Cmd-Shift-F
+ * @property {() => void} [onClippy]                        Ctrl-Shift-L / Cmd-Shift-L
+ * @property {(line: number) => void} [onCursorLine]        when the cursor moves to another line
+ * @property {(line: number) => void} [onHoverLine]         the line under the mouse (0 when it leaves)
+ * @property {boolean} [view]             a compiler view: read-only but focusable, searchable (Ctrl-F)
  */
 
 export class Editor {
@@ -368,6 +402,11 @@ export class Editor {
     this.onChange = opts.onChange;
     this.onRun = opts.onRun;
     this.onHiddenShownChange = opts.onHiddenShownChange;
+    this.onFormat = opts.onFormat;
+    this.onClippy = opts.onClippy;
+    this.onCursorLine = opts.onCursorLine;
+    this.onHoverLine = opts.onHoverLine;
+    this.isView = opts.view === true;
     // Read-only blocks get the lint gutter only once they have diagnostics.
     this.gutterSlot = new Compartment();
 
@@ -382,8 +421,42 @@ export class Editor {
             return true;
           },
         },
+        // Not bound by CodeMirror's default keymaps, nor by Chrome or Firefox on their own.
+        {
+          key: "Mod-Shift-f",
+          preventDefault: true,
+          run: () => {
+            if (!this.onFormat) return false;
+            this.onFormat();
+            return true;
+          },
+        },
+        {
+          key: "Mod-Shift-l",
+          preventDefault: true,
+          run: () => {
+            if (!this.onClippy) return false;
+            this.onClippy();
+            return true;
+          },
+        },
       ]),
     );
+    let lastCursorLine = 0;
+    let lastHoverLine = 0;
+    const hover = (line) => {
+      if (line !== lastHoverLine) {
+        lastHoverLine = line;
+        if (this.onHoverLine) this.onHoverLine(line);
+      }
+    };
+    const pointer = EditorView.domEventHandlers({
+      mousemove: (event, view) => {
+        const pos = view.posAtCoords({ x: event.clientX, y: event.clientY });
+        hover(pos === null ? 0 : view.state.doc.lineAt(pos).number);
+      },
+      mouseleave: () => hover(0),
+    });
 
     const notify = EditorView.updateListener.of((update) => {
       const quiet = update.transactions.some((tr) => tr.annotation(fromApi));
@@ -392,6 +465,13 @@ export class Editor {
       const was = update.startState.field(hiddenField).shown;
       const now = update.state.field(hiddenField).shown;
       if (was !== now && this.onHiddenShownChange) this.onHiddenShownChange(now);
+      if ((update.selectionSet || update.docChanged) && this.onCursorLine) {
+        const line = update.state.doc.lineAt(update.state.selection.main.head).number;
+        if (line !== lastCursorLine) {
+          lastCursorLine = line;
+          this.onCursorLine(line);
+        }
+      }
     });
 
     const hiddenLines = opts.hiddenLines ?? [];
@@ -411,8 +491,19 @@ export class Editor {
       EditorView.contentAttributes.of({ "aria-label": String(opts.label ?? "Code") }),
       runKey,
       notify,
+      pointer,
+      mappedField,
     ];
-    if (this.editable) {
+    if (this.isView) {
+      // Read-only, but focusable, so the keyboard can move through it and Ctrl-F searches it.
+      extensions.push(
+        EditorState.readOnly.of(true),
+        highlightActiveLine(),
+        search({ top: true }),
+        keymap.of([...searchKeymap, ...defaultKeymap]),
+        this.gutterSlot.of([]),
+      );
+    } else if (this.editable) {
       extensions.push(
         history(),
         undoableReset,
@@ -531,9 +622,43 @@ export class Editor {
     this.view.focus();
   }
 
+  /**
+   * Marks the 1-based `lines` (a compiler view's lines from one source line, or the source line of
+   * a hovered view line); `[]` clears. With `scroll`, the first one is scrolled into view.
+   * @param {number[]} lines
+   * @param {boolean} scroll
+   */
+  setHighlight(lines, scroll) {
+    const list = Array.isArray(lines) ? lines : [];
+    const effects = [setMapped.of(list)];
+    const doc = this.view.state.doc;
+    const first = list.filter((n) => Number.isInteger(n) && n >= 1 && n <= doc.lines).sort((a, b) => a - b)[0];
+    if (scroll && first !== undefined) effects.push(EditorView.scrollIntoView(doc.line(first).from, { y: "center" }));
+    this.view.dispatch({ effects });
+  }
+
+  /** Opens the search panel (what Ctrl-F does in a view). */
+  openSearch() {
+    openSearchPanel(this.view);
+  }
+
+  /**
+   * Copies the whole document to the clipboard; resolves to whether that worked.
+   * @returns {Promise<boolean>}
+   */
+  copyDoc() {
+    const text = this.getDoc();
+    if (!navigator.clipboard) return Promise.resolve(false);
+    return navigator.clipboard.writeText(text).then(
+      () => true,
+      () => false,
+    );
+  }
+
   /** Removes the editor from the page; the instance must not be used afterwards. */
   destroy() {
     this.onChange = this.onRun = this.onHiddenShownChange = undefined;
+    this.onFormat = this.onClippy = this.onCursorLine = this.onHoverLine = undefined;
     this.view.destroy();
   }
 }

@@ -8,6 +8,8 @@ import { LanguageSupport, syntaxHighlighting, syntaxTree } from "@codemirror/lan
 import { rustLanguage } from "@codemirror/lang-rust";
 import { styleTags, tagHighlighter, tags as t } from "@lezer/highlight";
 
+import { viewLanguage } from "./views.js";
+
 /**
  * Lezer tags to the server's `tok-*` classes. A rule for a tag also covers its sub-tags (every
  * kind of keyword is a `keyword`, integers and floats are `number`s, `function(definition(x))` is
@@ -104,7 +106,8 @@ const capitalisedWords = ViewPlugin.fromClass(
 );
 
 /**
- * The extensions for `language`: Rust highlighting and indentation for "rust" (or "rs"), nothing
+ * The extensions for `language`: Rust highlighting and indentation for "rust" (or "rs"), the
+ * compiler views' tokenizers for "mir", "llvm-ir", "asm" and "type-layout" (views.js), nothing
  * for any other language (its text stays plain, as the server leaves it).
  * @param {string} language
  */
@@ -112,5 +115,7 @@ export function languageExtensions(language) {
   if (language === "rust" || language === "rs") {
     return [new LanguageSupport(rmpRust), syntaxHighlighting(rmpHighlighter), capitalisedWords];
   }
+  const view = viewLanguage(language);
+  if (view) return [view, syntaxHighlighting(rmpHighlighter)];
   return [];
 }
