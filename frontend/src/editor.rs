@@ -5,7 +5,7 @@
 //! component tests that run without it) the editor falls back to a plain text area, so a page
 //! never goes blank because of its editor.
 
-use api_types::Diagnostic;
+use api_types::{Diagnostic, Level};
 use leptos::html::{Div, Textarea};
 use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
@@ -35,6 +35,15 @@ extern "C" {
 
     #[wasm_bindgen(method, js_name = goTo)]
     fn go_to(this: &JsEditor, line: u32, column: u32);
+
+    #[wasm_bindgen(method, js_name = setHighlight)]
+    fn set_highlight(this: &JsEditor, lines: &js_sys::Array, scroll: bool);
+
+    #[wasm_bindgen(method, js_name = openSearch)]
+    fn open_search(this: &JsEditor);
+
+    #[wasm_bindgen(method, js_name = copyDoc)]
+    fn copy_doc(this: &JsEditor) -> js_sys::Promise;
 
     #[wasm_bindgen(method)]
     fn destroy(this: &JsEditor);
@@ -139,6 +148,8 @@ struct Mounted {
     _on_change: Closure<dyn FnMut(String)>,
     _on_run: Closure<dyn FnMut()>,
     _on_hidden: Closure<dyn FnMut(bool)>,
+    /// The optional callbacks (format, clippy, cursor line, hovered line), kept alive with it.
+    _others: Vec<Closure<dyn FnMut(JsValue)>>,
 }
 
 impl Drop for Mounted {
@@ -209,11 +220,23 @@ impl EditorControl {
     /// Marks `diagnostics` in the editor. Spans below `last_line` (e.g. in an exercise's hidden
     /// tests) are left out: they are listed under the output instead.
     pub fn show_diagnostics(&self, diagnostics: &[Diagnostic], last_line: u32) {
-        let list = diagnostic_marks(diagnostics, last_line);
+        self.show_diagnostics_in(diagnostics, api_types::ProjectFile::MAIN, last_line);
+    }
+
+    pub fn clear_diagnostics(&self) {
+        self.show_marks(&[]);
+    }
+
+    /// Marks `diagnostics` whose spans are in `file`, on lines up to `last_line`.
+    pub fn show_diagnostics_in(&self, diagnostics: &[Diagnostic], file: &str, last_line: u32) {
+        self.show_marks(&diagnostic_marks_in(diagnostics, file, last_line));
+    }
+
+    fn show_marks(&self, list: &[Mark]) {
         self.backend.with_value(|b| {
             if let Some(Backend::CodeMirror(m)) = b {
                 let array = js_sys::Array::new();
-                for mark in &list {
+                for mark in list {
                     array.push(&mark.to_js());
                 }
                 m.js.set_diagnostics(&array);
@@ -221,8 +244,55 @@ impl EditorControl {
         });
     }
 
-    pub fn clear_diagnostics(&self) {
-        self.show_diagnostics(&[], 0);
+    /// Marks the 1-based `lines` (source mapping), scrolling the first into view if `scroll`.
+    pub fn highlight_lines(&self, lines: &[u32], scroll: bool) {
+        self.backend.with_value(|b| {
+            if let Some(Backend::CodeMirror(m)) = b {
+                m.js.set_highlight(&numbers(lines), scroll);
+            }
+        });
+    }
+
+    /// Opens the editor's search panel (compiler views).
+    pub fn open_search(&self) {
+        self.backend.with_value(|b| {
+            if let Some(Backend::CodeMirror(m)) = b {
+                m.js.open_search();
+            }
+        });
+    }
+
+    /// Copies the whole document to the clipboard; `false` when the browser refused.
+    pub async fn copy(&self) -> bool {
+        let promise = self.backend.with_value(|b| match b {
+            Some(Backend::CodeMirror(m)) => Some(m.js.copy_doc()),
+            _ => None,
+        });
+        let promise = match promise {
+            Some(promise) => promise,
+            None => {
+                // Without the bundle: the Clipboard API directly.
+                let clipboard = js_sys::Reflect::get(&window(), &"navigator".into())
+                    .and_then(|navigator| js_sys::Reflect::get(&navigator, &"clipboard".into()))
+                    .ok()
+                    .filter(|c| !c.is_undefined());
+                let Some(clipboard) = clipboard else {
+                    return false;
+                };
+                let write = js_sys::Reflect::get(&clipboard, &"writeText".into())
+                    .ok()
+                    .and_then(|f| f.dyn_into::<js_sys::Function>().ok());
+                let Some(write) = write else { return false };
+                match write.call1(&clipboard, &JsValue::from_str(&self.doc())) {
+                    Ok(p) => p.unchecked_into(),
+                    Err(_) => return false,
+                }
+            }
+        };
+        match wasm_bindgen_futures::JsFuture::from(promise).await {
+            Ok(value) => value.as_bool().unwrap_or(true),
+            Err(_) => false,
+        }
     }
 
     /// Puts the cursor at 1-based (`line`, `column`) and focuses the editor.
@@ -253,6 +323,8 @@ pub struct Mark {
     pub end_column: u32,
     pub message: String,
     pub code: Option<String>,
+    /// Where `code` is documented (error index, Clippy's or rustc's lint list).
+    pub url: Option<String>,
 }
 
 impl Mark {
@@ -267,28 +339,27 @@ impl Mark {
         set("endLine", self.end_line.into());
         set("endColumn", self.end_column.into());
         set("message", self.message.as_str().into());
-        set(
-            "code",
-            self.code
-                .as_deref()
-                .map_or(JsValue::NULL, JsValue::from_str),
-        );
+        let text =
+            |value: &Option<String>| value.as_deref().map_or(JsValue::NULL, JsValue::from_str);
+        set("code", text(&self.code));
+        set("url", text(&self.url));
         object.into()
     }
 }
 
-/// Errors and warnings become marks on their primary span; labelled secondary spans ("value
-/// moved here") become informational marks, because borrow errors make sense only with them.
-pub fn diagnostic_marks(diagnostics: &[Diagnostic], last_line: u32) -> Vec<Mark> {
+/// Errors and warnings (Clippy's lints among them) become marks on their primary span; labelled
+/// secondary spans ("value moved here") become informational marks, because borrow errors make
+/// sense only with them. Only spans in `file` are marked: an editor shows one file.
+pub fn diagnostic_marks_in(diagnostics: &[Diagnostic], file: &str, last_line: u32) -> Vec<Mark> {
     let mut marks = Vec::new();
     for diagnostic in diagnostics {
-        let severity = match diagnostic.level.as_str() {
-            "error" => "error",
-            "warning" => "warning",
+        let severity = match diagnostic.level {
+            Level::Error | Level::InternalError => "error",
+            Level::Warning => "warning",
             _ => continue,
         };
         for span in &diagnostic.spans {
-            if span.line_start > last_line {
+            if span.line_start > last_line || span.file != file {
                 continue;
             }
             let (severity, message) = if span.is_primary {
@@ -312,6 +383,7 @@ pub fn diagnostic_marks(diagnostics: &[Diagnostic], last_line: u32) -> Vec<Mark>
                 end_column: span.column_end,
                 message,
                 code: span.is_primary.then(|| diagnostic.code.clone()).flatten(),
+                url: span.is_primary.then(|| diagnostic.code_url()).flatten(),
             });
         }
     }
@@ -361,6 +433,21 @@ pub fn CodeEditor(
     /// Called for Ctrl/Cmd-Enter.
     #[prop(optional)]
     on_run: Option<Callback<()>>,
+    /// Called for Ctrl/Cmd-Shift-F (format).
+    #[prop(optional)]
+    on_format: Option<Callback<()>>,
+    /// Called for Ctrl/Cmd-Shift-L (Clippy).
+    #[prop(optional)]
+    on_clippy: Option<Callback<()>>,
+    /// Called with the 1-based line when the cursor moves to another line.
+    #[prop(optional)]
+    on_cursor_line: Option<Callback<u32>>,
+    /// Called with the 1-based line under the mouse, 0 when it leaves.
+    #[prop(optional)]
+    on_hover_line: Option<Callback<u32>>,
+    /// A compiler view: read-only but focusable and searchable with Ctrl/Cmd-F.
+    #[prop(optional)]
+    view: bool,
 ) -> impl IntoView {
     let host = NodeRef::<Div>::new();
     let area = NodeRef::<Textarea>::new();
@@ -385,6 +472,11 @@ pub fn CodeEditor(
         hidden_shown,
         on_change,
         on_run,
+        on_format,
+        on_clippy,
+        on_cursor_line,
+        on_hover_line,
+        view,
     }));
     Effect::new(move |_| {
         if bundle.get() != Bundle::Ready {
@@ -474,6 +566,11 @@ struct Setup {
     hidden_shown: RwSignal<bool>,
     on_change: Option<Callback<String>>,
     on_run: Option<Callback<()>>,
+    on_format: Option<Callback<()>>,
+    on_clippy: Option<Callback<()>>,
+    on_cursor_line: Option<Callback<u32>>,
+    on_hover_line: Option<Callback<u32>>,
+    view: bool,
 }
 
 impl Setup {
@@ -485,6 +582,10 @@ impl Setup {
             hidden_shown,
             on_change,
             on_run,
+            on_format,
+            on_clippy,
+            on_cursor_line,
+            on_hover_line,
             ..
         } = self;
         let doc = control.doc;
@@ -514,6 +615,34 @@ impl Setup {
         set("onChange", on_change_js.as_ref());
         set("onRun", on_run_js.as_ref());
         set("onHiddenShownChange", on_hidden_js.as_ref());
+        set("view", &JsValue::from_bool(self.view));
+        let mut others = Vec::new();
+        let mut optional = |key: &str, call: Option<Box<dyn Fn(JsValue)>>| {
+            if let Some(call) = call {
+                let closure = Closure::<dyn FnMut(JsValue)>::new(call);
+                set(key, closure.as_ref());
+                others.push(closure);
+            }
+        };
+        let line = |value: &JsValue| value.as_f64().map_or(0, |n| n as u32);
+        optional(
+            "onFormat",
+            on_format.map(|c| Box::new(move |_| c.run(())) as Box<dyn Fn(JsValue)>),
+        );
+        optional(
+            "onClippy",
+            on_clippy.map(|c| Box::new(move |_| c.run(())) as Box<dyn Fn(JsValue)>),
+        );
+        optional(
+            "onCursorLine",
+            on_cursor_line
+                .map(|c| Box::new(move |v: JsValue| c.run(line(&v))) as Box<dyn Fn(JsValue)>),
+        );
+        optional(
+            "onHoverLine",
+            on_hover_line
+                .map(|c| Box::new(move |v: JsValue| c.run(line(&v))) as Box<dyn Fn(JsValue)>),
+        );
         // The placeholder (server-highlighted HTML) goes once the editor is in.
         parent.set_inner_html("");
         match mount_editor(parent, &options) {
@@ -524,6 +653,7 @@ impl Setup {
                     _on_change: on_change_js,
                     _on_run: on_run_js,
                     _on_hidden: on_hidden_js,
+                    _others: others,
                 })));
             }
             Err(error) => {
@@ -550,6 +680,7 @@ mod tests {
 
     fn span(line: u32, primary: bool, label: Option<&str>) -> DiagnosticSpan {
         DiagnosticSpan {
+            file: "src/main.rs".into(),
             line_start: line,
             line_end: line,
             column_start: 5,
@@ -563,7 +694,7 @@ mod tests {
     fn primary_spans_carry_the_message_and_secondary_labels_become_notes() {
         let diagnostics = vec![
             Diagnostic {
-                level: "error".into(),
+                level: Level::Error,
                 message: "borrow of moved value: `s`".into(),
                 code: Some("E0382".into()),
                 spans: vec![
@@ -574,21 +705,21 @@ mod tests {
                 rendered: String::new(),
             },
             Diagnostic {
-                level: "note".into(),
+                level: Level::Note,
                 message: "ignored".into(),
                 code: None,
                 spans: vec![span(1, true, None)],
                 rendered: String::new(),
             },
             Diagnostic {
-                level: "warning".into(),
+                level: Level::Warning,
                 message: "unused variable".into(),
                 code: None,
                 spans: vec![span(40, true, None)],
                 rendered: String::new(),
             },
         ];
-        let marks = diagnostic_marks(&diagnostics, 10);
+        let marks = diagnostic_marks_in(&diagnostics, "src/main.rs", 10);
         assert_eq!(marks.len(), 2, "{marks:#?}");
         assert_eq!(marks[0].severity, "error");
         assert_eq!(
@@ -597,9 +728,37 @@ mod tests {
         );
         assert_eq!(marks[0].code.as_deref(), Some("E0382"));
         assert_eq!(
+            marks[0].url.as_deref(),
+            Some("https://doc.rust-lang.org/error_codes/E0382.html")
+        );
+        assert_eq!(
             (marks[1].severity, marks[1].line, marks[1].code.clone()),
             ("info", 3, None)
         );
+    }
+
+    #[test]
+    fn only_spans_in_the_editors_file_are_marked_and_lints_link_their_docs() {
+        let mut other = span(2, true, None);
+        other.file = "src/shapes.rs".into();
+        let diagnostics = vec![Diagnostic {
+            level: Level::Warning,
+            message: "the loop variable `i` is only used to index `v`".into(),
+            code: Some("clippy::needless_range_loop".into()),
+            spans: vec![span(3, true, None), other],
+            rendered: String::new(),
+        }];
+        let main = diagnostic_marks_in(&diagnostics, "src/main.rs", 10);
+        assert_eq!(main.len(), 1);
+        assert_eq!((main[0].severity, main[0].line), ("warning", 3));
+        assert_eq!(
+            main[0].url.as_deref(),
+            Some("https://rust-lang.github.io/rust-clippy/master/index.html#needless_range_loop")
+        );
+        let shapes = diagnostic_marks_in(&diagnostics, "src/shapes.rs", 10);
+        assert_eq!(shapes.len(), 1);
+        assert_eq!(shapes[0].line, 2);
+        assert!(diagnostic_marks_in(&diagnostics, "src/lib.rs", 10).is_empty());
     }
 
     #[test]

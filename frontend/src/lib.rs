@@ -3,6 +3,7 @@
 //! Routes are listed in one place ([`App`]); each page lives in its own file under `pages/`.
 //! Data comes only from the server's API (`api.rs`), typed by the shared `api-types` crate.
 
+pub mod actions;
 pub mod api;
 pub mod components;
 pub mod demos;

@@ -1,7 +1,11 @@
 //! Saved edits: what a student typed into an example, kept in localStorage so it survives
 //! reloads and navigation.
 //!
-//! One entry per edited block, keyed by chapter and block (`rmp.edit.v1:<chapter>:<block>`). The
+//! One entry per edited block, keyed by chapter and the block's stable id
+//! (`rmp.edit.v1:<chapter>:<id>`, and `<id>/<path>` for a file of a project). Before blocks had
+//! ids, entries were keyed by position (`code-<n>`, `exercise-<n>`); such an entry moves to the id
+//! key the first time its block is shown, if it was made from the block's current original (an
+//! entry of another version may belong to another block since, so it stays where it is). The
 //! entry remembers the hash of the original it was made from, so when an author changes the
 //! example the page can tell the student instead of silently mixing versions.
 //! Unreadable entries are ignored with a console warning; they never break a page.
@@ -32,7 +36,7 @@ pub enum Restore {
     Outdated(SavedEdit),
 }
 
-/// The storage key of a block. `block` is `code-<n>` or `exercise-<n>`.
+/// The storage key of a block: `block` is its id (or, for old entries, `code-<n>`, `exercise-<n>`).
 pub fn key(chapter: &str, block: &str) -> String {
     format!("{PREFIX}:{chapter}:{block}")
 }
@@ -72,6 +76,37 @@ pub fn load(chapter: &str, block: &str, current_hash: &str) -> Restore {
             Restore::Nothing
         }
     }
+}
+
+/// Whether an entry stored under a block's old position key should move to its id: only when
+/// there is nothing under the id yet and the old entry was made from the current original.
+pub fn should_migrate(under_id: Option<&str>, under_position: Option<&str>, hash: &str) -> bool {
+    under_id.is_none()
+        && under_position
+            .and_then(|text| serde_json::from_str::<SavedEdit>(text).ok())
+            .is_some_and(|edit| edit.original == hash)
+}
+
+/// Moves the saved edit of a block from its position key (`code-3`) to its id key, when
+/// [`should_migrate`] says so. Returns whether it moved.
+pub fn migrate(chapter: &str, id: &str, position: &str, hash: &str) -> bool {
+    let Some(storage) = storage() else {
+        return false;
+    };
+    let (new_key, old_key) = (key(chapter, id), key(chapter, position));
+    let under_id = storage.get_item(&new_key).ok().flatten();
+    let under_position = storage.get_item(&old_key).ok().flatten();
+    if !should_migrate(under_id.as_deref(), under_position.as_deref(), hash) {
+        return false;
+    }
+    let Some(text) = under_position else {
+        return false;
+    };
+    if storage.set_item(&new_key, &text).is_err() {
+        return false;
+    }
+    let _ = storage.remove_item(&old_key);
+    true
 }
 
 pub fn save(chapter: &str, block: &str, edit: &SavedEdit) {
@@ -139,6 +174,26 @@ mod tests {
         assert!(interpret(Some("{not json"), "a").is_err());
         assert!(interpret(Some(r#"{"code":"x"}"#), "a").is_err());
         assert!(interpret(Some("null"), "a").is_err());
+    }
+
+    #[test]
+    fn an_old_position_entry_moves_only_if_it_matches_the_current_original() {
+        let edit = |original: &str| {
+            serde_json::to_string(&SavedEdit {
+                original: original.into(),
+                code: "mine".into(),
+                hidden_lines: vec![],
+            })
+            .unwrap()
+        };
+        let current = edit("h1");
+        assert!(should_migrate(None, Some(&current), "h1"));
+        // Made from another version: it may belong to a block that moved, so it stays.
+        assert!(!should_migrate(None, Some(&edit("h0")), "h1"));
+        // An entry under the id wins; nothing to move; unreadable entries do not move.
+        assert!(!should_migrate(Some(&current), Some(&current), "h1"));
+        assert!(!should_migrate(None, None, "h1"));
+        assert!(!should_migrate(None, Some("{broken"), "h1"));
     }
 
     #[test]

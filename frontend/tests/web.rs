@@ -55,6 +55,7 @@ fn storage() -> web_sys::Storage {
 fn code_block(runnable: bool) -> CodeBlock {
     CodeBlock {
         index: 3,
+        id: "b-demo03".into(),
         language: "rust".into(),
         code: "fn main() {}".into(),
         highlighted: "<span class=\"tok-kw\">fn</span> <span class=\"tok-fn\">main</span>() {}"
@@ -185,7 +186,7 @@ fn type_into(area: &web_sys::HtmlTextAreaElement, text: &str) {
 
 #[wasm_bindgen_test]
 async fn edits_are_saved_restored_and_reset() {
-    let key = "rmp.edit.v1:saving:code-3";
+    let key = "rmp.edit.v1:saving:b-demo03";
     storage().remove_item(key).unwrap();
     let mut block = code_block(true);
     block.editable = true;
@@ -218,7 +219,7 @@ async fn edits_are_saved_restored_and_reset() {
 
 #[wasm_bindgen_test]
 async fn reset_all_puts_every_block_back_after_a_confirmation() {
-    let key = "rmp.edit.v1:reset-all:code-3";
+    let key = "rmp.edit.v1:reset-all:b-demo03";
     storage().remove_item(key).unwrap();
     let mut block = code_block(true);
     block.editable = true;
@@ -245,7 +246,7 @@ async fn reset_all_puts_every_block_back_after_a_confirmation() {
 
 #[wasm_bindgen_test]
 async fn an_outdated_edit_lets_the_student_choose() {
-    let key = "rmp.edit.v1:outdated:code-3";
+    let key = "rmp.edit.v1:outdated:b-demo03";
     storage()
         .set_item(
             key,
@@ -280,6 +281,9 @@ async fn corrupt_saved_edits_are_ignored() {
     storage()
         .set_item("rmp.edit.v1:corrupt:code-3", "{this is not json")
         .unwrap();
+    storage()
+        .set_item("rmp.edit.v1:corrupt:b-demo03", "{nor is this")
+        .unwrap();
     let mut block = code_block(true);
     block.editable = true;
     let root = container();
@@ -290,9 +294,73 @@ async fn corrupt_saved_edits_are_ignored() {
 }
 
 #[wasm_bindgen_test]
+async fn an_edit_saved_under_the_old_position_key_moves_to_the_block_id() {
+    let (old, new) = (
+        "rmp.edit.v1:migrating:code-3",
+        "rmp.edit.v1:migrating:b-demo03",
+    );
+    storage().remove_item(new).unwrap();
+    storage()
+        .set_item(
+            old,
+            r#"{"original":"0123456789abcdef","code":"fn main() { /* mine */ }","hiddenLines":[]}"#,
+        )
+        .unwrap();
+    let mut block = code_block(true);
+    block.editable = true;
+    let root = container();
+    let _mounted = mount_in_chapter(&root, "migrating", block.clone());
+    let area = text_area(&root).await;
+    assert_eq!(area.value(), "fn main() { /* mine */ }");
+    assert!(
+        storage().get_item(old).unwrap().is_none(),
+        "the old key is gone"
+    );
+    assert!(
+        storage().get_item(new).unwrap().unwrap().contains("mine"),
+        "the edit lives under the block's id"
+    );
+    settle_until(|| find(&root, ".reset-all").is_some()).await;
+    let summary = find(&root, ".reset-all").unwrap().text_content().unwrap();
+    assert!(summary.contains("You edited 1 example"), "{summary}");
+
+    // An old entry made from another version of the block stays where it is, unused: it may
+    // belong to a block that has moved since.
+    storage().remove_item(new).unwrap();
+    storage()
+        .set_item(
+            "rmp.edit.v1:other-version:code-3",
+            r#"{"original":"ffffffffffffffff","code":"fn main() { /* older */ }","hiddenLines":[]}"#,
+        )
+        .unwrap();
+    let root = container();
+    let _second = mount_in_chapter(&root, "other-version", block);
+    let area = text_area(&root).await;
+    assert_eq!(area.value(), "fn main() {}");
+    assert!(
+        storage()
+            .get_item("rmp.edit.v1:other-version:code-3")
+            .unwrap()
+            .is_some()
+    );
+    assert!(
+        storage()
+            .get_item("rmp.edit.v1:other-version:b-demo03")
+            .unwrap()
+            .is_none()
+    );
+    storage()
+        .remove_item("rmp.edit.v1:other-version:code-3")
+        .unwrap();
+}
+
+#[wasm_bindgen_test]
 async fn exercises_reveal_hints_one_at_a_time_and_the_solution_after_confirming() {
     let exercise = Exercise {
         index: 0,
+        id: "e-double".into(),
+        path: "src/main.rs".into(),
+        extra_files: vec![],
         instructions: "<p>Double it.</p>".into(),
         starter: "fn double(x: i32) -> i32 { todo!() }\n".into(),
         starter_hidden_lines: vec![],

@@ -1,25 +1,15 @@
 //! A code block in a chapter: highlighted, editable when the author allows it, runnable, with
 //! its output pane and the compiler's marks in the editor.
 
-use api_types::{Action, CodeBlock, ExecuteRequest, Mode, RunSettings};
+use api_types::{Action, CodeBlock, ProjectFile};
 use leptos::prelude::*;
 
+use crate::actions::request_for;
 use crate::components::edits::{BlockEdits, OutdatedNotice};
 use crate::components::run_output::RunOutput;
 use crate::components::runner::Runner;
+use crate::components::tools::{SourceEditor, ToolBar, ViewPanel, ViewState, apply_result};
 use crate::editor::CodeEditor;
-
-/// The request that runs `code` the way a block's fence asks.
-pub fn request_for(run: RunSettings, code: String, action: Action) -> ExecuteRequest {
-    ExecuteRequest {
-        code,
-        channel: run.channel,
-        mode: Mode::Debug,
-        edition: run.edition,
-        action,
-        stdin: String::new(),
-    }
-}
 
 /// How many lines `code` has, for deciding which diagnostics belong in the editor.
 pub fn line_count(code: &str) -> u32 {
@@ -27,8 +17,9 @@ pub fn line_count(code: &str) -> u32 {
 }
 
 /// A fenced code block. Rust blocks get the editor (read-only unless `editable`), Run (or Test,
-/// as the fence says), a show/hide toggle for hidden lines, Reset for edited blocks, and an
-/// output pane; Ctrl/Cmd-Enter in the editor runs.
+/// as the fence says), a show/hide toggle for hidden lines, Reset for edited blocks, the tools
+/// (Debug/Release, Clippy, Format, compiler views) and an output pane; Ctrl/Cmd-Enter in the
+/// editor runs.
 #[component]
 pub fn CodeBlockView(
     /// The block as sent by the server.
@@ -48,18 +39,22 @@ pub fn CodeBlockView(
         .into_any();
     }
     let edits = BlockEdits::new(
-        &format!("code-{}", block.index),
+        &block.id,
+        Some(&format!("code-{}", block.index)),
         &block.code,
         &block.hidden_lines,
         &block.hash,
     );
     let control = edits.control;
+    let source = SourceEditor::new(ProjectFile::MAIN, edits);
     let runner = Runner::owned();
     let hidden_shown = RwSignal::new(false);
     let editable = block.editable;
-    let runnable = block.runnable;
-    let settings = block.run;
-    let primary = settings.action;
+    let runnable = block.runnable && block.problem.is_none();
+    let primary = block.run.action;
+    let mode = RwSignal::new(block.run.mode);
+    let settings = StoredValue::new(block.run.clone());
+    let views = ViewState::new();
     let has_tests = primary == Action::Test || block.code.contains("#[test]");
     let hidden_count = block.hidden_lines.len();
     let active = move || runner.active();
@@ -70,19 +65,38 @@ pub fn CodeBlockView(
     };
 
     let start = move |action: Action| {
-        if !runnable {
+        if !runnable || (action == Action::Fmt && !editable) {
             return;
         }
-        let code = control.doc();
-        let last_line = line_count(&code);
-        control.clear_diagnostics();
-        runner.start(request_for(settings, code, action), move |result| {
-            control.show_diagnostics(&result.diagnostics, last_line);
+        source.clear();
+        let request = request_for(
+            &settings.get_value(),
+            mode.get_untracked(),
+            action,
+            vec![ProjectFile::main(control.doc())],
+        );
+        runner.start(request, move |result| {
+            apply_result(result, action, &[source], views)
         });
     };
     let on_run = Callback::new(move |()| start(primary));
+    let on_action = Callback::new(start);
+    let on_format = Callback::new(move |()| start(Action::Fmt));
+    let on_clippy = Callback::new(move |()| start(Action::Clippy));
     let on_change = Callback::new(move |doc: String| edits.changed(&doc));
-    let on_locate = Callback::new(move |(line, column): (u32, u32)| control.go_to(line, column));
+    let on_locate =
+        Callback::new(move |(_, line, column): (String, u32, u32)| control.go_to(line, column));
+    let on_cursor_line =
+        Callback::new(move |line: u32| views.follow_source(ProjectFile::MAIN, line));
+    let on_source = Callback::new(move |source: Option<(String, u32)>| match source {
+        Some((file, line)) if file == ProjectFile::MAIN => control.highlight_lines(&[line], false),
+        _ => control.highlight_lines(&[], false),
+    });
+    let on_refresh = Callback::new(move |()| {
+        if let Some(view) = views.chosen.get_untracked() {
+            start(Action::View(view));
+        }
+    });
 
     let editor_label = if editable {
         "Example code, editable (Ctrl+Enter runs it; Esc then Tab leaves the editor)"
@@ -143,6 +157,10 @@ pub fn CodeBlockView(
                     </p>
                 }
             })}
+            {runnable
+                .then(|| {
+                    view! { <ToolBar mode views on_action can_format=editable busy=Signal::derive(active) /> }
+                })}
             <OutdatedNotice edits />
             <CodeEditor
                 control
@@ -154,7 +172,11 @@ pub fn CodeBlockView(
                 hidden_shown
                 on_change
                 on_run
+                on_format
+                on_clippy
+                on_cursor_line
             />
+            <ViewPanel views on_source on_refresh />
             <Show when=move || runner.shown.get()>
                 <RunOutput
                     view=runner.view
@@ -217,26 +239,6 @@ pub fn ResetButton(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use api_types::{Channel, Edition};
-
-    #[test]
-    fn requests_follow_the_fence() {
-        let settings = RunSettings {
-            channel: Channel::Nightly,
-            edition: Edition::E2021,
-            action: Action::Run,
-        };
-        let request = request_for(settings, "x".into(), Action::Test);
-        assert_eq!(
-            (
-                request.channel,
-                request.edition,
-                request.action,
-                request.code.as_str()
-            ),
-            (Channel::Nightly, Edition::E2021, Action::Test, "x")
-        );
-    }
 
     #[test]
     fn line_counts_ignore_a_final_newline() {

@@ -12,7 +12,8 @@ use crate::saved::{self, Restore, SavedEdit};
 #[derive(Clone, Copy)]
 pub struct ChapterEdits {
     chapter: StoredValue<String>,
-    /// Blocks with a saved edit (`code-0`, `exercise-1`, ...).
+    /// Blocks with a saved edit, by their storage key (a block id, `<id>/<path>`, or an old
+    /// `code-0` not yet moved to its id).
     pub edited: RwSignal<BTreeSet<String>>,
     /// Bumped by "reset all"; every block resets when it changes.
     reset_generation: RwSignal<u32>,
@@ -55,9 +56,25 @@ pub struct BlockEdits {
 }
 
 impl BlockEdits {
-    /// Loads what is saved for `block` and creates the editor handle with it.
-    pub fn new(block: &str, code: &str, hidden_lines: &[u32], hash: &str) -> BlockEdits {
+    /// Loads what is saved for `block` (its stable id) and creates the editor handle with it. An
+    /// edit saved under the block's old `position` key (`code-3`) moves to the id first, if it was
+    /// made from this original.
+    pub fn new(
+        block: &str,
+        position: Option<&str>,
+        code: &str,
+        hidden_lines: &[u32],
+        hash: &str,
+    ) -> BlockEdits {
         let chapter = use_context::<ChapterEdits>();
+        if let (Some(chapter), Some(position)) = (chapter, position)
+            && saved::migrate(&chapter.chapter.get_value(), block, position, hash)
+        {
+            chapter.edited.update(|set| {
+                set.remove(position);
+                set.insert(block.to_owned());
+            });
+        }
         let restore = chapter.map_or(Restore::Nothing, |c| {
             saved::load(&c.chapter.get_value(), block, hash)
         });

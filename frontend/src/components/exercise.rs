@@ -2,15 +2,16 @@
 //! per test, hints one at a time, and the solution behind a confirmation.
 
 use api_types::{
-    Action, ExecutionResult, Exercise, Outcome, TestCase, TestStatus, exercise_program,
-    parse_test_report,
+    Action, ExecutionResult, Exercise, ExerciseRole, Outcome, ProjectFile, TestCase, TestStatus,
 };
 use leptos::prelude::*;
 
-use crate::components::code_block::{HiddenLinesToggle, ResetButton, line_count, request_for};
+use crate::actions::request_for;
+use crate::components::code_block::{HiddenLinesToggle, ResetButton, line_count};
 use crate::components::edits::{BlockEdits, OutdatedNotice};
 use crate::components::run_output::{RunOutput, Stage};
 use crate::components::runner::Runner;
+use crate::components::tools::{SourceEditor, ToolBar, ViewPanel, ViewState, apply_result};
 use crate::editor::{CodeEditor, EditorControl};
 
 /// What the tests said, in words for the student.
@@ -21,9 +22,10 @@ pub struct Verdict {
     pub cases: Vec<TestCase>,
 }
 
-/// Reads a finished test run: which tests passed, or why none could run.
-pub fn verdict(result: &ExecutionResult, stdout: &str) -> Verdict {
-    let cases = parse_test_report(stdout);
+/// Reads a finished test run (the server reports each test): which tests passed, or why none
+/// could run.
+pub fn verdict(result: &ExecutionResult) -> Verdict {
+    let cases = result.tests.clone();
     let total = cases
         .iter()
         .filter(|c| c.status != TestStatus::Ignored)
@@ -58,20 +60,51 @@ pub fn ExerciseView(
     exercise: Exercise,
 ) -> impl IntoView {
     let edits = BlockEdits::new(
-        &format!("exercise-{}", exercise.index),
+        &exercise.id,
+        Some(&format!("exercise-{}", exercise.index)),
         &exercise.starter,
         &exercise.starter_hidden_lines,
         &exercise.hash,
     );
     let control = edits.control;
+    let main_path = StoredValue::new(exercise.path.clone());
+    let source = SourceEditor::new(&exercise.path, edits);
+    // A multi-file exercise's other starter files: a tab each, saved under `<id>/<path>`.
+    let extra_starters: Vec<_> = exercise
+        .extra_files
+        .iter()
+        .filter(|f| f.role == ExerciseRole::Starter)
+        .cloned()
+        .collect();
+    let extras: Vec<SourceEditor> = extra_starters
+        .iter()
+        .map(|f| {
+            let edits = BlockEdits::new(
+                &format!("{}/{}", exercise.id, f.path),
+                None,
+                &f.code,
+                &f.hidden_lines,
+                &f.hash,
+            );
+            SourceEditor::new(&f.path, edits)
+        })
+        .collect();
+    let editors = StoredValue::new(
+        std::iter::once(source)
+            .chain(extras.iter().copied())
+            .collect::<Vec<_>>(),
+    );
+    let selected = RwSignal::new(0usize);
+    let whole = StoredValue::new(exercise.clone());
+    let mode = RwSignal::new(exercise.run.mode);
+    let views = ViewState::new();
     let runner = Runner::owned();
     let hidden_shown = RwSignal::new(false);
     let verdict_signal = RwSignal::new(None::<Verdict>);
     let hints_shown = RwSignal::new(0usize);
     let solution = RwSignal::new(SolutionState::Hidden);
     let runnable = exercise.problem.is_none();
-    let settings = exercise.run;
-    let tests = StoredValue::new(exercise.tests.clone());
+    let settings = StoredValue::new(exercise.run.clone());
     let number = exercise.index + 1;
     let hint_count = exercise.hints.len();
     let hidden_count = exercise.starter_hidden_lines.len();
@@ -79,30 +112,81 @@ pub fn ExerciseView(
 
     // How many lines the student's code had in the last run: later lines are the tests'.
     let ran_lines = StoredValue::new(0u32);
-    let test = move || {
+    // Test, Clippy, Build and the views compile the student's files with the tests added
+    // (`Exercise::test_project`); Format formats only the student's files.
+    let start = move |action: Action| {
         if !runnable {
             return;
         }
-        let code = control.doc();
-        let last_line = line_count(&code);
+        let all = editors.get_value();
+        let student: Vec<ProjectFile> = all
+            .iter()
+            .map(|e| ProjectFile::new(e.path.get_value(), e.control().doc()))
+            .collect();
+        let last_line = line_count(&control.doc());
         ran_lines.set_value(last_line);
-        let program = exercise_program(&code, &tests.get_value());
-        control.clear_diagnostics();
-        verdict_signal.set(None);
-        runner.start(
-            request_for(settings, program, Action::Test),
-            move |result: &ExecutionResult| {
-                control.show_diagnostics(&result.diagnostics, last_line);
-                let stdout = runner.view.with_untracked(|v| v.stdout());
-                verdict_signal.set(Some(verdict(result, &stdout)));
-            },
-        );
+        for editor in &all {
+            editor.last_line.set_value(u32::MAX);
+            editor.clear();
+        }
+        source.last_line.set_value(last_line);
+        let files = if action == Action::Fmt {
+            student
+        } else {
+            whole.with_value(|e| e.test_project(&student))
+        };
+        if action == Action::Test {
+            verdict_signal.set(None);
+        }
+        let request = request_for(&settings.get_value(), mode.get_untracked(), action, files);
+        runner.start(request, move |result: &ExecutionResult| {
+            editors.with_value(|all| apply_result(result, action, all, views));
+            if action == Action::Test {
+                verdict_signal.set(Some(verdict(result)));
+            }
+        });
     };
+    let test = move || start(Action::Test);
     let on_run = Callback::new(move |()| test());
+    let on_action = Callback::new(start);
+    let on_format = Callback::new(move |()| start(Action::Fmt));
+    let on_clippy = Callback::new(move |()| start(Action::Clippy));
+    let on_cursor_line =
+        Callback::new(move |line: u32| views.follow_source(&main_path.get_value(), line));
+    let on_source = Callback::new(move |source: Option<(String, u32)>| {
+        editors.with_value(|all| {
+            for editor in all {
+                let limit = editor.last_line.get_value();
+                let line = source
+                    .as_ref()
+                    .filter(|(file, line)| editor.path.with_value(|p| p == file) && *line <= limit)
+                    .map(|(_, line)| *line);
+                editor.control().highlight_lines(line.as_slice(), false);
+            }
+        })
+    });
+    let on_refresh = Callback::new(move |()| {
+        if let Some(view) = views.chosen.get_untracked() {
+            start(Action::View(view));
+        }
+    });
     let on_change = Callback::new(move |doc: String| edits.changed(&doc));
     let tests_control = EditorControl::new(&exercise.tests);
     let tests_open = RwSignal::new(false);
-    let on_locate = Callback::new(move |(line, column): (u32, u32)| {
+    let on_locate = Callback::new(move |(file, line, column): (String, u32, u32)| {
+        if main_path.with_value(|p| *p != file) {
+            let found = editors.with_value(|all| {
+                all.iter()
+                    .position(|e| e.path.with_value(|p| *p == file))
+                    .map(|i| (i, all[i]))
+            });
+            if let Some((index, editor)) = found {
+                selected.set(index);
+                editor.control().go_to(line, column);
+            }
+            return;
+        }
+        selected.set(0);
         match tests_line(line, ran_lines.get_value()) {
             None => control.go_to(line, column),
             // A blank line separates the student's code from the tests (`exercise_program`).
@@ -162,18 +246,86 @@ pub fn ExerciseView(
                         </button>
                     </span>
                 </figcaption>
-                <OutdatedNotice edits />
-                <CodeEditor
-                    control
-                    hidden_lines=edits.initial_hidden.get_value()
-                    editable=true
-                    language="rust"
-                    label="Your solution (Ctrl+Enter runs the tests; Esc then Tab leaves the editor)"
-                    fallback_html=String::new()
-                    hidden_shown
-                    on_change
-                    on_run
-                />
+                {runnable
+                    .then(|| {
+                        view! { <ToolBar mode views on_action can_format=true busy=Signal::derive(active) /> }
+                    })}
+                {(!extras.is_empty())
+                    .then(|| {
+                        let paths = editors.with_value(|all| all.iter().map(|e| (e.path.get_value(), *e)).collect::<Vec<_>>());
+                        view! {
+                            <div class="file-tabs" role="tablist" aria-label="Files of this exercise">
+                                {paths
+                                    .into_iter()
+                                    .enumerate()
+                                    .map(|(i, (path, editor))| {
+                                        let has_errors = Memo::new(move |_| editor.errors.get() > 0);
+                                        view! {
+                                            <button
+                                                role="tab"
+                                                class="file-tab"
+                                                class:has-errors=has_errors
+                                                aria-selected=move || (selected.get() == i).to_string()
+                                                on:click=move |_| selected.set(i)
+                                            >
+                                                {path}
+                                                <Show when=move || has_errors.get()>
+                                                    <span class="tab-error" role="img" aria-label="has problems">" ⚠"</span>
+                                                </Show>
+                                            </button>
+                                        }
+                                    })
+                                    .collect_view()}
+                            </div>
+                        }
+                    })}
+                <div class="file-panel" role=(!extras.is_empty()).then_some("tabpanel") hidden=move || selected.get() != 0>
+                    <OutdatedNotice edits />
+                    <CodeEditor
+                        control
+                        hidden_lines=edits.initial_hidden.get_value()
+                        editable=true
+                        language="rust"
+                        label="Your solution (Ctrl+Enter runs the tests; Esc then Tab leaves the editor)"
+                        fallback_html=String::new()
+                        hidden_shown
+                        on_change
+                        on_run
+                        on_format
+                        on_clippy
+                        on_cursor_line
+                    />
+                </div>
+                {extras
+                    .iter()
+                    .zip(&extra_starters)
+                    .enumerate()
+                    .map(|(i, (editor, file))| {
+                        let editor = *editor;
+                        let on_change = Callback::new(move |doc: String| editor.edits.changed(&doc));
+                        let on_cursor_line = Callback::new(move |line: u32| views.follow_source(&editor.path.get_value(), line));
+                        view! {
+                            <div class="file-panel" role="tabpanel" hidden=move || selected.get() != i + 1>
+                                <OutdatedNotice edits=editor.edits />
+                                <CodeEditor
+                                    control=editor.control()
+                                    hidden_lines=editor.edits.initial_hidden.get_value()
+                                    editable=true
+                                    language=file.language.clone()
+                                    label=format!("{} (Ctrl+Enter runs the tests)", file.path)
+                                    fallback_html=String::new()
+                                    hidden_shown=RwSignal::new(false)
+                                    on_change
+                                    on_run
+                                    on_format
+                                    on_clippy
+                                    on_cursor_line
+                                />
+                            </div>
+                        }
+                    })
+                    .collect_view()}
+                <ViewPanel views on_source on_refresh />
                 {move || verdict_signal.get().map(|v| view! { <TestResults verdict=v /> })}
                 <Show when=move || runner.shown.get()>
                     <details class="test-output" open=move || runner.view.with(|v| matches!(v.stage, Stage::Failed(_)))>
@@ -200,15 +352,39 @@ pub fn ExerciseView(
                 on:toggle=move |ev| tests_open.set(event_target::<web_sys::HtmlDetailsElement>(&ev).open())
             >
                 <summary>"The tests your code must pass"</summary>
-                <CodeEditor
-                    control=tests_control
-                    hidden_lines=vec![]
-                    editable=false
-                    language="rust"
-                    label="The exercise's tests (read-only)"
-                    fallback_html=String::new()
-                    hidden_shown=tests_hidden
-                />
+                {(!exercise.tests.is_empty())
+                    .then(|| {
+                        view! {
+                            <CodeEditor
+                                control=tests_control
+                                hidden_lines=vec![]
+                                editable=false
+                                language="rust"
+                                label="The exercise's tests (read-only)"
+                                fallback_html=String::new()
+                                hidden_shown=tests_hidden
+                            />
+                        }
+                    })}
+                {exercise
+                    .extra_files
+                    .iter()
+                    .filter(|f| f.role == ExerciseRole::Tests)
+                    .map(|f| {
+                        view! {
+                            <p class="tests-file">{f.path.clone()}</p>
+                            <CodeEditor
+                                control=EditorControl::new(&f.code)
+                                hidden_lines=vec![]
+                                editable=false
+                                language=f.language.clone()
+                                label=format!("Tests in {} (read-only)", f.path)
+                                fallback_html=String::new()
+                                hidden_shown=RwSignal::new(false)
+                            />
+                        }
+                    })
+                    .collect_view()}
             </details>
             <div class="exercise-help">
                 <ol class="hints">
@@ -270,6 +446,15 @@ pub fn ExerciseView(
                                         let code = solution_code.get_value();
                                         control.set_doc(&code, &solution_hidden_for_copy.get_value());
                                         edits.changed(&code);
+                                        // The other files of a multi-file exercise, by path.
+                                        let files = whole.with_value(|e| e.solution_files());
+                                        for editor in editors.get_value().into_iter().skip(1) {
+                                            let path = editor.path.get_value();
+                                            if let Some(file) = files.iter().find(|f| f.path == path) {
+                                                editor.control().set_doc(&file.contents, &[]);
+                                                editor.edits.changed(&file.contents);
+                                            }
+                                        }
                                     }
                                 >
                                     "Copy into my editor"
@@ -349,7 +534,7 @@ mod tests {
     use super::*;
     use api_types::Timings;
 
-    fn result(outcome: Outcome) -> ExecutionResult {
+    fn result(outcome: Outcome, tests: &[(&str, TestStatus, &str)]) -> ExecutionResult {
         ExecutionResult {
             outcome,
             explanation: "The program stopped.".into(),
@@ -357,10 +542,29 @@ mod tests {
             timings: Timings::default(),
             stdout_truncated: false,
             stderr_truncated: false,
+            tests: tests
+                .iter()
+                .map(|(name, status, message)| TestCase {
+                    name: (*name).into(),
+                    status: *status,
+                    message: (*message).into(),
+                })
+                .collect(),
+            view: None,
+            files: vec![],
         }
     }
 
-    const TWO_OF_THREE: &str = "running 3 tests\ntest tests::a ... ok\ntest tests::b ... FAILED\ntest tests::c ... ok\n\nfailures:\n\n---- tests::b stdout ----\nthread 'tests::b' panicked at src/main.rs:9:5:\nexpected 4\n\nfailures:\n    tests::b\n\ntest result: FAILED. 2 passed; 1 failed\n";
+    const TWO_OF_THREE: &[(&str, TestStatus, &str)] = &[
+        ("tests::a", TestStatus::Passed, ""),
+        (
+            "tests::b",
+            TestStatus::Failed,
+            "thread 'tests::b' panicked at src/main.rs:9:5:\nexpected 4",
+        ),
+        ("tests::c", TestStatus::Passed, ""),
+        ("tests::d", TestStatus::Ignored, ""),
+    ];
 
     #[test]
     fn lines_past_the_students_code_are_in_the_tests() {
@@ -373,10 +577,10 @@ mod tests {
 
     #[test]
     fn verdicts_count_tests_and_explain() {
-        let failing = verdict(
-            &result(Outcome::ExitFailure { exit_code: 101 }),
+        let failing = verdict(&result(
+            Outcome::ExitFailure { exit_code: 101 },
             TWO_OF_THREE,
-        );
+        ));
         assert_eq!(
             failing.headline,
             "2 of 3 tests pass. Read the failures below."
@@ -387,14 +591,17 @@ mod tests {
             "thread 'tests::b' panicked at src/main.rs:9:5:\nexpected 4"
         );
 
-        let passing = verdict(
-            &result(Outcome::Success),
-            "running 2 tests\ntest tests::a ... ok\ntest tests::b ... ok\n",
-        );
+        let passing = verdict(&result(
+            Outcome::Success,
+            &[
+                ("tests::a", TestStatus::Passed, ""),
+                ("tests::b", TestStatus::Passed, ""),
+            ],
+        ));
         assert_eq!(passing.headline, "All 2 tests pass. Well done!");
         assert!(passing.passed);
 
-        let broken = verdict(&result(Outcome::CompileError), "");
+        let broken = verdict(&result(Outcome::CompileError, &[]));
         assert!(
             broken
                 .headline
@@ -402,7 +609,7 @@ mod tests {
         );
         assert!(!broken.passed);
 
-        let timed_out = verdict(&result(Outcome::Killed), "");
+        let timed_out = verdict(&result(Outcome::Killed, &[]));
         assert_eq!(timed_out.headline, "The program stopped.");
     }
 }

@@ -1,51 +1,264 @@
-//! A multi-file block: one tab per file. Such labs can be read now and run in a later version.
+//! A multi-file block (a ```` ````files ```` lab): a small project with a tab per file. Each file is
+//! editable when the block says so, and the project runs as a whole: Run, Test, Build, Clippy,
+//! Format and the compiler views send every file, and each diagnostic goes to its file's tab.
 
-use api_types::FileSet;
+use api_types::{Action, FileSet, ProjectFile};
 use leptos::prelude::*;
 
-/// The files of a lab, as tabs.
+use crate::actions::{request_for, text_hash};
+use crate::components::edits::{BlockEdits, OutdatedNotice};
+use crate::components::run_output::RunOutput;
+use crate::components::runner::Runner;
+use crate::components::tools::{SourceEditor, ToolBar, ViewPanel, ViewState, apply_result};
+use crate::editor::CodeEditor;
+
+/// The files of a lab, as tabs, and the project's buttons when it can run.
 #[component]
 pub fn FileSetView(
     /// The files as sent by the server.
     set: FileSet,
 ) -> impl IntoView {
     let selected = RwSignal::new(0usize);
-    let files = StoredValue::new(set.files.clone());
+    let runnable = set.runnable && set.problem.is_none();
+    let editable = set.editable;
+    let runner = Runner::owned();
+    let views = ViewState::new();
+    let mode = RwSignal::new(set.run.mode);
+    let settings = StoredValue::new(set.run.clone());
+    let primary = set.run.action;
+    let has_tests = primary == Action::Test || set.files.iter().any(|f| f.code.contains("#[test]"));
+    let active = move || runner.active();
+    // One editor per file; saved edits are kept per file, under `<id>/<path>`.
+    let editors: Vec<SourceEditor> = set
+        .files
+        .iter()
+        .map(|file| {
+            let edits = BlockEdits::new(
+                &format!("{}/{}", set.id, file.path),
+                None,
+                &file.code,
+                &[],
+                &text_hash(&file.code),
+            );
+            SourceEditor::new(&file.path, edits)
+        })
+        .collect();
+    let editors = StoredValue::new(editors);
+    let edited = move || editors.with_value(|all| all.iter().any(|e| e.edits.edited.get()));
+
+    let start = move |action: Action| {
+        if !runnable || (action == Action::Fmt && !editable) {
+            return;
+        }
+        let all = editors.get_value();
+        let files = all
+            .iter()
+            .map(|e| ProjectFile::new(e.path.get_value(), e.control().doc()))
+            .collect();
+        for editor in &all {
+            editor.clear();
+        }
+        let request = request_for(&settings.get_value(), mode.get_untracked(), action, files);
+        runner.start(request, move |result| {
+            editors.with_value(|all| apply_result(result, action, all, views));
+        });
+    };
+    let on_run = Callback::new(move |()| start(primary));
+    let on_action = Callback::new(start);
+    let on_format = Callback::new(move |()| start(Action::Fmt));
+    let on_clippy = Callback::new(move |()| start(Action::Clippy));
+    let on_locate = Callback::new(move |(file, line, column): (String, u32, u32)| {
+        let found = editors.with_value(|all| {
+            all.iter()
+                .position(|e| e.path.with_value(|p| *p == file))
+                .map(|i| (i, all[i]))
+        });
+        if let Some((index, editor)) = found {
+            selected.set(index);
+            editor.control().go_to(line, column);
+        }
+    });
+    let on_source = Callback::new(move |source: Option<(String, u32)>| {
+        editors.with_value(|all| {
+            for editor in all {
+                let line = source
+                    .as_ref()
+                    .filter(|(file, _)| editor.path.with_value(|p| p == file))
+                    .map(|(_, line)| *line);
+                editor.control().highlight_lines(line.as_slice(), false);
+            }
+        })
+    });
+    let on_refresh = Callback::new(move |()| {
+        if let Some(view) = views.chosen.get_untracked() {
+            start(Action::View(view));
+        }
+    });
+    let reset_all = move |_| {
+        editors.with_value(|all| {
+            for editor in all {
+                if editor.edits.edited.get_untracked() {
+                    editor.edits.reset();
+                }
+            }
+        })
+    };
+
+    let tab_id = |id: &str, i: usize| format!("files-{id}-{i}");
     let tabs = set
         .files
         .iter()
         .enumerate()
         .map(|(i, file)| {
+            let editor = editors.with_value(|all| all[i]);
+            let panel = format!("{}-panel", tab_id(&set.id, i));
+            let has_errors = Memo::new(move |_| editor.errors.get() > 0);
             view! {
                 <button
                     role="tab"
                     class="file-tab"
+                    id=tab_id(&set.id, i)
+                    aria-controls=panel
                     aria-selected=move || (selected.get() == i).to_string()
+                    class:has-errors=has_errors
                     on:click=move |_| selected.set(i)
                 >
                     {file.path.clone()}
+                    <Show when=move || editor.edits.edited.get()>
+                        <span class="tab-edited" title="edited">" •"</span>
+                    </Show>
+                    <Show when=move || { editor.errors.get() > 0 }>
+                        <span class="tab-error" role="img" aria-label=move || match editor.errors.get() {
+                            1 => "1 problem".to_owned(),
+                            n => format!("{n} problems"),
+                        }>
+                            " ⚠"
+                        </span>
+                    </Show>
                 </button>
             }
         })
         .collect_view();
+    let panels = set
+        .files
+        .iter()
+        .enumerate()
+        .map(|(i, file)| {
+            let editor = editors.with_value(|all| all[i]);
+            let path = file.path.clone();
+            let on_change = Callback::new(move |doc: String| editor.edits.changed(&doc));
+            let on_cursor_line =
+                Callback::new(move |line: u32| views.follow_source(&editor.path.get_value(), line));
+            let label = if editable {
+                format!(
+                    "{path}, editable (Ctrl+Enter runs the project; Esc then Tab leaves the editor)"
+                )
+            } else {
+                path.clone()
+            };
+            view! {
+                <div
+                    role="tabpanel"
+                    class="file-panel"
+                    id=format!("{}-panel", tab_id(&set.id, i))
+                    aria-labelledby=tab_id(&set.id, i)
+                    hidden=move || selected.get() != i
+                >
+                    <OutdatedNotice edits=editor.edits />
+                    <CodeEditor
+                        control=editor.control()
+                        hidden_lines=vec![]
+                        editable
+                        language=file.language.clone()
+                        label
+                        fallback_html=file.highlighted.clone()
+                        hidden_shown=RwSignal::new(false)
+                        on_change
+                        on_run
+                        on_format
+                        on_clippy
+                        on_cursor_line
+                    />
+                </div>
+            }
+        })
+        .collect_view();
+
+    let label = match (runnable, editable) {
+        (true, true) => "Project · runnable · editable",
+        (true, false) => "Project · runnable",
+        (false, _) => "Project",
+    };
     view! {
-        <figure class="code-block file-set">
+        <figure class="code-block file-set" class:runnable=runnable>
             <figcaption class="code-toolbar">
-                <div class="file-tabs" role="tablist" aria-label="Files in this lab">{tabs}</div>
+                <span class="code-language">
+                    {label}
+                    <Show when=edited>
+                        <span class="edited-badge">" · edited"</span>
+                    </Show>
+                </span>
+                <span class="code-actions">
+                    <Show when=edited>
+                        <button class="reset-button" title="Put every file of this project back as written" on:click=reset_all>
+                            "↺ Reset"
+                        </button>
+                    </Show>
+                    {runnable
+                        .then(|| {
+                            view! {
+                                <Show when=active>
+                                    <button class="kill-button" title="Stop the program" on:click=move |_| runner.kill()>
+                                        "■ Stop"
+                                    </button>
+                                </Show>
+                                <button class="build-button" title="Compile the project without running it" on:click=move |_| start(Action::Build) disabled=active>
+                                    "Build"
+                                </button>
+                                {(has_tests && primary != Action::Test)
+                                    .then(|| {
+                                        view! {
+                                            <button class="test-button" title="Run the project's tests" on:click=move |_| start(Action::Test) disabled=active>
+                                                "✓ Test"
+                                            </button>
+                                        }
+                                    })}
+                                {if primary == Action::Test {
+                                    view! {
+                                        <button class="run-button test-button" title="Run the project's tests (Ctrl+Enter)" on:click=move |_| start(Action::Test) disabled=active>
+                                            "✓ Test"
+                                        </button>
+                                    }
+                                        .into_any()
+                                } else {
+                                    view! {
+                                        <button class="run-button" title="Run the project (Ctrl+Enter)" on:click=move |_| start(Action::Run) disabled=active>
+                                            "▶ Run"
+                                        </button>
+                                    }
+                                        .into_any()
+                                }}
+                            }
+                        })}
+                </span>
             </figcaption>
-            {move || {
-                files
-                    .with_value(|files| files.get(selected.get()).cloned())
-                    .map(|file| {
-                        view! {
-                            <pre role="tabpanel" aria-label=file.path.clone()>
-                                <code class=format!("language-{}", file.language) inner_html=file.highlighted></code>
-                            </pre>
-                        }
-                    })
-            }}
-            <p class="file-set-note">{set.note.clone()}</p>
+            {runnable
+                .then(|| {
+                    view! { <ToolBar mode views on_action can_format=editable busy=Signal::derive(active) /> }
+                })}
+            <div class="file-tabs" role="tablist" aria-label="Files in this project">{tabs}</div>
+            {panels}
+            <ViewPanel views on_source on_refresh />
             {set.problem.clone().map(|problem| view! { <p class="block-problem" role="note">{problem}</p> })}
+            <Show when=move || runner.shown.get()>
+                <RunOutput
+                    view=runner.view
+                    elapsed=runner.elapsed
+                    on_stdin=runner.on_stdin()
+                    on_close_stdin=runner.on_close_stdin()
+                    on_locate
+                />
+            </Show>
         </figure>
     }
 }

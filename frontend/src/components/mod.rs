@@ -9,3 +9,4 @@ pub mod run_output;
 pub mod runner;
 pub mod shortcuts;
 pub mod status;
+pub mod tools;

@@ -1,7 +1,7 @@
 //! The output pane under a runnable block: live status with elapsed time, compiler messages,
 //! interleaved stdout and stderr, the outcome in words, and stdin while the program runs.
 
-use api_types::{Diagnostic, ExecutionResult, Outcome, ServerMessage};
+use api_types::{Diagnostic, ExecutionResult, Level, Outcome, ProjectFile, ServerMessage};
 use leptos::prelude::*;
 
 /// Where an execution is.
@@ -156,8 +156,8 @@ pub fn RunOutput(
     on_stdin: Callback<String>,
     /// Called to close the program's stdin.
     on_close_stdin: Callback<()>,
-    /// Called when a diagnostic's location is clicked, with its 1-based line and column.
-    on_locate: Callback<(u32, u32)>,
+    /// Called when a diagnostic's location is clicked, with its file and 1-based line and column.
+    on_locate: Callback<(String, u32, u32)>,
 ) -> impl IntoView {
     let stdin_line = RwSignal::new(String::new());
     let stage_class = move || match view.with(|v| v.stage.clone()) {
@@ -249,13 +249,37 @@ pub fn worth_listing(diagnostic: &Diagnostic) -> bool {
         && (diagnostic.message.starts_with("aborting due to")
             || diagnostic.message.ends_with("warnings emitted")
             || diagnostic.message.ends_with("warning emitted"));
-    (diagnostic.level == "error" || diagnostic.level == "warning") && !tally
+    (diagnostic.level.is_error() || diagnostic.level == Level::Warning) && !tally
 }
 
-/// Errors and warnings with their location (a button that moves the cursor there) and, for
-/// coded errors, a link to the explanation.
+/// The word for a level, used as its label and its CSS class.
+pub fn level_word(level: Level) -> &'static str {
+    match level {
+        Level::Error => "error",
+        Level::InternalError => "internal compiler error",
+        Level::Warning => "warning",
+        Level::Note => "note",
+        Level::Help => "help",
+        Level::FailureNote => "failure note",
+    }
+}
+
+/// Where a diagnostic points, as the list shows it: the file is named when it is not the main one.
+pub fn place_text(file: &str, line: u32, column: u32) -> String {
+    if file == ProjectFile::MAIN || file.is_empty() {
+        format!("line {line}, column {column}")
+    } else {
+        format!("{file}, line {line}, column {column}")
+    }
+}
+
+/// Errors and warnings (Clippy's lints too) with their location (a button that moves the cursor
+/// there) and the error code or lint name linked to its documentation.
 #[component]
-fn DiagnosticList(view: RwSignal<RunView>, on_locate: Callback<(u32, u32)>) -> impl IntoView {
+fn DiagnosticList(
+    view: RwSignal<RunView>,
+    on_locate: Callback<(String, u32, u32)>,
+) -> impl IntoView {
     move || {
         let diagnostics: Vec<Diagnostic> = view.with(|v| {
             v.diagnostics()
@@ -271,26 +295,30 @@ fn DiagnosticList(view: RwSignal<RunView>, on_locate: Callback<(u32, u32)>) -> i
                         .into_iter()
                         .map(|d| {
                             let primary = d.spans.iter().find(|s| s.is_primary).or(d.spans.first()).cloned();
-                            let code = d.code.clone().map(|code| {
-                                let href = format!("https://doc.rust-lang.org/error_codes/{code}.html");
-                                view! {
+                            let code = d.code.clone().map(|code| match d.code_url() {
+                                Some(href) => view! {
                                     <a class="error-code" href=href target="_blank" rel="noopener">
                                         {code}
                                     </a>
                                 }
+                                .into_any(),
+                                None => view! { <code class="error-code">{code}</code> }.into_any(),
                             });
                             let place = primary
                                 .map(|s| {
                                     let (line, column) = (s.line_start, s.column_start);
+                                    let text = place_text(&s.file, line, column);
+                                    let file = s.file.clone();
                                     view! {
-                                        <button class="diagnostic-line" on:click=move |_| on_locate.run((line, column))>
-                                            {format!("line {line}, column {column}")}
+                                        <button class="diagnostic-line" on:click=move |_| on_locate.run((file.clone(), line, column))>
+                                            {text}
                                         </button>
                                     }
                                 });
+                            let level = level_word(d.level);
                             view! {
-                                <li class=format!("diagnostic {}", d.level)>
-                                    <span class="level">{d.level.clone()}</span>
+                                <li class=format!("diagnostic {}", level.replace(' ', "-"))>
+                                    <span class="level">{level}</span>
                                     {code}
                                     <span class="message">{d.message.clone()}</span>
                                     {place}
@@ -322,6 +350,9 @@ mod tests {
             },
             stdout_truncated: false,
             stderr_truncated: false,
+            tests: vec![],
+            view: None,
+            files: vec![],
         }
     }
 
@@ -380,7 +411,7 @@ mod tests {
     #[test]
     fn tallies_are_not_listed_as_diagnostics() {
         let diagnostic = |level: &str, message: &str| Diagnostic {
-            level: level.into(),
+            level: Level::parse(level),
             message: message.into(),
             code: None,
             spans: vec![],
@@ -396,6 +427,16 @@ mod tests {
             "error",
             "linking with `cc` failed"
         )));
+    }
+
+    #[test]
+    fn places_name_the_file_unless_it_is_the_main_one() {
+        assert_eq!(place_text("src/main.rs", 3, 9), "line 3, column 9");
+        assert_eq!(
+            place_text("src/shapes.rs", 2, 1),
+            "src/shapes.rs, line 2, column 1"
+        );
+        assert_eq!(level_word(Level::InternalError), "internal compiler error");
     }
 
     #[test]

@@ -24,6 +24,18 @@ pub const SHORTCUTS: &[(&str, &str)] = &[
         "Ctrl / ⌘ + Enter",
         "In an editor: run the example (or its tests)",
     ),
+    (
+        "Ctrl / ⌘ + Shift + F",
+        "In an editor: format the code with rustfmt (Ctrl / ⌘ + Z undoes it)",
+    ),
+    (
+        "Ctrl / ⌘ + Shift + L",
+        "In an editor: check the code with Clippy",
+    ),
+    (
+        "Ctrl / ⌘ + F",
+        "In a compiler view (MIR, assembly, …): search it",
+    ),
     ("Tab / Shift + Tab", "In an editor: indent or dedent"),
     (
         "Esc, then Tab",
