@@ -499,7 +499,7 @@ fn unknown_attribute(attribute: &str) -> String {
             edition_names()
         );
     }
-    if attribute.len() == 5 && attribute.to_ascii_uppercase().starts_with('E') {
+    if is_error_code(&attribute.to_ascii_uppercase()) {
         return format!(
             "unknown attribute `{attribute}`; an error code is `E` and four digits, like `E0499`"
         );
