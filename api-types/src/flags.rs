@@ -127,10 +127,7 @@ impl CodegenFlag {
     /// Parses `name=value`, also accepting a leading `-C` or `-C ` as people copy it from rustc.
     pub fn parse(text: &str) -> Result<CodegenFlag, String> {
         let flag = text.trim();
-        let flag = flag
-            .strip_prefix("-C")
-            .map(str::trim_start)
-            .unwrap_or(flag);
+        let flag = flag.strip_prefix("-C").map(str::trim_start).unwrap_or(flag);
         let (name, value) = flag.split_once('=').unwrap_or((flag, ""));
         let bad_value = || {
             Err(format!(
@@ -294,7 +291,11 @@ mod tests {
             CodegenFlag::Panic(PanicStrategy::Abort),
             CodegenFlag::OptLevel(OptLevel::O3),
         ];
-        assert!(check_flags(&flags).unwrap_err().contains("`opt-level=1` and `opt-level=3`"));
+        assert!(
+            check_flags(&flags)
+                .unwrap_err()
+                .contains("`opt-level=1` and `opt-level=3`")
+        );
         assert_eq!(check_flags(&flags[..2]), Ok(()));
     }
 }

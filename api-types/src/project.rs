@@ -65,10 +65,9 @@ impl std::fmt::Display for ProjectError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             ProjectError::Empty => write!(f, "there is no code to run: send `code` or `files`"),
-            ProjectError::TooManyFiles { count } => write!(
-                f,
-                "the project has {count} files; the limit is {MAX_FILES}"
-            ),
+            ProjectError::TooManyFiles { count } => {
+                write!(f, "the project has {count} files; the limit is {MAX_FILES}")
+            }
             ProjectError::TooLarge { bytes } => write!(
                 f,
                 "the code is {} KB; the limit is {} KB",
@@ -112,7 +111,10 @@ pub fn check_project(files: &[ProjectFile]) -> Result<(), ProjectError> {
             });
         }
     }
-    let has_root = |name: &str| seen.iter().any(|p| *p == name || p.ends_with(&format!("/{name}")));
+    let has_root = |name: &str| {
+        seen.iter()
+            .any(|p| *p == name || p.ends_with(&format!("/{name}")))
+    };
     if !has_root("src/main.rs") && !has_root("src/lib.rs") {
         return Err(ProjectError::NoCrateRoot);
     }
@@ -183,8 +185,20 @@ mod tests {
     fn ordinary_layouts_are_accepted() {
         for paths in [
             &["src/main.rs"][..],
-            &["Cargo.toml", "src/main.rs", "src/shapes/circle.rs", "build.rs", "shim.c", "shim.h"],
-            &["Cargo.toml", "src/main.rs", "macros/Cargo.toml", "macros/src/lib.rs"],
+            &[
+                "Cargo.toml",
+                "src/main.rs",
+                "src/shapes/circle.rs",
+                "build.rs",
+                "shim.c",
+                "shim.h",
+            ],
+            &[
+                "Cargo.toml",
+                "src/main.rs",
+                "macros/Cargo.toml",
+                "macros/src/lib.rs",
+            ],
             &["src/lib.rs", "data/words.txt"],
         ] {
             assert_eq!(check_project(&project(paths)), Ok(()), "{paths:?}");
@@ -222,7 +236,10 @@ mod tests {
             Err(ProjectError::TooManyFiles { count: 40 })
         );
         let big = vec![ProjectFile::main("x".repeat(MAX_PROJECT_BYTES))];
-        assert!(matches!(check_project(&big), Err(ProjectError::TooLarge { .. })));
+        assert!(matches!(
+            check_project(&big),
+            Err(ProjectError::TooLarge { .. })
+        ));
         assert_eq!(
             check_project(&project(&["src/main.rs", "src/main.rs"])),
             Err(ProjectError::Duplicate {
