@@ -6,7 +6,7 @@
 
 use std::time::{Duration, Instant};
 
-use api_types::{Action, Channel, Edition, Mode, Outcome, Phase};
+use api_types::{Action, Edition, Level, Mode, Outcome, Phase, RunnerId, TestStatus};
 use sandbox::{
     Control, DockerConfig, DockerSandbox, Event, Job, JobIo, Limits, Report, Sandbox, StopReason,
 };
@@ -37,12 +37,8 @@ async fn run(sandbox: &DockerSandbox, job: Job) -> Report {
         .execute(job, JobIo::detached())
         .await
         .expect("the sandbox works");
-    if report.result.outcome
-        == (Outcome::RunnerUnavailable {
-            channel: Channel::Stable,
-        })
-    {
-        panic!("the runner image is missing: run `cargo xtask images`");
+    if let Outcome::RunnerUnavailable { runner } = &report.result.outcome {
+        panic!("the {runner} runner image is missing: run `cargo xtask images`");
     }
     report
 }
@@ -110,13 +106,13 @@ async fn a_compile_error_is_a_structured_diagnostic_on_the_right_line() {
         .result
         .diagnostics
         .iter()
-        .find(|d| d.level == "error" && !d.spans.is_empty())
+        .find(|d| d.level == Level::Error && !d.spans.is_empty())
         .expect("an error with a span");
     assert_eq!(error.code.as_deref(), Some("E0308"));
     let primary = error.spans.iter().find(|s| s.is_primary).unwrap();
     assert_eq!((primary.line_start, primary.column_start), (3, 18));
     assert!(
-        report.compiler.contains("main.rs:3:18"),
+        report.compiler.contains("src/main.rs:3:18"),
         "{}",
         report.compiler
     );
@@ -222,6 +218,22 @@ async fn edition_mode_and_action_are_honoured() {
         report.stdout
     );
     assert!(report.result.explanation.contains("Some tests failed"));
+    // The server reads the harness's report: each test, typed.
+    let tests: Vec<(&str, TestStatus)> = report
+        .result
+        .tests
+        .iter()
+        .map(|t| (t.name.as_str(), t.status))
+        .collect();
+    assert_eq!(
+        tests,
+        [("adds", TestStatus::Passed), ("fails", TestStatus::Failed)]
+    );
+    assert!(
+        report.result.tests[1].message.contains("left: 2"),
+        "{:?}",
+        report.result.tests
+    );
     finish(sandbox).await;
 }
 
@@ -256,23 +268,20 @@ async fn main() {
 
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "needs dockerd and the runner image: cargo xtask test runs it"]
-async fn other_channels_say_their_runner_is_missing() {
+async fn runners_without_an_image_say_so() {
     let sandbox = connect(0).await;
     let mut job = Job::run(HELLO);
-    job.channel = Channel::Miri;
+    job.runner = RunnerId::new("miri");
     let report = sandbox.execute(job, JobIo::detached()).await.unwrap();
     assert_eq!(
         report.result.outcome,
         Outcome::RunnerUnavailable {
-            channel: Channel::Miri
+            runner: RunnerId::new("miri")
         }
     );
-    assert!(
-        report
-            .result
-            .explanation
-            .contains("The Miri runner is not installed on this server")
-    );
+    assert!(report.result.explanation.contains(
+        "The miri runner (Miri (undefined-behaviour checker)) is not installed on this server"
+    ));
     finish(sandbox).await;
 }
 

@@ -56,6 +56,7 @@ pub fn run_all() -> Result<(), Failure> {
             // Ignored by a plain `cargo test` (no Docker there); here Docker is guaranteed.
             for (package, target) in [
                 ("sandbox", "docker"),
+                ("sandbox", "tools"),
                 ("backend", "docker_api"),
                 ("content-verify", "docker"),
             ] {
@@ -68,6 +69,9 @@ pub fn run_all() -> Result<(), Failure> {
                         target,
                         "--",
                         "--ignored",
+                        // Two at a time: the two cores, without starving the compiles.
+                        "--test-threads",
+                        "2",
                     ])
                     .run()?;
             }
