@@ -22,7 +22,9 @@ pub enum Expected {
     Compiles,
     /// Compiles with `--test` and every test passes.
     TestsPass,
-    /// An exercise's starter: its tests must not all pass (failing to compile counts).
+    /// An exercise's starter: it compiles with the tests, and they do not all pass. A compile
+    /// error does not count: the author guide promises a starter the student can run, and a
+    /// starter that fails to build for any reason (a typo, a sandbox fault) would pass silently.
     TestsDoNotPass,
 }
 
@@ -47,7 +49,7 @@ impl Expected {
             Expected::FailsToCompile => "should fail to compile (`compile_fail`)",
             Expected::Compiles => "should compile (`no_run`)",
             Expected::TestsPass => "should pass its tests",
-            Expected::TestsDoNotPass => "should not pass the tests",
+            Expected::TestsDoNotPass => "should compile with the tests and fail them",
         }
     }
 
@@ -89,7 +91,7 @@ pub fn judge(check: &Check, report: &Report) -> Verdict {
         }
         Expected::Panics => *outcome == Outcome::ExitFailure { exit_code: 101 },
         Expected::FailsToCompile => *outcome == Outcome::CompileError,
-        Expected::TestsDoNotPass => *outcome != Outcome::Success,
+        Expected::TestsDoNotPass => !matches!(outcome, Outcome::Success | Outcome::CompileError),
     };
     if !passed {
         return Verdict::Failed(format!("{} but {happened}", expected.describe()));
@@ -364,7 +366,6 @@ mod tests {
                 Expected::TestsDoNotPass,
                 Outcome::ExitFailure { exit_code: 101 },
             ),
-            (Expected::TestsDoNotPass, Outcome::CompileError),
             (
                 Expected::TestsDoNotPass,
                 Outcome::TimedOut {
@@ -458,7 +459,19 @@ mod tests {
         );
         assert_eq!(
             failed(Expected::TestsDoNotPass, &passed),
-            "should not pass the tests but all 3 tests passed"
+            "should compile with the tests and fail them but all 3 tests passed"
+        );
+        let mut broken = report(Outcome::CompileError, "", "");
+        broken.result.diagnostics = vec![diagnostic(
+            "error",
+            "cannot find value `x` in this scope",
+            Some("E0425"),
+            "src/main.rs",
+            2,
+        )];
+        assert_eq!(
+            failed(Expected::TestsDoNotPass, &broken),
+            "should compile with the tests and fail them but it failed to compile: error[E0425]: cannot find value `x` in this scope at line 12"
         );
         assert_eq!(
             verdict(Expected::TestsDoNotPass, &tests_failed),

@@ -183,7 +183,7 @@ impl fmt::Display for Summary {
             if total.exercise_checks > 0 {
                 writeln!(
                     f,
-                    "  (two checks per exercise: the solution must pass its tests, the starter must not)"
+                    "  (two checks per exercise: the solution must pass its tests, the starter must compile and fail them)"
                 )?;
             }
         }
@@ -332,7 +332,7 @@ mod tests {
               stable         4                2       5       1       1        0
               loom           0                2       0       0       0        2
               nightly        1                0       0       0       0        1
-              (two checks per exercise: the solution must pass its tests, the starter must not)
+              (two checks per exercise: the solution must pass its tests, the starter must compile and fail them)
 
             loom: 2 skipped (runner image not installed)
             nightly: 1 skipped (runner image not installed)
