@@ -574,3 +574,162 @@ fn the_benchmark_runs_on_the_browser_clock() {
     assert_eq!(result.batch_ns.len(), 20);
     assert!(result.per_second > 0.0 && result.per_second.is_finite());
 }
+
+#[wasm_bindgen_test]
+async fn tools_start_from_the_fence_and_format_is_offered_only_where_the_student_edits() {
+    let mut block = code_block(true);
+    block.run.mode = api_types::Mode::Release;
+    let root = container();
+    let _mounted = leptos::mount::mount_to(root.clone(), move || {
+        view! { <CodeBlockView block=block.clone() /> }
+    });
+    settle_until(|| find(&root, ".mode-select").is_some()).await;
+    let mode: web_sys::HtmlSelectElement = find(&root, ".mode-select").unwrap().unchecked_into();
+    assert_eq!(mode.value(), "release", "the fence asked for release");
+    assert!(find(&root, ".clippy-button").is_some());
+    assert!(
+        find(&root, ".format-button").is_none(),
+        "a read-only block is not formatted"
+    );
+    let views: web_sys::HtmlSelectElement = find(&root, ".view-select").unwrap().unchecked_into();
+    assert_eq!(views.length(), 8, "a prompt and seven views");
+    assert_eq!(views.value(), "");
+
+    let mut editable = code_block(true);
+    editable.editable = true;
+    let root = container();
+    let _second = leptos::mount::mount_to(root.clone(), move || {
+        view! { <CodeBlockView block=editable.clone() /> }
+    });
+    settle_until(|| find(&root, ".format-button").is_some()).await;
+    let format = find(&root, ".format-button").unwrap();
+    assert_eq!(format.text_content().unwrap(), "Format");
+    assert!(format.title().contains("Ctrl+Shift+F"));
+    let mode: web_sys::HtmlSelectElement = find(&root, ".mode-select").unwrap().unchecked_into();
+    assert_eq!(mode.value(), "debug");
+
+    let not_runnable = code_block(false);
+    let root = container();
+    let _third = leptos::mount::mount_to(root.clone(), move || {
+        view! { <CodeBlockView block=not_runnable.clone() /> }
+    });
+    tick().await;
+    assert!(find(&root, ".block-tools").is_none());
+}
+
+#[wasm_bindgen_test]
+async fn a_compiler_view_is_text_with_its_title_and_buttons() {
+    use api_types::{CompilerView, ViewLines, ViewOutput};
+    use frontend::components::tools::{ViewPanel, ViewState};
+    let root = container();
+    let views = ViewState::new();
+    let _mounted = leptos::mount::mount_to(root.clone(), move || {
+        view! { <ViewPanel views on_source=Callback::new(|_| {}) on_refresh=Callback::new(|_| {}) /> }
+    });
+    tick().await;
+    assert!(
+        find(&root, ".view-panel").is_none(),
+        "nothing until a view arrives"
+    );
+    views.output.set(Some(ViewOutput {
+        view: CompilerView::Mir,
+        text: "bb0: {\n    // <script>alert(1)</script>\n    return;\n}\n".into(),
+        source_map: vec![ViewLines {
+            first_line: 1,
+            last_line: 3,
+            file: "src/main.rs".into(),
+            source_line: 1,
+        }],
+        truncated: true,
+    }));
+    settle_until(|| find(&root, ".view-panel pre").is_some()).await;
+    assert_eq!(
+        find(&root, ".view-title").unwrap().text_content().unwrap(),
+        "MIR"
+    );
+    let text = find(&root, ".view-panel pre")
+        .unwrap()
+        .text_content()
+        .unwrap();
+    assert!(text.contains("<script>alert(1)</script>"), "{text}");
+    assert!(
+        root.query_selector("script").unwrap().is_none(),
+        "view text is never HTML"
+    );
+    assert!(find(&root, ".view-hint").is_some(), "mapped views say so");
+    assert!(find(&root, ".truncated").is_some());
+    for (css, name) in [
+        (".view-copy", "Copy"),
+        (".view-search", "Search"),
+        (".view-refresh", "Refresh"),
+    ] {
+        assert_eq!(find(&root, css).unwrap().text_content().unwrap(), name);
+    }
+    assert_eq!(
+        find(&root, ".view-close")
+            .unwrap()
+            .get_attribute("aria-label")
+            .unwrap(),
+        "Close the MIR"
+    );
+    find(&root, ".view-close").unwrap().click();
+    settle_until(|| find(&root, ".view-panel").is_none()).await;
+    assert!(find(&root, ".view-panel").is_none());
+}
+
+#[wasm_bindgen_test]
+async fn a_files_block_is_a_project_with_a_tab_per_file() {
+    use api_types::{FileSet, SourceFile};
+    use frontend::components::files::FileSetView;
+    let file = |path: &str, code: &str| SourceFile {
+        path: path.into(),
+        language: "rust".into(),
+        code: code.into(),
+        highlighted: String::new(),
+    };
+    let set = FileSet {
+        id: "lab".into(),
+        files: vec![
+            file("src/main.rs", "mod shapes;\nfn main() {}\n"),
+            file("src/shapes.rs", "pub fn area() {}\n"),
+        ],
+        runnable: true,
+        editable: true,
+        run: Default::default(),
+        problem: None,
+    };
+    let root = container();
+    let _mounted = leptos::mount::mount_to(root.clone(), move || {
+        view! { <FileSetView set=set.clone() /> }
+    });
+    settle_until(|| root.query_selector_all("textarea").unwrap().length() == 2).await;
+    let tabs = root.query_selector_all("[role=tab]").unwrap();
+    assert_eq!(tabs.length(), 2);
+    let panels = root.query_selector_all("[role=tabpanel]").unwrap();
+    let hidden = |i: u32| {
+        panels
+            .item(i)
+            .unwrap()
+            .unchecked_into::<web_sys::HtmlElement>()
+            .hidden()
+    };
+    assert!(!hidden(0) && hidden(1), "the first file shows");
+    tabs.item(1)
+        .unwrap()
+        .unchecked_into::<web_sys::HtmlElement>()
+        .click();
+    settle_until(|| hidden(0)).await;
+    assert!(hidden(0) && !hidden(1), "the second tab shows its file");
+    let areas = root.query_selector_all("textarea").unwrap();
+    let second: web_sys::HtmlTextAreaElement = areas.item(1).unwrap().unchecked_into();
+    assert_eq!(second.value(), "pub fn area() {}\n");
+    for css in [
+        ".run-button",
+        ".build-button",
+        ".clippy-button",
+        ".format-button",
+        ".mode-select",
+    ] {
+        assert!(find(&root, css).is_some(), "{css}");
+    }
+}

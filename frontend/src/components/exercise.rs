@@ -125,11 +125,13 @@ pub fn ExerciseView(
             .collect();
         let last_line = line_count(&control.doc());
         ran_lines.set_value(last_line);
+        // Tests appended to a file come after the student's lines: marks there are not shown.
         for editor in &all {
-            editor.last_line.set_value(u32::MAX);
+            editor
+                .last_line
+                .set_value(line_count(&editor.control().doc()));
             editor.clear();
         }
-        source.last_line.set_value(last_line);
         let files = if action == Action::Fmt {
             student
         } else {
