@@ -234,3 +234,71 @@ impl Harness {
         self.client.close().await.unwrap();
     }
 }
+
+impl Harness {
+    /// Opens `chapter`, waits for its first editable example's CodeMirror editor, gives that block
+    /// the id `id`, and returns the editor's text.
+    pub async fn tag_first_editable_example(&self, chapter: &str, id: &str) -> String {
+        self.goto(chapter).await;
+        self.wait_until(
+            "return !!document.querySelector('.code-block.runnable .cm-content[contenteditable=true]')",
+            "an editable example has a CodeMirror editor",
+        )
+        .await;
+        let text = self
+            .eval(&format!(
+                "const content = document.querySelector('.code-block.runnable .cm-content[contenteditable=true]');
+                 content.closest('.code-block').id = '{id}';
+                 return content.innerText;"
+            ))
+            .await;
+        text.as_str().unwrap_or_default().to_owned()
+    }
+
+    /// Waits until `script` returns `true` after the block `block` (a CSS selector) started
+    /// `action`; if the run ends without it, fails with what the page said (so a server that
+    /// lacks the action fails clearly, not by a timeout).
+    pub async fn wait_for_action(&self, block: &str, action: &str, script: &str, what: &str) {
+        let deadline = Instant::now() + Duration::from_secs(120);
+        let mut finished_at: Option<Instant> = None;
+        loop {
+            if self.eval(script).await == serde_json::Value::Bool(true) {
+                return;
+            }
+            let state = self
+                .eval(&format!(
+                    "const b = document.querySelector('{block}');
+                     const s = b && b.querySelector('.run-status');
+                     if (!s || s.classList.contains('active')) return null;
+                     const words = [...b.querySelectorAll('.run-status, .explanation, .diagnostic, .compiler-output pre')]
+                       .map(e => e.textContent.trim()).filter(t => t).join(' | ');
+                     return words;"
+                ))
+                .await;
+            if let Some(words) = state.as_str() {
+                let since = *finished_at.get_or_insert_with(Instant::now);
+                // The page folds the result in right after the status changes: a moment's grace.
+                assert!(
+                    since.elapsed() < Duration::from_secs(3),
+                    "the `{action}` request ended without {what}; the page says: {words}"
+                );
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {what} after `{action}`"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Resizes the browser window (outer size, in CSS pixels).
+    pub async fn resize(&self, width: u32, height: u32) {
+        self.client.set_window_size(width, height).await.unwrap();
+    }
+
+    /// Saves a PNG of the window to `path`.
+    pub async fn screenshot(&self, path: &std::path::Path) {
+        let png = self.client.screenshot().await.unwrap();
+        std::fs::write(path, png).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
+    }
+}
