@@ -61,8 +61,16 @@ fn run() -> Result<String, String> {
             .flatten()
             .filter_map(Value::as_str)
             .find(|f| f.ends_with(".rlib"));
-        if let Some(rlib) = rlib {
-            found.insert(name, rlib.to_owned());
+        let Some(rlib) = rlib else { continue };
+        // Two builds of one crate (e.g. one for proc macros with other features) would leave a
+        // student's proc-macro crate with two incompatible `proc_macro2::TokenStream`s: refuse, so
+        // Cargo.toml's profile and feature settings that prevent it cannot silently stop working.
+        if let Some(earlier) = found.insert(name, rlib.to_owned())
+            && earlier != rlib
+        {
+            return Err(format!(
+                "`{name}` was built twice ({earlier} and {rlib}); make the build-override profile and the host features match"
+            ));
         }
     }
     let missing: Vec<&str> = wanted.values().filter(|n| !found.contains_key(*n)).copied().collect();
