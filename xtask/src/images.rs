@@ -1,30 +1,41 @@
 //! `cargo xtask images`: builds the runner images that are missing or out of date.
 //!
-//! The recipe lives in `runner-images/`. An image is labelled with a hash of its recipe (every file
-//! under `runner-images/`, the variant and the toolchain), and rebuilt only when that changes.
-//! Two variants honour one contract (see `runner-images/stable/prepare.sh`):
+//! The runners are the registry's (`runners::all()`, one `runner-images/<id>/runner.toml` each);
+//! a runner with `buildable = true` has its recipe in its folder (`Dockerfile.online` and
+//! `Dockerfile.offline`). Every rustc runner honours one contract, `runner-images/stable/prepare.sh`.
+//! An image is labelled with a hash of exactly what its build context gets from the repository
+//! (the runner's recipe, prepare.sh, the job helper's sources, the crate list), the variant and
+//! the toolchain, and rebuilt only when that changes. Two variants:
 //! - online: `FROM` the official Rust image, when a container registry can be reached;
 //! - offline: `FROM` a Debian base made here by mmdebstrap, plus the host's rustup toolchain.
 //!
 //! `RMP_RUNNER_BUILD=online|offline|auto` (default auto) overrides the choice. Either way the
-//! curriculum's crates are vendored on the host and copied in: builds need no network inside.
+//! curriculum's crates are vendored on the host and copied in: builds need no network inside
+//! (except the online nightly recipe, which installs its nightly with rustup).
 
 use std::fs;
 use std::io::Read;
 use std::net::{TcpStream, ToSocketAddrs};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+use api_types::Toolchain as Channel;
+use runners::RunnerSpec;
 
 use crate::cmd::{Cmd, Failure, step};
 use crate::{Repo, docker, setup};
 
-/// The stable runner image, as the server expects it by default (`RMP_RUNNER_IMAGE_STABLE`).
-pub const STABLE_IMAGE: &str = "rmp-runner-stable:latest";
 const BASE_IMAGE: &str = "rmp-base-bookworm:latest";
 const HASH_LABEL: &str = "rmp.recipe-hash";
-/// What mmdebstrap puts in the offline base: a C toolchain for linking and certificates.
+const RUNNER_LABEL: &str = "rmp.runner";
+/// Marks a runner's build stage (the compiled crates), kept as the cache of the next build.
+const STAGE_LABEL: &str = "rmp.build-stage";
+/// What mmdebstrap puts in the offline base: a C toolchain for linking and build scripts, and
+/// certificates.
 const BASE_PACKAGES: &str = "gcc,libc6-dev,ca-certificates";
 const REGISTRY: &str = "registry-1.docker.io:443";
+/// The recipe every rustc runner shares (the image contract), relative to `runner-images/`.
+const CONTRACT: &str = "stable/prepare.sh";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Variant {
@@ -41,42 +52,95 @@ impl Variant {
     }
 }
 
-/// Makes sure dockerd runs and every runner image is built and current.
+/// Makes sure dockerd runs and every buildable runner's image is built and current.
 pub fn ensure() -> Result<(), Failure> {
-    docker::ensure_daemon()?;
-    let repo = Repo::locate()?;
-    step("Runner image (stable)", || ensure_stable(&repo))
+    ensure_only(&[])
 }
 
-fn ensure_stable(repo: &Repo) -> Result<(), Failure> {
-    let toolchain = Toolchain::find()?;
-    let choice = std::env::var("RMP_RUNNER_BUILD").unwrap_or_else(|_| "auto".into());
-    let candidates = match choice.as_str() {
-        "online" => vec![Variant::Online],
-        "offline" => vec![Variant::Offline],
-        "auto" | "" => {
-            if registry_reachable() {
+/// `cargo xtask images [RUNNER...]`: like [`ensure`], for the named runners only (all if none).
+pub fn ensure_only(names: &[String]) -> Result<(), Failure> {
+    for name in names {
+        runners::lookup(name).map_err(Failure::new)?;
+    }
+    docker::ensure_daemon()?;
+    let repo = Repo::locate()?;
+    step(
+        "Runner images (one line per runner in runner-images/)",
+        || {
+            let mut plan = Plan::from_env()?;
+            let chosen = runners::all()
+                .iter()
+                .filter(|spec| names.is_empty() || names.iter().any(|n| n == spec.id.as_str()));
+            for spec in chosen {
+                if spec.buildable {
+                    ensure_runner(&repo, spec, &mut plan)?;
+                } else {
+                    println!(
+                        "    {:<9} no recipe yet: {} is not built here (the server reports it unavailable)",
+                        spec.id.as_str(),
+                        spec.image
+                    );
+                }
+            }
+            Ok(())
+        },
+    )
+}
+
+/// The recipes to try, decided once per run (probing the registry only if something is built).
+struct Plan {
+    choice: String,
+    candidates: Option<Vec<Variant>>,
+}
+
+impl Plan {
+    fn from_env() -> Result<Plan, Failure> {
+        let choice = std::env::var("RMP_RUNNER_BUILD").unwrap_or_else(|_| "auto".into());
+        if !matches!(choice.as_str(), "online" | "offline" | "auto" | "") {
+            return Err(Failure::new(format!(
+                "RMP_RUNNER_BUILD=`{choice}`: expected online, offline or auto"
+            )));
+        }
+        Ok(Plan {
+            choice,
+            candidates: None,
+        })
+    }
+
+    fn candidates(&mut self) -> Vec<Variant> {
+        if let Some(known) = &self.candidates {
+            return known.clone();
+        }
+        let candidates = match self.choice.as_str() {
+            "online" => vec![Variant::Online],
+            "offline" => vec![Variant::Offline],
+            _ if registry_reachable() => {
                 println!("    a container registry is reachable: trying the online recipe first");
                 vec![Variant::Online, Variant::Offline]
-            } else {
+            }
+            _ => {
                 println!(
                     "    no container registry is reachable: using the offline recipe (RMP_RUNNER_BUILD=online forces the other)"
                 );
                 vec![Variant::Offline]
             }
-        }
-        other => {
-            return Err(Failure::new(format!(
-                "RMP_RUNNER_BUILD=`{other}`: expected online, offline or auto"
-            )));
-        }
-    };
+        };
+        self.candidates = Some(candidates.clone());
+        candidates
+    }
+}
+
+fn ensure_runner(repo: &Repo, spec: &RunnerSpec, plan: &mut Plan) -> Result<(), Failure> {
+    let image = spec.image.as_str();
+    let toolchain = Toolchain::find(spec.toolchain)?;
+    let recipe = Recipe::read(repo, spec)?;
     // An image built by either recipe is current if its hash matches that recipe.
-    let current = image_label(STABLE_IMAGE);
+    let current = image_label(image);
     for variant in [Variant::Online, Variant::Offline] {
-        if current.as_deref() == Some(recipe_hash(repo, variant, &toolchain)?.as_str()) {
+        if current.as_deref() == Some(recipe.hash(variant, &toolchain)?.as_str()) {
             println!(
-                "    {STABLE_IMAGE} is up to date ({} recipe, {})",
+                "    {:<9} {image} is up to date ({} recipe, rustc {})",
+                spec.id.as_str(),
                 variant.name(),
                 toolchain.release
             );
@@ -84,13 +148,28 @@ fn ensure_stable(repo: &Repo) -> Result<(), Failure> {
         }
     }
     match &current {
-        Some(_) => println!("    {STABLE_IMAGE} is out of date: rebuilding"),
-        None => println!("    {STABLE_IMAGE} is missing: building it (about 5 minutes cold)"),
+        Some(_) => println!(
+            "    {:<9} {image} is out of date: rebuilding",
+            spec.id.as_str()
+        ),
+        None => println!(
+            "    {:<9} {image} is missing: building it (10 minutes or more cold)",
+            spec.id.as_str()
+        ),
     }
     let mut last_error = None;
-    for variant in candidates {
-        match build_stable(repo, variant, &toolchain) {
-            Ok(()) => return Ok(()),
+    for variant in plan.candidates() {
+        let started = Instant::now();
+        match build(repo, spec, &recipe, variant, &toolchain) {
+            Ok(()) => {
+                println!(
+                    "    {:<9} built {image} with the {} recipe in {:.0} s",
+                    spec.id.as_str(),
+                    variant.name(),
+                    started.elapsed().as_secs_f64()
+                );
+                return Ok(());
+            }
             Err(e) => {
                 println!("    the {} recipe failed: {e}", variant.name());
                 last_error = Some(e);
@@ -110,70 +189,205 @@ fn registry_reachable() -> bool {
         .any(|addr| TcpStream::connect_timeout(&addr, Duration::from_secs(3)).is_ok())
 }
 
-/// The rustup toolchain whose rustc the offline image carries.
+/// A host rustup toolchain: the one the offline image carries, and whose version the online
+/// image matches.
 struct Toolchain {
+    channel: Channel,
     sysroot: PathBuf,
-    /// E.g. `1.95.0`.
+    /// E.g. `1.95.0` or `1.97.0-nightly`.
     release: String,
     /// `rustc -vV`, which names the exact build.
     version_text: String,
+    /// The rustup channel's date (`2026-05-20` for a nightly), for the online recipe.
+    date: Option<String>,
 }
 
 impl Toolchain {
-    fn find() -> Result<Toolchain, Failure> {
-        let sysroot = match std::env::var_os("RMP_RUNNER_TOOLCHAIN") {
-            Some(dir) => PathBuf::from(dir),
-            None => PathBuf::from(
-                Cmd::new("rustc")
-                    .args(["--print", "sysroot"])
-                    .output()
-                    .ok_or_else(|| Failure::new("cannot run `rustc --print sysroot`"))?
-                    .trim(),
+    /// Stable: `RMP_RUNNER_TOOLCHAIN`, else the active rustc (as before runners had toolchains).
+    /// Nightly: `RMP_RUNNER_NIGHTLY_TOOLCHAIN`, else rustup's `nightly`, installed when missing.
+    fn find(channel: Channel) -> Result<Toolchain, Failure> {
+        let (variable, sysroot_args): (&str, &[&str]) = match channel {
+            Channel::Stable => ("RMP_RUNNER_TOOLCHAIN", &["--print", "sysroot"]),
+            Channel::Nightly => (
+                "RMP_RUNNER_NIGHTLY_TOOLCHAIN",
+                &["+nightly", "--print", "sysroot"],
             ),
+        };
+        let sysroot = match std::env::var_os(variable) {
+            Some(dir) => PathBuf::from(dir),
+            None => {
+                let mut found = Cmd::new("rustc").args(sysroot_args).output();
+                if found.is_none() && channel == Channel::Nightly {
+                    println!("    installing rustup's nightly toolchain (for the nightly runner)");
+                    Cmd::new("rustup")
+                        .args(["toolchain", "install", "nightly", "--profile", "minimal"])
+                        .args(["--component", "clippy,rustfmt"])
+                        .run()?;
+                    found = Cmd::new("rustc").args(sysroot_args).output();
+                }
+                PathBuf::from(
+                    found
+                        .ok_or_else(|| {
+                            Failure::new(format!(
+                                "cannot run `rustc {}`; set {variable} to a toolchain directory",
+                                sysroot_args.join(" ")
+                            ))
+                        })?
+                        .trim(),
+                )
+            }
         };
         let rustc = sysroot.join("bin/rustc");
         let version_text = Cmd::new(&rustc)
             .args(["-vV"])
             .output()
             .ok_or_else(|| Failure::new(format!("cannot run {} -vV", rustc.display())))?;
-        let release = version_text
-            .lines()
-            .find_map(|l| l.strip_prefix("release: "))
-            .unwrap_or("unknown")
-            .trim()
-            .to_owned();
+        let field = |name: &str| {
+            version_text
+                .lines()
+                .find_map(|l| l.strip_prefix(name))
+                .map(|v| v.trim().to_owned())
+        };
+        let release = field("release: ").unwrap_or_else(|| "unknown".into());
+        // rustup records the channel's date; a nightly's commit date is usually the day before.
+        let manifest = sysroot.join("lib/rustlib/multirust-channel-manifest.toml");
+        let date = fs::read_to_string(manifest)
+            .ok()
+            .and_then(|text| {
+                text.lines()
+                    .find_map(|l| l.strip_prefix("date = "))
+                    .map(|d| d.trim().trim_matches('"').to_owned())
+            })
+            .or_else(|| field("commit-date: "));
         Ok(Toolchain {
+            channel,
             sysroot,
             release,
             version_text,
+            date,
         })
+    }
+
+    /// Adds Clippy and rustfmt to a rustup toolchain that lacks them (the offline image copies
+    /// them from here).
+    fn ensure_tools(&self) -> Result<(), Failure> {
+        let missing: Vec<&str> = ["clippy-driver", "rustfmt"]
+            .into_iter()
+            .filter(|tool| !self.sysroot.join("bin").join(tool).is_file())
+            .collect();
+        if missing.is_empty() {
+            return Ok(());
+        }
+        let name = self
+            .sysroot
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        println!(
+            "    the toolchain {name} lacks {}: rustup component add clippy rustfmt",
+            missing.join(" and ")
+        );
+        Cmd::new("rustup")
+            .args([
+                "component",
+                "add",
+                "clippy",
+                "rustfmt",
+                "--toolchain",
+                &name,
+            ])
+            .run()
+            .map_err(|e| {
+                Failure::new(format!(
+                    "{e}\n  the runner image needs clippy-driver and rustfmt in {}",
+                    self.sysroot.display()
+                ))
+            })
     }
 }
 
-/// FNV-1a over the recipe: enough to notice a change, not a security boundary.
-fn recipe_hash(repo: &Repo, variant: Variant, toolchain: &Toolchain) -> Result<String, Failure> {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    let mut feed = |bytes: &[u8]| {
-        for b in bytes {
-            hash ^= u64::from(*b);
-            hash = hash.wrapping_mul(0x0100_0000_01b3);
+/// What a runner's build context gets from the repository: `(file, path in the context)`.
+/// Hashing exactly this list is what makes "rebuilt only when its recipe changed" true.
+struct Recipe {
+    files: Vec<(PathBuf, String)>,
+}
+
+impl Recipe {
+    fn read(repo: &Repo, spec: &RunnerSpec) -> Result<Recipe, Failure> {
+        let root = repo.root.join("runner-images");
+        let mut files = Vec::new();
+        let mut add_dir = |dir: &Path, into: &str| -> Result<(), Failure> {
+            for file in files_under(dir)? {
+                let relative = file.strip_prefix(dir).unwrap_or(&file).to_string_lossy();
+                // runner.toml describes the runner to the server; the image does not use it.
+                if relative == "runner.toml" {
+                    continue;
+                }
+                files.push((file.clone(), format!("{into}{relative}")));
+            }
+            Ok(())
+        };
+        add_dir(&root.join(&spec.folder), "")?;
+        add_dir(&root.join("job/src"), "job/src/")?;
+        add_dir(&root.join(&spec.deps_folder), "deps/")?;
+        // The shared contract, unless the runner's folder is where it lives.
+        if !files.iter().any(|(_, to)| to == "prepare.sh") {
+            files.push((root.join(CONTRACT), "prepare.sh".into()));
         }
-        // A separator so that ("ab", "c") and ("a", "bc") differ.
-        hash ^= 0xff;
-        hash = hash.wrapping_mul(0x0100_0000_01b3);
-    };
-    feed(variant.name().as_bytes());
-    feed(toolchain.version_text.as_bytes());
-    if variant == Variant::Offline {
-        feed(BASE_PACKAGES.as_bytes());
+        files.sort_by(|a, b| a.1.cmp(&b.1));
+        Ok(Recipe { files })
     }
-    let root = repo.root.join("runner-images");
-    for file in files_under(&root)? {
-        let relative = file.strip_prefix(&root).unwrap_or(&file);
-        feed(relative.to_string_lossy().as_bytes());
-        feed(&read(&file)?);
+
+    /// FNV-1a over the recipe: enough to notice a change, not a security boundary.
+    fn hash(&self, variant: Variant, toolchain: &Toolchain) -> Result<String, Failure> {
+        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+        let mut feed = |bytes: &[u8]| {
+            for b in bytes {
+                hash ^= u64::from(*b);
+                hash = hash.wrapping_mul(0x0100_0000_01b3);
+            }
+            // A separator so that ("ab", "c") and ("a", "bc") differ.
+            hash ^= 0xff;
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        };
+        feed(variant.name().as_bytes());
+        feed(toolchain.version_text.as_bytes());
+        for (name, value) in build_args(variant, toolchain)? {
+            feed(format!("{name}={value}").as_bytes());
+        }
+        if variant == Variant::Offline {
+            feed(BASE_PACKAGES.as_bytes());
+        }
+        for (file, to) in &self.files {
+            feed(to.as_bytes());
+            feed(&read(file)?);
+        }
+        Ok(format!("{hash:016x}"))
     }
-    Ok(format!("{hash:016x}"))
+}
+
+/// The `--build-arg`s of a recipe: the base image, and for an online nightly its date.
+fn build_args(
+    variant: Variant,
+    toolchain: &Toolchain,
+) -> Result<Vec<(&'static str, String)>, Failure> {
+    Ok(match variant {
+        Variant::Offline => vec![("BASE", BASE_IMAGE.to_owned())],
+        Variant::Online => {
+            // Every online recipe starts from the official image of the host's stable, so the
+            // runners share its layers and the stable one carries the host's rustc.
+            let stable = match toolchain.channel {
+                Channel::Stable => toolchain.release.clone(),
+                Channel::Nightly => Toolchain::find(Channel::Stable)?.release,
+            };
+            let mut args = vec![("RUST_IMAGE", format!("rust:{stable}-slim-bookworm"))];
+            if toolchain.channel == Channel::Nightly {
+                let date = toolchain.date.as_deref().unwrap_or("unknown");
+                args.push(("NIGHTLY", format!("nightly-{date}")));
+            }
+            args
+        }
+    })
 }
 
 fn files_under(dir: &Path) -> Result<Vec<PathBuf>, Failure> {
@@ -220,83 +434,120 @@ fn image_label(image: &str) -> Option<String> {
         .map(|s| s.trim().to_owned())
 }
 
-fn build_stable(repo: &Repo, variant: Variant, toolchain: &Toolchain) -> Result<(), Failure> {
-    let hash = recipe_hash(repo, variant, toolchain)?;
-    let context = crate::cache_dir().join("runner-images/stable");
-    prepare_context(repo, &context)?;
-    let mut build = Cmd::new("docker").args(["build", "--label"]).args([
-        format!("{HASH_LABEL}={hash}"),
-        "--label".into(),
-        "rmp.runner=stable".into(),
-        "--tag".into(),
-        STABLE_IMAGE.into(),
-        "--file".into(),
-        format!("Dockerfile.{}", variant.name()),
-    ]);
+fn build(
+    repo: &Repo,
+    spec: &RunnerSpec,
+    recipe: &Recipe,
+    variant: Variant,
+    toolchain: &Toolchain,
+) -> Result<(), Failure> {
+    let hash = recipe.hash(variant, toolchain)?;
+    // Not under runner-images/<id>: an older xtask (a cold CI run of an earlier commit) may be
+    // filling that directory at the same time.
+    let context = crate::cache_dir()
+        .join("runner-contexts")
+        .join(spec.id.as_str());
+    prepare_context(repo, spec, recipe, &context)?;
     match variant {
         Variant::Offline => {
             ensure_base_image()?;
+            toolchain.ensure_tools()?;
             link_toolchain(toolchain, &context.join("toolchain"))?;
-            build = build.args(["--build-arg", &format!("BASE={BASE_IMAGE}")]);
         }
         Variant::Online => {
-            // The online image matches the host's toolchain, so both recipes agree on rustc.
             let _ = fs::remove_dir_all(context.join("toolchain"));
-            build = build.args([
-                "--build-arg",
-                &format!("RUST_IMAGE=rust:{}-slim-bookworm", toolchain.release),
-            ]);
         }
     }
+    let args = build_args(variant, toolchain)?;
+    let docker_build = |labels: &[String], tag: &str, stage: Option<&str>| {
+        let mut build = Cmd::new("docker").args(["build", "--tag", tag, "--file"]);
+        build = build.args([format!("Dockerfile.{}", variant.name())]);
+        for label in labels {
+            build = build.args(["--label", label]);
+        }
+        if let Some(stage) = stage {
+            build = build.args(["--target", stage]);
+        }
+        for (name, value) in &args {
+            build = build.args(["--build-arg".to_owned(), format!("{name}={value}")]);
+        }
+        build.current_dir(&context).args(["."]).run().map_err(|e| {
+            Failure::new(format!(
+                "{e}\n  the image build failed; the output above says which step (compiling the curriculum's crates needs about 4 GB of disk)"
+            ))
+        })
+    };
     println!(
-        "    building {STABLE_IMAGE} with the {} recipe (context {})",
+        "    building {} with the {} recipe (context {})",
+        spec.image,
         variant.name(),
         context.display()
     );
-    build.current_dir(&context).args(["."]).run().map_err(|e| {
-        Failure::new(format!(
-            "{e}\n  the image build failed; the output above says which step (compiling the curriculum's crates needs about 2 GB of disk)"
-        ))
-    })?;
-    println!("    built {STABLE_IMAGE} (recipe {hash})");
-    // The image it replaced is now untagged: 2 GB each time unless removed.
-    let _ = Cmd::new("docker")
-        .args([
-            "image",
-            "prune",
-            "--force",
-            "--filter",
-            "label=rmp.runner=stable",
-        ])
-        .output();
+    // First the build stage, tagged: it holds the compiled crates, the cache that lets a change
+    // to the helper alone skip recompiling them. The tag keeps it; the one it replaces becomes
+    // untagged and is pruned below (else each crate-list change would leave a gigabyte behind).
+    let stage_label = format!("{STAGE_LABEL}={}", spec.id);
+    let stage_tag = format!(
+        "{}-build:cache",
+        spec.image.split(':').next().unwrap_or("rmp")
+    );
+    docker_build(
+        std::slice::from_ref(&stage_label),
+        &stage_tag,
+        Some("build"),
+    )?;
+    docker_build(
+        &[
+            format!("{HASH_LABEL}={hash}"),
+            format!("{RUNNER_LABEL}={}", spec.id),
+        ],
+        &spec.image,
+        None,
+    )?;
+    // The images these replaced are now untagged: gigabytes each time unless removed.
+    for label in [format!("{RUNNER_LABEL}={}", spec.id), stage_label] {
+        let _ = Cmd::new("docker")
+            .args(["image", "prune", "--force", "--filter"])
+            .args([format!("label={label}")])
+            .output();
+    }
     Ok(())
 }
 
 /// Fills the build context: the recipe files, the deps project and its vendored sources.
-fn prepare_context(repo: &Repo, context: &Path) -> Result<(), Failure> {
+fn prepare_context(
+    repo: &Repo,
+    spec: &RunnerSpec,
+    recipe: &Recipe,
+    context: &Path,
+) -> Result<(), Failure> {
     let io = |what: &str, path: &Path, e: std::io::Error| {
         Failure::new(format!("cannot {what} {}: {e}", path.display()))
     };
     fs::create_dir_all(context).map_err(|e| io("create", context, e))?;
-    let recipe = repo.root.join("runner-images");
-    for name in [
-        "Dockerfile.online",
-        "Dockerfile.offline",
-        "prepare.sh",
-        "rmp-job.rs",
-    ] {
-        let from = recipe.join("stable").join(name);
-        fs::copy(&from, context.join(name)).map_err(|e| io("copy", &from, e))?;
+    // Start from an empty context but for the toolchain (large; it has its own stamp), so a file
+    // removed from the recipe does not linger.
+    for entry in fs::read_dir(context).map_err(|e| io("read", context, e))? {
+        let path = entry.map_err(|e| io("read", context, e))?.path();
+        if path.file_name().is_some_and(|n| n == "toolchain") {
+            continue;
+        }
+        let removed = if path.is_dir() {
+            fs::remove_dir_all(&path)
+        } else {
+            fs::remove_file(&path)
+        };
+        removed.map_err(|e| io("remove", &path, e))?;
     }
-    let deps = context.join("deps");
-    let _ = fs::remove_dir_all(&deps);
-    fs::create_dir_all(deps.join("src")).map_err(|e| io("create", &deps, e))?;
-    fs::create_dir_all(deps.join(".cargo")).map_err(|e| io("create", &deps, e))?;
-    for name in ["Cargo.toml", "Cargo.lock", "src/main.rs"] {
-        let from = recipe.join("deps").join(name);
-        fs::copy(&from, deps.join(name)).map_err(|e| io("copy", &from, e))?;
+    for (from, to) in &recipe.files {
+        let to = context.join(to);
+        if let Some(dir) = to.parent() {
+            fs::create_dir_all(dir).map_err(|e| io("create", dir, e))?;
+        }
+        fs::copy(from, &to).map_err(|e| io("copy", from, e))?;
     }
-    let config = deps.join(".cargo/config.toml");
+    let config = context.join("deps/.cargo/config.toml");
+    fs::create_dir_all(context.join("deps/.cargo")).map_err(|e| io("create", &config, e))?;
     fs::write(
         &config,
         "[source.crates-io]\nreplace-with = \"vendored-sources\"\n\n\
@@ -304,10 +555,14 @@ fn prepare_context(repo: &Repo, context: &Path) -> Result<(), Failure> {
     )
     .map_err(|e| io("write", &config, e))?;
 
-    // Vendor once per Cargo.lock: a stamp records which lock file the directory matches.
-    let lock = read(&recipe.join("deps/Cargo.lock"))?;
-    let vendor = context.join("vendor");
-    let stamp = context.join("vendor.stamp");
+    // Vendor once per crate list and Cargo.lock, shared by the runners that use that list; a
+    // stamp records which lock file the directory matches. Each context gets hard links.
+    let list = repo.root.join("runner-images").join(&spec.deps_folder);
+    let lock = read(&list.join("Cargo.lock"))?;
+    let vendor = crate::cache_dir()
+        .join("runner-contexts")
+        .join(format!("vendor-{}", spec.deps_folder));
+    let stamp = vendor.with_extension("stamp");
     if fs::read(&stamp).ok().as_deref() != Some(lock.as_slice()) {
         println!(
             "    vendoring the curriculum's crates (cargo vendor, from crates.io or the local cache)"
@@ -315,7 +570,7 @@ fn prepare_context(repo: &Repo, context: &Path) -> Result<(), Failure> {
         let _ = fs::remove_dir_all(&vendor);
         Cmd::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
             .args(["vendor", "--locked", "--versioned-dirs", "--manifest-path"])
-            .args([recipe.join("deps/Cargo.toml")])
+            .args([list.join("Cargo.toml")])
             .args([&vendor])
             .run()
             .map_err(|e| {
@@ -325,14 +580,30 @@ fn prepare_context(repo: &Repo, context: &Path) -> Result<(), Failure> {
             })?;
         fs::write(&stamp, &lock).map_err(|e| io("write", &stamp, e))?;
     }
+    let linked = Cmd::new("cp")
+        .args(["-al"])
+        .args([&vendor, &context.join("vendor")])
+        .output()
+        .is_some();
+    if !linked {
+        Cmd::new("cp")
+            .args(["-a"])
+            .args([&vendor, &context.join("vendor")])
+            .run()?;
+    }
     Ok(())
 }
 
-/// Puts the parts of the host toolchain a runner needs into the context: rustc, cargo, their
+/// The toolchain's programs a runner image carries: the compiler, cargo for building the crates,
+/// and the tools behind the Clippy and Format actions.
+const TOOLCHAIN_BINARIES: [&str; 4] = ["rustc", "cargo", "clippy-driver", "rustfmt"];
+
+/// Puts the parts of the host toolchain a runner needs into the context: its binaries, their
 /// libraries and the x86_64 standard library (hard links when possible; no docs, no wasm).
 fn link_toolchain(toolchain: &Toolchain, dest: &Path) -> Result<(), Failure> {
     let stamp = dest.join(".rmp-stamp");
-    if fs::read_to_string(&stamp).ok().as_deref() == Some(toolchain.version_text.as_str()) {
+    let wanted = format!("{}{}", toolchain.version_text, TOOLCHAIN_BINARIES.join(" "));
+    if fs::read_to_string(&stamp).ok().as_deref() == Some(wanted.as_str()) {
         return Ok(());
     }
     let host = "x86_64-unknown-linux-gnu";
@@ -353,11 +624,11 @@ fn link_toolchain(toolchain: &Toolchain, dest: &Path) -> Result<(), Failure> {
         fs::create_dir_all(dest.join(dir))
             .map_err(|e| Failure::new(format!("cannot create {}: {e}", dest.display())))?;
     }
-    let mut items: Vec<(PathBuf, PathBuf)> = vec![
-        (toolchain.sysroot.join("bin/rustc"), dest.join("bin")),
-        (toolchain.sysroot.join("bin/cargo"), dest.join("bin")),
-        (std_dir.clone(), dest.join("lib/rustlib")),
-    ];
+    let mut items: Vec<(PathBuf, PathBuf)> = TOOLCHAIN_BINARIES
+        .iter()
+        .map(|name| (toolchain.sysroot.join("bin").join(name), dest.join("bin")))
+        .collect();
+    items.push((std_dir.clone(), dest.join("lib/rustlib")));
     let lib = toolchain.sysroot.join("lib");
     for entry in fs::read_dir(&lib)
         .map_err(|e| Failure::new(format!("cannot read {}: {e}", lib.display())))?
@@ -384,7 +655,7 @@ fn link_toolchain(toolchain: &Toolchain, dest: &Path) -> Result<(), Failure> {
             Cmd::new("cp").args(["-a"]).args([&from, &into]).run()?;
         }
     }
-    fs::write(&stamp, &toolchain.version_text)
+    fs::write(&stamp, &wanted)
         .map_err(|e| Failure::new(format!("cannot write {}: {e}", stamp.display())))
 }
 

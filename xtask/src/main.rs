@@ -33,7 +33,9 @@ commands:
   setup       install the tools the other commands need, and nothing else
   bench-engine
               the matching engine natively and as wasm in headless Chromium, and their ratio
-  images      start dockerd if needed and build the runner images that are missing or out of date
+  images [RUNNER...]
+              start dockerd if needed and build the runner images (of every runner in
+              runner-images/, or of those named) that are missing or out of date
   bench-sandbox
               measure Run through the real server: hello-world latency against bare rustc, and
               30 programs submitted at once
@@ -53,7 +55,7 @@ fn main() -> ExitCode {
         }),
         Some("setup") => setup::everything().map(|_| ()),
         Some("bench-engine") => bench_engine::run(),
-        Some("images") => images::ensure(),
+        Some("images") => images::ensure_only(&args[1..]),
         Some("bench-sandbox") => bench::run(),
         Some("verify-content") => verify::run(&args[1..]),
         Some("help" | "--help" | "-h") | None => {
