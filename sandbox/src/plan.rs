@@ -573,6 +573,12 @@ pub fn plan(job: &Job, runner: &RunnerSpec, limits: &Limits) -> Result<JobSpec, 
         _ => None,
     };
     let is_root = |p: &Package| std::ptr::eq(p, root);
+    // rustc does not create the folder it writes into.
+    steps.push(Step {
+        program: "mkdir".into(),
+        args: vec!["-p".into(), OUT.into()],
+        ..Step::default()
+    });
     // The crate a view shows: the program, else the library.
     let view_target_is_bin = root.bin.is_some();
     if matches!(job.action, Action::Run) && root.bin.is_none() {
@@ -833,13 +839,14 @@ mod tests {
         )
         .unwrap();
         expect![[r#"
+            mkdir -p out
             rustc --crate-name main --edition 2024 --error-format=json -C opt-level=0 -Ldependency=/opt/rmp/deps/target/debug/deps @/opt/rmp/externs-debug.args -Ldependency=out --crate-type bin -o out/main src/main.rs
             -- run --
             /tmp/job/out/main  [stdout→Stdout]
         "#]]
         .assert_eq(&lines(&spec));
         assert_eq!(spec.deadline_secs, 50);
-        assert!(spec.steps[1].stdin);
+        assert!(spec.steps[2].stdin);
     }
 
     #[test]
@@ -851,12 +858,12 @@ mod tests {
             CodegenFlag::parse("lto=fat").unwrap(),
         ];
         let spec = plan(&j, stable(), &Limits::default()).unwrap();
-        let args = spec.steps[0].args.join(" ");
+        let args = spec.steps[1].args.join(" ");
         assert!(args.contains("-C opt-level=3"), "{args}");
         assert!(args.contains("-C panic=abort -C lto=fat"), "{args}");
         assert!(args.contains("/opt/rmp/deps/target/release/deps"), "{args}");
         j.flags = vec![CodegenFlag::parse("opt-level=1").unwrap()];
-        let args = plan(&j, stable(), &Limits::default()).unwrap().steps[0]
+        let args = plan(&j, stable(), &Limits::default()).unwrap().steps[1]
             .args
             .join(" ");
         assert!(
@@ -883,6 +890,7 @@ mod tests {
         ];
         let spec = plan(&job(&files, Action::Run), stable(), &Limits::default()).unwrap();
         expect![[r#"
+            mkdir -p out
             rustc --crate-name shape_derive --edition 2024 --error-format=json -C opt-level=0 -Ldependency=/opt/rmp/deps/target/debug/deps @/opt/rmp/externs-debug.args -Ldependency=out --crate-type proc-macro --out-dir out derive/src/lib.rs
             rustc --crate-name build_script_build --crate-type bin --edition 2021 --error-format=json -Ldependency=/opt/rmp/deps/target/debug/deps @/opt/rmp/externs-debug.args -o out/build-shapes build.rs
             mkdir -p out/shapes-out
@@ -892,14 +900,14 @@ mod tests {
             /tmp/job/out/shapes  [stdout→Stdout]
         "#]]
         .assert_eq(&lines(&spec));
-        let script = &spec.steps[3];
+        let script = &spec.steps[4];
         assert!(
             script
                 .env
                 .contains(&("OUT_DIR".into(), "/tmp/job/out/shapes-out".into()))
         );
         assert!(
-            spec.steps[4].build_script_args,
+            spec.steps[5].build_script_args,
             "the crate gets the script's -l/-L"
         );
     }
@@ -913,6 +921,7 @@ mod tests {
         ];
         let spec = plan(&job(&files, Action::Test), stable(), &Limits::default()).unwrap();
         expect![[r#"
+            mkdir -p out
             rustc --crate-name grades --edition 2024 --error-format=json -C opt-level=0 -Ldependency=/opt/rmp/deps/target/debug/deps @/opt/rmp/externs-debug.args -Ldependency=out --crate-type lib --out-dir out src/lib.rs
             rustc --crate-name grades --edition 2024 --error-format=json -C opt-level=0 -Ldependency=/opt/rmp/deps/target/debug/deps @/opt/rmp/externs-debug.args -Ldependency=out --test -o out/grades-unit src/lib.rs
             rustc --crate-name grade --edition 2024 --error-format=json -C opt-level=0 -Ldependency=/opt/rmp/deps/target/debug/deps @/opt/rmp/externs-debug.args -Ldependency=out --extern grades=out/libgrades.rlib --test -o out/test-grade tests/grade.rs
@@ -929,12 +938,12 @@ mod tests {
         )
         .unwrap();
         assert!(
-            spec.steps[0]
+            spec.steps[1]
                 .args
                 .join(" ")
                 .ends_with("--test -o out/main-test src/main.rs")
         );
-        assert_eq!(spec.steps[1].program, "/tmp/job/out/main-test");
+        assert_eq!(spec.steps[2].program, "/tmp/job/out/main-test");
     }
 
     #[test]
@@ -946,7 +955,7 @@ mod tests {
             &Limits::default(),
         )
         .unwrap();
-        let args = spec.steps[0].args.join(" ");
+        let args = spec.steps[1].args.join(" ");
         assert!(args.contains("--emit asm=out/view.txt -C codegen-units=1 -C debuginfo=line-tables-only -C llvm-args=-x86-asm-syntax=intel"), "{args}");
         assert_eq!(spec.run_from, spec.steps.len());
         assert_eq!(spec.send_back, [SendBack::View(VIEW_FILE.into())]);
@@ -957,9 +966,9 @@ mod tests {
             &Limits::default(),
         )
         .unwrap();
-        assert_eq!(spec.steps[0].stdout, Sink::File(VIEW_FILE.into()));
+        assert_eq!(spec.steps[1].stdout, Sink::File(VIEW_FILE.into()));
         assert!(
-            spec.steps[0]
+            spec.steps[1]
                 .args
                 .contains(&"-Zunpretty=expanded".to_owned())
         );
@@ -978,15 +987,15 @@ mod tests {
         .assert_eq(&lines(&spec));
 
         let spec = plan(&job(&main, Action::Clippy), stable(), &Limits::default()).unwrap();
-        assert_eq!(spec.steps[0].program, "clippy-driver");
-        assert_eq!(spec.run_from, 1);
+        assert_eq!(spec.steps[1].program, "clippy-driver");
+        assert_eq!(spec.run_from, 2);
     }
 
     #[test]
     fn user_codegen_units_give_way_to_a_view() {
         let mut j = job(&[("src/main.rs", "")], Action::View(CompilerView::LlvmIr));
         j.flags = vec![CodegenFlag::parse("codegen-units=16").unwrap()];
-        let args = plan(&j, stable(), &Limits::default()).unwrap().steps[0]
+        let args = plan(&j, stable(), &Limits::default()).unwrap().steps[1]
             .args
             .join(" ");
         assert!(!args.contains("codegen-units=16"), "{args}");

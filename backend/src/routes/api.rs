@@ -58,7 +58,7 @@ async fn chapter(
             slug: course.slug.clone(),
             title: course.title.clone(),
         },
-        blocks: chapter.blocks.iter().map(block).collect(),
+        blocks: chapter.blocks.iter().map(course::Block::to_wire).collect(),
         headings: chapter
             .headings
             .iter()
@@ -90,94 +90,5 @@ fn chapter_ref(chapter: &course::Chapter) -> api_types::ChapterRef {
     api_types::ChapterRef {
         slug: chapter.slug.clone(),
         title: chapter.front.title.clone(),
-    }
-}
-
-fn block(block: &course::Block) -> api_types::Block {
-    match block {
-        course::Block::Prose(html) => api_types::Block::Prose { html: html.clone() },
-        course::Block::Demo { name, .. } => api_types::Block::Demo { name: name.clone() },
-        course::Block::Notes { html, .. } => api_types::Block::Notes { html: html.clone() },
-        course::Block::Code(code) => api_types::Block::Code(code_block(code)),
-        course::Block::Exercise(exercise) => api_types::Block::Exercise(exercise_block(exercise)),
-        course::Block::Files(set) => api_types::Block::Files(api_types::FileSet {
-            id: set.id.clone(),
-            runnable: set.runnable(),
-            editable: set.info.editable(),
-            run: set.info.run_settings(),
-            files: set
-                .files
-                .iter()
-                .map(|file| api_types::SourceFile {
-                    path: file.info.file().unwrap_or_default().to_owned(),
-                    language: file.info.language.clone(),
-                    code: file.code.clone(),
-                    highlighted: file.highlighted.clone(),
-                })
-                .collect(),
-            problem: set.problem.clone(),
-        }),
-    }
-}
-
-fn code_block(code: &course::CodeBlock) -> api_types::CodeBlock {
-    api_types::CodeBlock {
-        index: code.index,
-        id: code.id.clone(),
-        language: code.info.language.clone(),
-        code: code.code.clone(),
-        hidden_lines: code.hidden_lines.clone(),
-        highlighted: code.highlighted.clone(),
-        runnable: code.runnable(),
-        editable: code.info.editable(),
-        run: code.info.run_settings(),
-        attributes: code.info.attributes.clone(),
-        hash: code.hash.clone(),
-        problem: code.problem.clone(),
-    }
-}
-
-fn exercise_block(exercise: &course::Exercise) -> api_types::Exercise {
-    let text = |block: &Option<course::CodeBlock>| {
-        block
-            .as_ref()
-            .map(|b| (b.code.clone(), b.hidden_lines.clone(), b.hash.clone()))
-            .unwrap_or_default()
-    };
-    let (starter, starter_hidden_lines, hash) = text(&exercise.starter);
-    let (tests, _, _) = text(&exercise.tests);
-    let (solution, solution_hidden_lines, _) = text(&exercise.solution);
-    let run = exercise.run_settings();
-    let extra_files = exercise
-        .extra_files
-        .iter()
-        .map(|file| api_types::ExerciseFile {
-            path: file.path.clone(),
-            language: file.block.info.language.clone(),
-            role: match file.role {
-                course::Role::Starter => api_types::ExerciseRole::Starter,
-                course::Role::Tests => api_types::ExerciseRole::Tests,
-                course::Role::Solution => api_types::ExerciseRole::Solution,
-            },
-            code: file.block.code.clone(),
-            hidden_lines: file.block.hidden_lines.clone(),
-            hash: file.block.hash.clone(),
-        })
-        .collect();
-    api_types::Exercise {
-        index: exercise.index,
-        id: exercise.id.clone(),
-        path: exercise.path.clone(),
-        extra_files,
-        instructions: exercise.instructions.clone(),
-        starter,
-        starter_hidden_lines,
-        tests,
-        hints: exercise.hints.clone(),
-        solution,
-        solution_hidden_lines,
-        run,
-        hash,
-        problem: exercise.problem.clone(),
     }
 }
