@@ -23,7 +23,17 @@ const HELLO: &str = "fn main() {\n    println!(\"Hello, world!\");\n}\n";
 const SAMPLES: usize = 11;
 const PROGRAMS: usize = 30;
 
-pub fn run() -> Result<(), Failure> {
+/// `bench-sandbox [actions]`: everything, or only the per-action table.
+pub fn run(args: &[String]) -> Result<(), Failure> {
+    let only_actions = match args.first().map(String::as_str) {
+        None => false,
+        Some("actions") => true,
+        Some(other) => {
+            return Err(Failure::new(format!(
+                "bench-sandbox takes nothing or `actions`, not `{other}`"
+            )));
+        }
+    };
     let repo = Repo::locate()?;
     images::ensure()?;
     crate::build_release_server(&repo)?;
@@ -31,6 +41,19 @@ pub fn run() -> Result<(), Failure> {
     let _ = std::fs::remove_dir_all(&work);
     std::fs::create_dir_all(work.join("content"))
         .map_err(|e| Failure::new(format!("cannot create {}: {e}", work.display())))?;
+    let table = step("Each action through the API (warm pool of 2)", || {
+        let server = Server::start(&repo, &work, "2")?;
+        let result = measure_actions(&server);
+        server.stop();
+        result
+    })?;
+    println!("\nHello world through POST /api/execute, by action (median of {ACTION_SAMPLES}):");
+    for (label, seconds) in &table {
+        println!("  {label:<34} {:>6.0} ms", seconds * 1000.0);
+    }
+    if only_actions {
+        return Ok(());
+    }
     let bare = step("Bare `rustc main.rs && ./main` (the floor)", || {
         bare_rustc(&work)
     })?;
@@ -70,6 +93,112 @@ pub fn run() -> Result<(), Failure> {
         );
     }
     Ok(())
+}
+
+const ACTION_SAMPLES: usize = 5;
+
+/// `(label, request body without the code, what the answer must contain)`.
+fn action_cases() -> Vec<(&'static str, String, &'static str)> {
+    let hello = json_string(HELLO);
+    let code = |extra: &str| format!("{{\"code\":{hello}{extra}}}");
+    let mut cases = vec![
+        ("run", code(""), "Hello, world!"),
+        (
+            "build",
+            code(r#","action":"build""#),
+            "\"kind\":\"success\"",
+        ),
+        (
+            "test",
+            format!(
+                "{{\"code\":{},\"action\":\"test\"}}",
+                json_string("#[test]\nfn ok() { assert_eq!(2 + 2, 4); }\n")
+            ),
+            "\"status\":\"passed\"",
+        ),
+        (
+            "run, release",
+            code(r#","mode":"release""#),
+            "Hello, world!",
+        ),
+        (
+            "clippy",
+            code(r#","action":"clippy""#),
+            "\"kind\":\"success\"",
+        ),
+        ("fmt", code(r#","action":"fmt""#), "\"files\":["),
+    ];
+    for (view, label) in [
+        ("mir", "view: MIR"),
+        ("hir", "view: HIR (nightly)"),
+        ("llvm-ir", "view: LLVM IR"),
+        ("asm-intel", "view: assembly, Intel"),
+        ("asm-att", "view: assembly, AT&T"),
+        ("expanded", "view: macro expansion (nightly)"),
+        ("type-layout", "view: type layouts (nightly)"),
+    ] {
+        cases.push((label, code(&format!(r#","action":"{view}""#)), "\"view\":{"));
+    }
+    let files = [
+        (
+            "Cargo.toml",
+            "[package]\nname = \"app\"\n[dependencies]\nhello = { path = \"hello\" }\n",
+        ),
+        ("src/main.rs", "hello::hello!();\nfn main() { greet(); }\n"),
+        (
+            "hello/Cargo.toml",
+            "[package]\nname = \"hello\"\n[lib]\nproc-macro = true\n",
+        ),
+        (
+            "hello/src/lib.rs",
+            "use proc_macro::TokenStream;\n#[proc_macro]\npub fn hello(_: TokenStream) -> TokenStream {\n    \"fn greet() { println!(\\\"Hello, world!\\\"); }\".parse().unwrap()\n}\n",
+        ),
+    ];
+    let files: Vec<String> = files
+        .iter()
+        .map(|(path, contents)| {
+            format!(
+                "{{\"path\":{},\"contents\":{}}}",
+                json_string(path),
+                json_string(contents)
+            )
+        })
+        .collect();
+    cases.push((
+        "run: two crates (proc macro + main)",
+        format!("{{\"files\":[{}]}}", files.join(",")),
+        "Hello, world!",
+    ));
+    cases
+}
+
+fn measure_actions(server: &Server) -> Result<Vec<(&'static str, f64)>, Failure> {
+    let mut table = Vec::new();
+    for (label, body, expected) in action_cases() {
+        let mut samples = Vec::new();
+        // One warm-up run, then the samples.
+        for i in 0..=ACTION_SAMPLES {
+            let started = Instant::now();
+            let (status, reply) = http(server.addr, "POST", "/api/execute", &body)
+                .map_err(|e| Failure::new(format!("{label}: request failed: {e}")))?;
+            let elapsed = started.elapsed().as_secs_f64();
+            if status != 200 || !reply.contains(expected) {
+                return Err(Failure::new(format!(
+                    "{label}: status {status}, expected {expected:?} in {}",
+                    reply.chars().take(400).collect::<String>()
+                )));
+            }
+            if i > 0 {
+                samples.push(elapsed);
+            }
+            // The pool refills while nothing runs, as between a student's clicks.
+            std::thread::sleep(Duration::from_millis(500));
+        }
+        let median = median(samples);
+        println!("    {label}: {:.0} ms", median * 1000.0);
+        table.push((label, median));
+    }
+    Ok(table)
 }
 
 struct Measured {
@@ -242,6 +371,7 @@ fn json_string(text: &str) -> String {
             '"' => out.push_str("\\\""),
             '\\' => out.push_str("\\\\"),
             '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
             c => out.push(c),
         }
     }

@@ -36,9 +36,10 @@ commands:
   images [RUNNER...]
               start dockerd if needed and build the runner images (of every runner in
               runner-images/, or of those named) that are missing or out of date
-  bench-sandbox
-              measure Run through the real server: hello-world latency against bare rustc, and
-              30 programs submitted at once
+  bench-sandbox [actions]
+              measure the real server: hello world through every action (run, build, test,
+              clippy, fmt, each compiler view, a two-crate project), then hello-world latency
+              against bare rustc and 30 programs submitted at once (`actions`: the first only)
   verify-content [--no-cache] [--jobs N] [--verbose]
               run every example and exercise in content/ through the sandbox and check each
               does what its fence says (passes are cached by content hash)
@@ -56,7 +57,7 @@ fn main() -> ExitCode {
         Some("setup") => setup::everything().map(|_| ()),
         Some("bench-engine") => bench_engine::run(),
         Some("images") => images::ensure_only(&args[1..]),
-        Some("bench-sandbox") => bench::run(),
+        Some("bench-sandbox") => bench::run(&args[1..]),
         Some("verify-content") => verify::run(&args[1..]),
         Some("help" | "--help" | "-h") | None => {
             print!("{USAGE}");
