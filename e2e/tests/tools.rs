@@ -317,7 +317,7 @@ async fn the_tools_fit_a_phone_a_laptop_and_a_projector() {
         }
         h.eval(&format!(
             "document.querySelector('{BLOCK} .block-tools').scrollIntoView({{block: 'start'}});
-             window.scrollBy(0, -80); return true;"
+             window.scrollBy(0, -140); return true;"
         ))
         .await;
         tokio::time::sleep(std::time::Duration::from_millis(300)).await;

@@ -152,7 +152,7 @@ pub fn ToolBar(
         .map(|view| {
             let name = view.name();
             view! {
-                <option value=name selected=move || views.chosen.get() == Some(*view)>
+                <option value=name prop:selected=move || views.chosen.get() == Some(*view)>
                     {view.title()}
                 </option>
             }
@@ -170,8 +170,8 @@ pub fn ToolBar(
                         mode.set(if event_target_value(&ev) == "release" { Mode::Release } else { Mode::Debug })
                     }
                 >
-                    <option value="debug" selected=move || mode.get() == Mode::Debug>"Debug"</option>
-                    <option value="release" selected=move || mode.get() == Mode::Release>"Release"</option>
+                    <option value="debug" prop:selected=move || mode.get() == Mode::Debug>"Debug"</option>
+                    <option value="release" prop:selected=move || mode.get() == Mode::Release>"Release"</option>
                 </select>
             </label>
             <button
@@ -211,7 +211,7 @@ pub fn ToolBar(
                         }
                     }
                 >
-                    <option value="" selected=move || views.chosen.get().is_none()>"Compiler view…"</option>
+                    <option value="" prop:selected=move || views.chosen.get().is_none()>"Compiler view…"</option>
                     {options}
                 </select>
             </label>
