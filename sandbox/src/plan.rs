@@ -602,6 +602,10 @@ pub fn plan(job: &Job, runner: &RunnerSpec, limits: &Limits) -> Result<JobSpec, 
             let viewed = is_root(package) && !view_target_is_bin;
             let mut args = common_args(job, package, &project, user_flags, false);
             args.extend(["--crate-type".into(), crate_type.into()]);
+            if package.proc_macro {
+                // As Cargo does: the compiler's own `proc_macro` crate, by name.
+                args.extend(["--extern".into(), "proc_macro".into()]);
+            }
             let mut stdout = Sink::Discard;
             match view {
                 Some(view) if viewed => {
@@ -891,7 +895,7 @@ mod tests {
         let spec = plan(&job(&files, Action::Run), stable(), &Limits::default()).unwrap();
         expect![[r#"
             mkdir -p out
-            rustc --crate-name shape_derive --edition 2024 --error-format=json -C opt-level=0 -Ldependency=/opt/rmp/deps/target/debug/deps @/opt/rmp/externs-debug.args -Ldependency=out --crate-type proc-macro --out-dir out derive/src/lib.rs
+            rustc --crate-name shape_derive --edition 2024 --error-format=json -C opt-level=0 -Ldependency=/opt/rmp/deps/target/debug/deps @/opt/rmp/externs-debug.args -Ldependency=out --crate-type proc-macro --extern proc_macro --out-dir out derive/src/lib.rs
             rustc --crate-name build_script_build --crate-type bin --edition 2021 --error-format=json -Ldependency=/opt/rmp/deps/target/debug/deps @/opt/rmp/externs-debug.args -o out/build-shapes build.rs
             mkdir -p out/shapes-out
             /tmp/job/out/build-shapes  [stdout→Directives]

@@ -176,11 +176,24 @@ async fn clippy_and_rustfmt() {
     assert_eq!(found.level, Level::Warning);
     assert_eq!(found.spans[0].line_start, 3, "{found:?}");
     assert!(found.code_url().unwrap().ends_with("#needless_range_loop"));
+    // `vec!` where an array would do is a second lint: both are counted in the explanation.
+    let lints: Vec<&str> = report
+        .result
+        .diagnostics
+        .iter()
+        .filter_map(|d| d.code.as_deref().filter(|c| c.starts_with("clippy::")))
+        .collect();
+    assert_eq!(
+        lints,
+        ["clippy::needless_range_loop", "clippy::useless_vec"],
+        "{}",
+        report.compiler
+    );
     assert!(
         report
             .result
             .explanation
-            .starts_with("Clippy has one suggestion"),
+            .starts_with("Clippy has 2 suggestions"),
         "{}",
         report.result.explanation
     );
