@@ -733,3 +733,83 @@ async fn a_files_block_is_a_project_with_a_tab_per_file() {
         assert!(find(&root, css).is_some(), "{css}");
     }
 }
+
+#[wasm_bindgen_test]
+async fn a_multi_file_exercise_has_a_tab_per_starter_file_and_copies_each_solution_file() {
+    use api_types::{ExerciseFile, ExerciseRole};
+    let extra = |path: &str, role: ExerciseRole, code: &str| ExerciseFile {
+        path: path.into(),
+        language: "rust".into(),
+        role,
+        code: code.into(),
+        hidden_lines: vec![],
+        hash: format!("{path}-{role:?}"),
+    };
+    let exercise = Exercise {
+        index: 1,
+        id: "e-shapes".into(),
+        path: "src/main.rs".into(),
+        extra_files: vec![
+            extra(
+                "src/shapes.rs",
+                ExerciseRole::Starter,
+                "pub fn area() -> u32 { todo!() }\n",
+            ),
+            extra(
+                "tests/grade.rs",
+                ExerciseRole::Tests,
+                "#[test]\nfn area() {}\n",
+            ),
+            extra(
+                "src/shapes.rs",
+                ExerciseRole::Solution,
+                "pub fn area() -> u32 { 6 }\n",
+            ),
+        ],
+        instructions: "<p>Shapes.</p>".into(),
+        starter: "mod shapes;\nfn main() {}\n".into(),
+        starter_hidden_lines: vec![],
+        tests: String::new(),
+        hints: vec![],
+        solution: "mod shapes;\nfn main() { shapes::area(); }\n".into(),
+        solution_hidden_lines: vec![],
+        run: Default::default(),
+        hash: "ffffeeeeddddcccc".into(),
+        problem: None,
+    };
+    let root = container();
+    let _mounted = leptos::mount::mount_to(root.clone(), move || {
+        view! { <ExerciseView exercise=exercise.clone() /> }
+    });
+    settle_until(|| root.query_selector_all("textarea").unwrap().length() == 2).await;
+    let tabs: Vec<String> = (0..root.query_selector_all("[role=tab]").unwrap().length())
+        .map(|i| {
+            root.query_selector_all("[role=tab]")
+                .unwrap()
+                .item(i)
+                .unwrap()
+                .text_content()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(tabs, ["src/main.rs", "src/shapes.rs"]);
+    let tests = find(&root, ".tests-file").unwrap().text_content().unwrap();
+    assert_eq!(tests, "tests/grade.rs", "the tests file is listed by path");
+
+    find(&root, ".solution-button").unwrap().click();
+    settle_until(|| find(&root, ".confirm-solution").is_some()).await;
+    find(&root, ".confirm-solution").unwrap().click();
+    settle_until(|| find(&root, ".use-solution").is_some()).await;
+    find(&root, ".use-solution").unwrap().click();
+    let areas = root.query_selector_all("textarea.code-editor").unwrap();
+    let value = |i: u32| {
+        areas
+            .item(i)
+            .unwrap()
+            .unchecked_into::<web_sys::HtmlTextAreaElement>()
+            .value()
+    };
+    settle_until(|| value(1).contains("{ 6 }")).await;
+    assert_eq!(value(0), "mod shapes;\nfn main() { shapes::area(); }\n");
+    assert_eq!(value(1), "pub fn area() -> u32 { 6 }\n");
+}
