@@ -211,12 +211,20 @@ mod tests {
         );
         let loom = get("loom").unwrap();
         assert_eq!(for_action(loom, Action::Clippy), None);
+        // Loom's toolchain (stable) first, then any.
+        assert_eq!(
+            for_action(loom, Action::View(CompilerView::AsmAtt))
+                .unwrap()
+                .id
+                .as_str(),
+            "stable"
+        );
         assert_eq!(
             for_action(loom, Action::View(CompilerView::Mir))
                 .unwrap()
                 .id
                 .as_str(),
-            "stable"
+            "nightly"
         );
     }
 

@@ -142,8 +142,11 @@ mod tests {
         .unwrap();
         assert_eq!(job.runner.as_str(), "nightly");
         assert_eq!(job.action, Action::View(CompilerView::Expanded));
-        let job =
-            Job::from_request(request(r#"{"code":"fn main() {}","action":"mir"}"#), false).unwrap();
+        let job = Job::from_request(
+            request(r#"{"code":"fn main() {}","action":"asm-att"}"#),
+            false,
+        )
+        .unwrap();
         assert_eq!(job.runner.as_str(), "stable");
     }
 

@@ -10,7 +10,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use api_types::{Action, CodegenFlag, CompilerView, Edition, Mode, ProjectFile};
+use api_types::{Action, CodegenFlag, CompilerView, Edition, Mode, ProjectFile, Toolchain};
 use rmp_job::protocol::{JOB_DIR, JobSpec, SendBack, Sink, Step};
 use runners::RunnerSpec;
 
@@ -500,7 +500,8 @@ fn build_script_steps(job: &Job, package: &Package, script: &str) -> Vec<Step> {
 }
 
 /// The arguments that make the final compile produce a view, and where its text goes.
-fn view_args(view: CompilerView) -> (Vec<String>, Sink) {
+/// `nightly`: the toolchain accepts `-Z` options (MIR then carries its source spans).
+fn view_args(view: CompilerView, nightly: bool) -> (Vec<String>, Sink) {
     let strings = |args: &[&str]| args.iter().map(|a| (*a).to_owned()).collect::<Vec<_>>();
     let to_file = || Sink::File(VIEW_FILE.into());
     // One codegen unit, or rustc writes one file per unit and ignores the path.
@@ -609,7 +610,7 @@ pub fn plan(job: &Job, runner: &RunnerSpec, limits: &Limits) -> Result<JobSpec, 
             let mut stdout = Sink::Discard;
             match view {
                 Some(view) if viewed => {
-                    let (extra, sink) = view_args(view);
+                    let (extra, sink) = view_args(view, runner.toolchain == Toolchain::Nightly);
                     args.extend(extra);
                     stdout = sink;
                 }
@@ -636,7 +637,7 @@ pub fn plan(job: &Job, runner: &RunnerSpec, limits: &Limits) -> Result<JobSpec, 
             let mut stdout = Sink::Discard;
             match view {
                 Some(view) if is_root(package) => {
-                    let (extra, sink) = view_args(view);
+                    let (extra, sink) = view_args(view, runner.toolchain == Toolchain::Nightly);
                     args.extend(extra);
                     stdout = sink;
                     if view == CompilerView::TypeLayout {

@@ -14,7 +14,8 @@ pub fn render(
     let text = String::from_utf8_lossy(raw);
     let (text, source_map) = match view {
         CompilerView::AsmAtt | CompilerView::AsmIntel => clean_assembly(&text, project_files),
-        CompilerView::LlvmIr | CompilerView::Mir => (demangle_all(&text), Vec::new()),
+        CompilerView::Mir => map_mir(&text, project_files),
+        CompilerView::LlvmIr => (demangle_all(&text), Vec::new()),
         _ => (text.into_owned(), Vec::new()),
     };
     ViewOutput {
@@ -130,6 +131,56 @@ fn clean_assembly(text: &str, project_files: &[String]) -> (String, Vec<ViewLine
     let mut text = out.join("\n");
     text.push('\n');
     (text, map)
+}
+
+/// MIR printed with `-Zmir-include-spans=on` ends statements with `// scope 0 at src/main.rs:2:5:
+/// 2:10`: those comments become the source map and are dropped from the text, which reads as
+/// plain MIR. Lines whose span is elsewhere (std's macros) stay unmapped.
+fn map_mir(text: &str, project_files: &[String]) -> (String, Vec<ViewLines>) {
+    let mut out: Vec<String> = Vec::new();
+    let mut map: Vec<ViewLines> = Vec::new();
+    for line in text.lines() {
+        let (code, comment) = match line.find(" // ") {
+            Some(at) if line[..at].trim_start().is_empty() => (line, None),
+            Some(at) => (line[..at].trim_end(), Some(&line[at + 4..])),
+            None => (line, None),
+        };
+        out.push(code.to_owned());
+        let Some((file, source_line)) = comment.and_then(|c| mir_span(c, project_files)) else {
+            continue;
+        };
+        let number = out.len() as u32;
+        match map.last_mut() {
+            Some(last)
+                if last.last_line + 1 == number
+                    && last.file == file
+                    && last.source_line == source_line =>
+            {
+                last.last_line = number;
+            }
+            _ => map.push(ViewLines {
+                first_line: number,
+                last_line: number,
+                file,
+                source_line,
+            }),
+        }
+    }
+    let mut text = out.join("\n");
+    text.push('\n');
+    (text, map)
+}
+
+/// `scope 0 at src/main.rs:2:5: 2:10` → (`src/main.rs`, 2), for project files only.
+fn mir_span(comment: &str, project_files: &[String]) -> Option<(String, u32)> {
+    let location = comment.rsplit(" at ").next()?;
+    let mut parts = location.split(':');
+    let file = parts.next()?;
+    let line: u32 = parts.next()?.trim().parse().ok()?;
+    project_files
+        .iter()
+        .find(|f| f.as_str() == file)
+        .map(|f| (f.clone(), line))
 }
 
 /// `.file 1 "src/main.rs"` or DWARF 5's `.file 1 "/tmp/job" "src/main.rs" md5 0x...`.
@@ -318,6 +369,49 @@ _ZN4main6answer17h0123456789abcdefE:
                 source_line: 2,
             }]
         );
+    }
+
+    #[test]
+    fn mir_spans_become_the_map_and_leave_the_text() {
+        // Shaped like nightly 1.97's `--emit=mir -Zmir-include-spans=on`.
+        let raw = "fn answer(_1: u32) -> u32 {
+    debug x => _1;                       // in scope 0 at src/main.rs:1:11: 1:12
+    let mut _0: u32;                     // return place in scope 0 at src/main.rs:1:22: 1:25
+
+    bb0: {
+        _3 = MulWithOverflow(copy _1, const 2_u32); // scope 0 at src/main.rs:2:5: 2:10
+        _4 = AddWithOverflow(copy _2, const 1_u32); // scope 0 at src/main.rs:2:5: 2:14
+        _5 = const 1_i32;                // scope 0 at /rustc/abc/library/std/src/macros.rs:146:9: 146:62
+        return;                          // scope 0 at src/main.rs:3:2: 3:2
+    }
+}
+";
+        let output = render(
+            CompilerView::Mir,
+            raw.as_bytes(),
+            false,
+            &["src/main.rs".into()],
+        );
+        expect![[r#"
+            fn answer(_1: u32) -> u32 {
+                debug x => _1;
+                let mut _0: u32;
+
+                bb0: {
+                    _3 = MulWithOverflow(copy _1, const 2_u32);
+                    _4 = AddWithOverflow(copy _2, const 1_u32);
+                    _5 = const 1_i32;
+                    return;
+                }
+            }
+        "#]]
+        .assert_eq(&output.text);
+        let map: Vec<(u32, u32, u32)> = output
+            .source_map
+            .iter()
+            .map(|m| (m.first_line, m.last_line, m.source_line))
+            .collect();
+        assert_eq!(map, [(2, 3, 1), (6, 7, 2), (9, 9, 3)]);
     }
 
     #[test]

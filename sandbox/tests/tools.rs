@@ -80,6 +80,14 @@ async fn compiler_views() {
         "{}",
         view_text(&mir)
     );
+    // MIR comes from nightly, whose spans map statements to lines; `x * 2 + 1` is line 2.
+    let map = &mir.result.view.as_ref().unwrap().source_map;
+    assert!(
+        map.iter()
+            .any(|m| m.file == "src/main.rs" && m.source_line == 2),
+        "{map:?}"
+    );
+    assert!(!view_text(&mir).contains("// scope"), "{}", view_text(&mir));
 
     let asm = run(
         &sandbox,
