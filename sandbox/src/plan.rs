@@ -506,10 +506,14 @@ fn view_args(view: CompilerView, nightly: bool) -> (Vec<String>, Sink) {
     let to_file = || Sink::File(VIEW_FILE.into());
     // One codegen unit, or rustc writes one file per unit and ignores the path.
     match view {
-        CompilerView::Mir => (
-            strings(&["--emit", &format!("mir={VIEW_FILE}")]),
-            Sink::Discard,
-        ),
+        CompilerView::Mir => {
+            let mut args = strings(&["--emit", &format!("mir={VIEW_FILE}")]);
+            if nightly {
+                // Each statement's span, which the server turns into the source map.
+                args.push("-Zmir-include-spans=on".into());
+            }
+            (args, Sink::Discard)
+        }
         CompilerView::LlvmIr => (
             strings(&[
                 "--emit",
@@ -965,6 +969,22 @@ mod tests {
         assert_eq!(spec.run_from, spec.steps.len());
         assert_eq!(spec.send_back, [SendBack::View(VIEW_FILE.into())]);
         let nightly = runners::get("nightly").unwrap();
+        let mir = plan(
+            &job(&main, Action::View(CompilerView::Mir)),
+            nightly,
+            &Limits::default(),
+        )
+        .unwrap();
+        assert!(
+            mir.steps[1].args.ends_with(&[
+                "--emit".into(),
+                "mir=out/view.txt".into(),
+                "-Zmir-include-spans=on".into(),
+                "src/main.rs".into()
+            ]),
+            "{:?}",
+            mir.steps[1].args
+        );
         let spec = plan(
             &job(&main, Action::View(CompilerView::Expanded)),
             nightly,
