@@ -539,7 +539,7 @@ mod tests {
 
     #[test]
     fn exercise_files_are_camel_case_on_the_wire() {
-        let json = serde_json::to_value(&exercise()).unwrap();
+        let json = serde_json::to_value(exercise()).unwrap();
         assert_eq!(json["path"], "src/lib.rs");
         assert_eq!(json["extraFiles"][1]["role"], "tests");
         assert_eq!(json["extraFiles"][0]["hiddenLines"], serde_json::json!([]));
