@@ -139,7 +139,10 @@ fn clean_assembly(text: &str, project_files: &[String]) -> (String, Vec<ViewLine
 fn map_mir(text: &str, project_files: &[String]) -> (String, Vec<ViewLines>) {
     let mut out: Vec<String> = Vec::new();
     let mut map: Vec<ViewLines> = Vec::new();
-    for line in text.lines() {
+    // rustc opens with a three-line warning that the format is unstable; the panel says what
+    // the view is, so those lines only push the code down.
+    let body = text.lines().skip_while(|l| l.starts_with("// "));
+    for line in body {
         let (code, comment) = match line.find(" // ") {
             Some(at) if line[..at].trim_start().is_empty() => (line, None),
             Some(at) => (line[..at].trim_end(), Some(&line[at + 4..])),
@@ -374,7 +377,10 @@ _ZN4main6answer17h0123456789abcdefE:
     #[test]
     fn mir_spans_become_the_map_and_leave_the_text() {
         // Shaped like nightly 1.97's `--emit=mir -Zmir-include-spans=on`.
-        let raw = "fn answer(_1: u32) -> u32 {
+        let raw = "// WARNING: This output format is intended for human consumers only
+// and is subject to change without notice. Knock yourself out.
+// HINT: See also -Z dump-mir for MIR at specific points during compilation.
+fn answer(_1: u32) -> u32 {
     debug x => _1;                       // in scope 0 at src/main.rs:1:11: 1:12
     let mut _0: u32;                     // return place in scope 0 at src/main.rs:1:22: 1:25
 
