@@ -92,6 +92,31 @@ impl From<&str> for RunnerId {
     }
 }
 
+/// `GET /api/runners`: every runner of the registry and whether this server can run it now.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RunnerList {
+    pub runners: Vec<RunnerInfo>,
+}
+
+/// One runner: what it is, what it offers, and whether it works here.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RunnerInfo {
+    pub id: RunnerId,
+    /// For people: "Miri", "Cortex-M3 under QEMU".
+    pub title: String,
+    pub toolchain: Toolchain,
+    pub tool: Tool,
+    pub target: Target,
+    pub actions: Vec<Action>,
+    /// Whether its image is present and the sandbox is up.
+    pub available: bool,
+    /// When it is not: a sentence for the student, shown where they would press the button.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
 /// Which Rust toolchain a runner compiles with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]

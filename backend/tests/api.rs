@@ -274,3 +274,27 @@ async fn an_unbuilt_site_explains_how_to_build_it() {
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
     assert!(String::from_utf8(body).unwrap().contains("cargo xtask run"));
 }
+
+#[tokio::test]
+async fn runners_are_listed_with_why_they_cannot_run_here() {
+    let f = fixture();
+    let (status, _, body) = get(&f.state, "/api/runners").await;
+    assert_eq!(status, StatusCode::OK);
+    let list: api_types::RunnerList = serde_json::from_slice(&body).unwrap();
+    let ids: Vec<&str> = list.runners.iter().map(|r| r.id.as_str()).collect();
+    let registry: Vec<&str> = runners::all().iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(
+        ids, registry,
+        "every registered runner, in the registry's order"
+    );
+    // This fixture has no sandbox: nothing is available, and each says why in words.
+    for runner in &list.runners {
+        assert!(!runner.available, "{runner:?}");
+        assert_eq!(
+            runner.reason.as_deref(),
+            Some("Code cannot run on this server right now: no sandbox in these tests.")
+        );
+    }
+    let stable = &list.runners[ids.iter().position(|id| *id == "stable").unwrap()];
+    assert!(stable.actions.contains(&api_types::Action::Clippy));
+}

@@ -116,3 +116,58 @@ async fn a_websocket_client_that_leaves_mid_run_gets_its_container_removed() {
     sandbox.shutdown().await;
     assert_eq!(sandbox.containers().await.unwrap(), Vec::<String>::new());
 }
+
+/// A minimal HTTP/1.1 GET.
+async fn get_json(addr: SocketAddr, path: &str) -> (u16, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let head = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let mut reply = String::new();
+    stream.read_to_string(&mut reply).await.unwrap();
+    let status = reply[9..12].parse().unwrap();
+    let body = reply.split_once("\r\n\r\n").unwrap().1.to_owned();
+    (status, body)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs dockerd and the runner image: cargo xtask test runs it"]
+async fn the_runner_list_matches_the_images_present() {
+    let (addr, sandbox, _dir) = start().await;
+    let (status, reply) = get_json(addr, "/api/runners").await;
+    assert_eq!(status, 200, "{reply}");
+    let list: api_types::RunnerList = serde_json::from_str(&reply).unwrap();
+    let docker = image_exists_per_docker_cli();
+    for runner in &list.runners {
+        let spec = runners::get(runner.id.as_str()).unwrap();
+        let present = docker(&spec.image);
+        assert_eq!(runner.available, present, "{runner:?}");
+        match &runner.reason {
+            None => assert!(present),
+            Some(reason) => assert!(
+                reason.starts_with(&format!("{} is not installed on this server", spec.title)),
+                "{reason}"
+            ),
+        }
+    }
+    assert!(
+        list.runners
+            .iter()
+            .any(|r| r.id.as_str() == "stable" && r.available),
+        "the stable image is built by the gate"
+    );
+    sandbox.shutdown().await;
+}
+
+/// Whether an image exists, asked of the `docker` CLI: a second opinion, independent of the
+/// sandbox code under test.
+fn image_exists_per_docker_cli() -> impl Fn(&str) -> bool {
+    |image| {
+        std::process::Command::new("docker")
+            .args(["image", "inspect", image])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    }
+}

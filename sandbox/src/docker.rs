@@ -470,7 +470,9 @@ impl Inner {
         let session = self.open(image).await?;
         let mut run = Run::new(self.config.limits.clone(), started, &job);
         run.drive(session, plan.encode(), &job, &mut io).await?;
-        run.finish(&job)
+        let mut report = run.finish(&job)?;
+        crate::plan::refine(&job, spec, &mut report);
+        Ok(report)
     }
 }
 
@@ -493,6 +495,27 @@ impl Drop for Inner {
 }
 
 impl Sandbox for DockerSandbox {
+    fn runners(&self) -> BoxFuture<'_, Vec<crate::RunnerStatus>> {
+        Box::pin(async move {
+            let mut statuses = Vec::new();
+            for spec in runners::all() {
+                let present = match self.inner.config.images.get(&spec.id) {
+                    Some(image) => self.inner.image_present(image).await,
+                    None => false,
+                };
+                statuses.push(crate::RunnerStatus {
+                    id: spec.id.clone(),
+                    available: if present {
+                        Ok(())
+                    } else {
+                        Err(crate::runner_unavailable(&spec.id))
+                    },
+                });
+            }
+            statuses
+        })
+    }
+
     fn execute(&self, job: Job, io: JobIo) -> BoxFuture<'_, Result<Report, SandboxError>> {
         Box::pin(self.inner.execute(job, io))
     }

@@ -28,7 +28,7 @@ use tokio::sync::mpsc;
 
 pub use diagnostics::parse_rustc_json;
 pub use docker::{DockerConfig, DockerSandbox, LABEL_KEY, LABEL_VALUE};
-pub use outcome::{Context as ExplainContext, explain};
+pub use outcome::{Context as ExplainContext, explain, runner_unavailable};
 
 /// A boxed future, so that [`Sandbox`] can be used as `dyn Sandbox`.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -129,6 +129,27 @@ pub trait Sandbox: Send + Sync + 'static {
 
     /// The limits executions run under (shown to students in explanations).
     fn limits(&self) -> &Limits;
+
+    /// Whether each runner of the registry can run here now; `Err` holds the reason, in words
+    /// for a student. By default every runner is available (fakes above the seam).
+    fn runners(&self) -> BoxFuture<'_, Vec<RunnerStatus>> {
+        Box::pin(async {
+            runners::all()
+                .iter()
+                .map(|r| RunnerStatus {
+                    id: r.id.clone(),
+                    available: Ok(()),
+                })
+                .collect()
+        })
+    }
+}
+
+/// Whether a runner can run here, or why not.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RunnerStatus {
+    pub id: api_types::RunnerId,
+    pub available: Result<(), String>,
 }
 
 /// Why the sandbox could not do its job: a fault of the server, not of the submitted code.
@@ -167,6 +188,19 @@ impl Unavailable {
 }
 
 impl Sandbox for Unavailable {
+    fn runners(&self) -> BoxFuture<'_, Vec<RunnerStatus>> {
+        let reason = format!("Code cannot run on this server right now: {}.", self.reason);
+        Box::pin(async move {
+            runners::all()
+                .iter()
+                .map(|r| RunnerStatus {
+                    id: r.id.clone(),
+                    available: Err(reason.clone()),
+                })
+                .collect()
+        })
+    }
+
     fn execute(&self, _job: Job, _io: JobIo) -> BoxFuture<'_, Result<Report, SandboxError>> {
         let reason = self.reason.clone();
         Box::pin(async move { Err(SandboxError::Unavailable(reason)) })

@@ -80,7 +80,8 @@ pub fn explain(outcome: &Outcome, cx: &Context<'_>) -> String {
     text
 }
 
-fn runner_unavailable(runner: &RunnerId) -> String {
+/// Why a runner's image is missing, for the student who wanted it.
+pub fn runner_unavailable(runner: &RunnerId) -> String {
     let Some(spec) = runners::get(runner.as_str()) else {
         return format!("This server has no runner called `{runner}`.");
     };
@@ -89,10 +90,7 @@ fn runner_unavailable(runner: &RunnerId) -> String {
     } else {
         "This server cannot build it yet."
     };
-    format!(
-        "The {} runner ({}) is not installed on this server. {how}",
-        spec.id, spec.title
-    )
+    format!("{} is not installed on this server. {how}", spec.title)
 }
 
 fn hints(cx: &Context<'_>) -> Vec<String> {
@@ -196,14 +194,14 @@ mod tests {
                 runner: RunnerId::new("miri"),
             },
             |_| {},
-            "The miri runner (Miri (undefined-behaviour checker)) is not installed on this server. This server cannot build it yet.",
+            "Miri is not installed on this server. This server cannot build it yet.",
         );
         check(
             Outcome::RunnerUnavailable {
                 runner: RunnerId::new("nightly"),
             },
             |_| {},
-            "The nightly runner (Nightly Rust) is not installed on this server. An administrator can build it with `cargo xtask images`.",
+            "Nightly Rust is not installed on this server. An administrator can build it with `cargo xtask images`.",
         );
         check(
             Outcome::CompileError,

@@ -13,6 +13,7 @@ pub fn router() -> Router<AppState> {
         .route("/health", get(health))
         .route("/courses", get(courses))
         .route("/chapters/{slug}", get(chapter))
+        .route("/runners", get(runner_list))
         .fallback(unknown_endpoint)
 }
 
@@ -23,6 +24,34 @@ async fn health(State(state): State<AppState>) -> Result<Json<api_types::Health>
         schema_version: state.store.schema_version().await?,
         chapters: state.library.chapter_count(),
     }))
+}
+
+/// Every runner and whether it works here: the page offers only those that do and explains the
+/// others on the blocks that need them.
+async fn runner_list(State(state): State<AppState>) -> Json<api_types::RunnerList> {
+    let statuses = state.runner.sandbox.runners().await;
+    let runners = runners::all()
+        .iter()
+        .map(|spec| {
+            let status = statuses.iter().find(|s| s.id == spec.id);
+            let reason = match status.map(|s| &s.available) {
+                Some(Ok(())) => None,
+                Some(Err(reason)) => Some(reason.clone()),
+                None => Some(sandbox::runner_unavailable(&spec.id)),
+            };
+            api_types::RunnerInfo {
+                id: spec.id.clone(),
+                title: spec.title.clone(),
+                toolchain: spec.toolchain,
+                tool: spec.tool,
+                target: spec.target,
+                actions: spec.actions.clone(),
+                available: reason.is_none(),
+                reason,
+            }
+        })
+        .collect();
+    Json(api_types::RunnerList { runners })
 }
 
 async fn courses(State(state): State<AppState>) -> Json<api_types::CourseList> {

@@ -10,11 +10,17 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use api_types::{Action, CodegenFlag, CompilerView, Edition, Mode, ProjectFile, Toolchain};
+use api_types::{
+    Action, CodegenFlag, CompilerView, Edition, Mode, ProjectFile, Target, Tool, Toolchain,
+};
 use rmp_job::protocol::{JOB_DIR, JobSpec, SendBack, Sink, Step};
 use runners::RunnerSpec;
 
-use crate::{Job, Limits};
+use crate::{Job, Limits, Report};
+
+mod cortex_m;
+mod loom;
+mod miri;
 
 /// Where the image keeps the precompiled crates (see runner-images/stable/prepare.sh).
 const DEPS: &str = "/opt/rmp/deps/target";
@@ -548,6 +554,15 @@ fn view_args(view: CompilerView, nightly: bool) -> (Vec<String>, Sink) {
 /// runner's manifest.
 pub fn plan(job: &Job, runner: &RunnerSpec, limits: &Limits) -> Result<JobSpec, PlanError> {
     let project = Project::analyse(&job.files, job.edition, runner)?;
+    // The specialist runners plan their own command lines (Fmt and the views stay common).
+    if job.action.runs_program() || job.action == Action::Build {
+        match (runner.tool, runner.target) {
+            (Tool::Miri, _) => return miri::plan(job, runner, limits, &project),
+            (Tool::Loom, _) => return loom::plan(job, runner, limits, &project),
+            (_, Target::ThumbV7mNoneEabi) => return cortex_m::plan(job, runner, limits, &project),
+            (Tool::Rustc, Target::Host) => {}
+        }
+    }
     let root = project.root();
     let mut steps = Vec::new();
     let mut send_back = Vec::new();
@@ -735,6 +750,17 @@ pub fn plan(job: &Job, runner: &RunnerSpec, limits: &Limits) -> Result<JobSpec, 
     let mut spec = spec(job, limits, steps, send_back);
     spec.run_from = run_from;
     Ok(spec)
+}
+
+/// What a runner's tool adds to the report once the job has ended: Miri's and Loom's findings in
+/// words, a board's exit. Runs after [`crate::run`] has judged the outcome.
+pub fn refine(job: &Job, runner: &RunnerSpec, report: &mut Report) {
+    match (runner.tool, runner.target) {
+        (Tool::Miri, _) => miri::refine(job, report),
+        (Tool::Loom, _) => loom::refine(job, report),
+        (_, Target::ThumbV7mNoneEabi) => cortex_m::refine(job, report),
+        (Tool::Rustc, Target::Host) => {}
+    }
 }
 
 fn view_needs_one_unit(view: CompilerView) -> bool {
