@@ -110,6 +110,10 @@ pub struct RunnerInfo {
     pub tool: Tool,
     pub target: Target,
     pub actions: Vec<Action>,
+    /// What a block written for this runner can do on this server now: its own actions when it
+    /// is available, plus the compiler views another available runner does for it (a stable
+    /// block's macro expansion runs on nightly). The page offers exactly these.
+    pub reachable: Vec<Action>,
     /// Whether its image is present and the sandbox is up.
     pub available: bool,
     /// When it is not: a sentence for the student, shown where they would press the button.

@@ -297,4 +297,8 @@ async fn runners_are_listed_with_why_they_cannot_run_here() {
     }
     let stable = &list.runners[ids.iter().position(|id| *id == "stable").unwrap()];
     assert!(stable.actions.contains(&api_types::Action::Clippy));
+    assert!(
+        stable.reachable.is_empty(),
+        "nothing works without a sandbox"
+    );
 }

@@ -150,11 +150,14 @@ async fn the_runner_list_matches_the_images_present() {
             ),
         }
     }
-    assert!(
-        list.runners
-            .iter()
-            .any(|r| r.id.as_str() == "stable" && r.available),
-        "the stable image is built by the gate"
+    let find = |id: &str| list.runners.iter().find(|r| r.id.as_str() == id).unwrap();
+    let (stable, nightly) = (find("stable"), find("nightly"));
+    assert!(stable.available, "the stable image is built by the gate");
+    let expanded = api_types::Action::View(api_types::CompilerView::Expanded);
+    assert_eq!(
+        stable.reachable.contains(&expanded),
+        nightly.available,
+        "a stable block's macro expansion is offered exactly when nightly works"
     );
     sandbox.shutdown().await;
 }

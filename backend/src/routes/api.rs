@@ -30,16 +30,28 @@ async fn health(State(state): State<AppState>) -> Result<Json<api_types::Health>
 /// others on the blocks that need them.
 async fn runner_list(State(state): State<AppState>) -> Json<api_types::RunnerList> {
     let statuses = state.runner.sandbox.runners().await;
+    let reason_for = |spec: &runners::RunnerSpec| match statuses
+        .iter()
+        .find(|s| s.id == spec.id)
+        .map(|s| &s.available)
+    {
+        Some(Ok(())) => None,
+        Some(Err(reason)) => Some(reason.clone()),
+        None => Some(sandbox::runner_unavailable(&spec.id)),
+    };
     let runners = runners::all()
         .iter()
         .map(|spec| {
-            let status = statuses.iter().find(|s| s.id == spec.id);
-            let reason = match status.map(|s| &s.available) {
-                Some(Ok(())) => None,
-                Some(Err(reason)) => Some(reason.clone()),
-                None => Some(sandbox::runner_unavailable(&spec.id)),
-            };
+            let reason = reason_for(spec);
+            // The same routing as `Job::from_request`, kept to runners that work here.
+            let reachable = api_types::Action::ALL
+                .into_iter()
+                .filter(|action| {
+                    runners::for_action(spec, *action).is_some_and(|r| reason_for(r).is_none())
+                })
+                .collect();
             api_types::RunnerInfo {
+                reachable,
                 id: spec.id.clone(),
                 title: spec.title.clone(),
                 toolchain: spec.toolchain,
