@@ -1,6 +1,6 @@
 //! Calls to the server's JSON API. The SPA reaches the server only through these functions.
 
-use api_types::{Chapter, CourseList};
+use api_types::{Chapter, CourseList, RunnerList};
 use serde::de::DeserializeOwned;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -24,6 +24,11 @@ pub enum ApiFailure {
 
 pub async fn courses() -> Result<CourseList, ApiFailure> {
     get_json("/api/courses").await
+}
+
+/// Which runners work on this server, and why the others do not.
+pub async fn runners() -> Result<RunnerList, ApiFailure> {
+    get_json("/api/runners").await
 }
 
 pub async fn chapter(slug: String) -> Result<Chapter, ApiFailure> {

@@ -42,6 +42,7 @@ pub struct CoursesResource(pub LocalResource<Result<api_types::CourseList, api::
 pub fn App() -> impl IntoView {
     prefs::provide_prefs();
     provide_context(CoursesResource(LocalResource::new(api::courses)));
+    components::availability::Availability::provide();
     components::shortcuts::install_global_shortcuts();
     editor::EditorBundle::provide();
 

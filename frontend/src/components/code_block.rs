@@ -58,6 +58,9 @@ pub fn CodeBlockView(
     let has_tests = primary == Action::Test || block.code.contains("#[test]");
     let hidden_count = block.hidden_lines.len();
     let active = move || runner.active();
+    // A runner this server lacks: the toolbar says why, and Run waits for nothing.
+    let missing = crate::components::availability::missing_signal(settings.get_value().runner);
+    let blocked = move || active() || missing.get().is_some();
     let label = match (runnable, editable) {
         (true, true) => "Rust · runnable · editable",
         (true, false) => "Rust · runnable",
@@ -126,21 +129,21 @@ pub fn CodeBlockView(
                                 {(has_tests && primary != Action::Test)
                                     .then(|| {
                                         view! {
-                                            <button class="test-button" title="Run the tests" on:click=move |_| start(Action::Test) disabled=active>
+                                            <button class="test-button" title="Run the tests" on:click=move |_| start(Action::Test) disabled=blocked>
                                                 "✓ Test"
                                             </button>
                                         }
                                     })}
                                 {if primary == Action::Test {
                                     view! {
-                                        <button class="run-button test-button" title="Run the tests (Ctrl+Enter)" on:click=move |_| start(Action::Test) disabled=active>
+                                        <button class="run-button test-button" title="Run the tests (Ctrl+Enter)" on:click=move |_| start(Action::Test) disabled=blocked>
                                             "✓ Test"
                                         </button>
                                     }
                                         .into_any()
                                 } else {
                                     view! {
-                                        <button class="run-button" title="Run this example (Ctrl+Enter)" on:click=move |_| start(Action::Run) disabled=active>
+                                        <button class="run-button" title="Run this example (Ctrl+Enter)" on:click=move |_| start(Action::Run) disabled=blocked>
                                             "▶ Run"
                                         </button>
                                     }
@@ -159,7 +162,7 @@ pub fn CodeBlockView(
             })}
             {runnable
                 .then(|| {
-                    view! { <ToolBar mode views on_action can_format=editable busy=Signal::derive(active) /> }
+                    view! { <ToolBar mode views on_action can_format=editable busy=Signal::derive(active) runner=settings.get_value().runner /> }
                 })}
             <OutdatedNotice edits />
             <CodeEditor

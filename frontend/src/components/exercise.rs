@@ -109,6 +109,9 @@ pub fn ExerciseView(
     let hint_count = exercise.hints.len();
     let hidden_count = exercise.starter_hidden_lines.len();
     let active = move || runner.active();
+    // A runner this server lacks: the toolbar says why, and Run waits for nothing.
+    let missing = crate::components::availability::missing_signal(settings.get_value().runner);
+    let blocked = move || active() || missing.get().is_some();
 
     // How many lines the student's code had in the last run: later lines are the tests'.
     let ran_lines = StoredValue::new(0u32);
@@ -241,7 +244,7 @@ pub fn ExerciseView(
                         <button
                             class="run-button test-button"
                             title="Run the tests against your code (Ctrl+Enter)"
-                            disabled=move || active() || !runnable
+                            disabled=move || blocked() || !runnable
                             on:click=move |_| test()
                         >
                             "✓ Test"
@@ -250,7 +253,7 @@ pub fn ExerciseView(
                 </figcaption>
                 {runnable
                     .then(|| {
-                        view! { <ToolBar mode views on_action can_format=true busy=Signal::derive(active) /> }
+                        view! { <ToolBar mode views on_action can_format=true busy=Signal::derive(active) runner=settings.get_value().runner /> }
                     })}
                 {(!extras.is_empty())
                     .then(|| {

@@ -28,6 +28,9 @@ pub fn FileSetView(
     let primary = set.run.action;
     let has_tests = primary == Action::Test || set.files.iter().any(|f| f.code.contains("#[test]"));
     let active = move || runner.active();
+    // A runner this server lacks: the toolbar says why, and Run waits for nothing.
+    let missing = crate::components::availability::missing_signal(settings.get_value().runner);
+    let blocked = move || active() || missing.get().is_some();
     // One editor per file; saved edits are kept per file, under `<id>/<path>`.
     let editors: Vec<SourceEditor> = set
         .files
@@ -212,27 +215,27 @@ pub fn FileSetView(
                                         "■ Stop"
                                     </button>
                                 </Show>
-                                <button class="build-button" title="Compile the project without running it" on:click=move |_| start(Action::Build) disabled=active>
+                                <button class="build-button" title="Compile the project without running it" on:click=move |_| start(Action::Build) disabled=blocked>
                                     "Build"
                                 </button>
                                 {(has_tests && primary != Action::Test)
                                     .then(|| {
                                         view! {
-                                            <button class="test-button" title="Run the project's tests" on:click=move |_| start(Action::Test) disabled=active>
+                                            <button class="test-button" title="Run the project's tests" on:click=move |_| start(Action::Test) disabled=blocked>
                                                 "✓ Test"
                                             </button>
                                         }
                                     })}
                                 {if primary == Action::Test {
                                     view! {
-                                        <button class="run-button test-button" title="Run the project's tests (Ctrl+Enter)" on:click=move |_| start(Action::Test) disabled=active>
+                                        <button class="run-button test-button" title="Run the project's tests (Ctrl+Enter)" on:click=move |_| start(Action::Test) disabled=blocked>
                                             "✓ Test"
                                         </button>
                                     }
                                         .into_any()
                                 } else {
                                     view! {
-                                        <button class="run-button" title="Run the project (Ctrl+Enter)" on:click=move |_| start(Action::Run) disabled=active>
+                                        <button class="run-button" title="Run the project (Ctrl+Enter)" on:click=move |_| start(Action::Run) disabled=blocked>
                                             "▶ Run"
                                         </button>
                                     }
@@ -244,7 +247,7 @@ pub fn FileSetView(
             </figcaption>
             {runnable
                 .then(|| {
-                    view! { <ToolBar mode views on_action can_format=editable busy=Signal::derive(active) /> }
+                    view! { <ToolBar mode views on_action can_format=editable busy=Signal::derive(active) runner=settings.get_value().runner /> }
                 })}
             <div class="file-tabs" role="tablist" aria-label="Files in this project">{tabs}</div>
             {panels}

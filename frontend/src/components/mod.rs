@@ -1,5 +1,6 @@
 //! Pieces shared by several pages.
 
+pub mod availability;
 pub mod code_block;
 pub mod edits;
 pub mod exercise;

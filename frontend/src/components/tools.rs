@@ -2,10 +2,11 @@
 //! (MIR, HIR, LLVM IR, assembly, macro expansion, type layouts) shown in a panel under the block,
 //! highlighted, searchable, copyable, and mapped line by line to the code where rustc says so.
 
-use api_types::{Action, CompilerView, ExecutionResult, Level, Mode, ViewOutput};
+use api_types::{Action, CompilerView, ExecutionResult, Level, Mode, RunnerId, ViewOutput};
 use leptos::prelude::*;
 
 use crate::actions::{VIEWS, follow_hidden_lines, source_of, view_language, view_lines_for};
+use crate::components::availability::{Availability, missing_signal};
 use crate::components::edits::BlockEdits;
 use crate::editor::{CodeEditor, EditorControl};
 
@@ -146,19 +147,40 @@ pub fn ToolBar(
     /// Whether a run is under way; the tools wait for it.
     #[prop(into)]
     busy: Signal<bool>,
+    /// The block's runner: the tools it cannot reach on this server are not offered.
+    runner: RunnerId,
 ) -> impl IntoView {
+    let availability = Availability::get();
+    let reachable = {
+        let runner = runner.clone();
+        move |action: Action| availability.is_none_or(|a| a.reachable(&runner, action))
+    };
+    let missing = missing_signal(runner);
     let options = VIEWS
         .iter()
         .map(|view| {
+            let reachable = reachable.clone();
             let name = view.name();
             view! {
-                <option value=name prop:selected=move || views.chosen.get() == Some(*view)>
-                    {view.title()}
-                </option>
+                <Show when=move || reachable(Action::View(*view))>
+                    <option value=name prop:selected=move || views.chosen.get() == Some(*view)>
+                        {view.title()}
+                    </option>
+                </Show>
             }
         })
         .collect_view();
+    let can_clippy = {
+        let reachable = reachable.clone();
+        move || reachable(Action::Clippy)
+    };
+    let can_fmt = move || can_format && reachable(Action::Fmt);
     view! {
+        <Show when=move || missing.get().is_some()>
+            <p class="runner-missing" role="note">
+                {move || missing.get().unwrap_or_default()}
+            </p>
+        </Show>
         <div class="block-tools" role="toolbar" aria-label="Tools for this code">
             <label class="tool-field">
                 <span class="tool-label">"Build"</span>
@@ -174,27 +196,26 @@ pub fn ToolBar(
                     <option value="release" prop:selected=move || mode.get() == Mode::Release>"Release"</option>
                 </select>
             </label>
-            <button
-                class="clippy-button"
-                title="Check the code with Clippy's lints (Ctrl+Shift+L)"
-                disabled=busy
-                on:click=move |_| on_action.run(Action::Clippy)
-            >
-                "Clippy"
-            </button>
-            {can_format
-                .then(|| {
-                    view! {
-                        <button
-                            class="format-button"
-                            title="Format the code with rustfmt (Ctrl+Shift+F; Ctrl+Z undoes it)"
-                            disabled=busy
-                            on:click=move |_| on_action.run(Action::Fmt)
-                        >
-                            "Format"
-                        </button>
-                    }
-                })}
+            <Show when=can_clippy.clone()>
+                <button
+                    class="clippy-button"
+                    title="Check the code with Clippy's lints (Ctrl+Shift+L)"
+                    disabled=busy
+                    on:click=move |_| on_action.run(Action::Clippy)
+                >
+                    "Clippy"
+                </button>
+            </Show>
+            <Show when=can_fmt>
+                <button
+                    class="format-button"
+                    title="Format the code with rustfmt (Ctrl+Shift+F; Ctrl+Z undoes it)"
+                    disabled=busy
+                    on:click=move |_| on_action.run(Action::Fmt)
+                >
+                    "Format"
+                </button>
+            </Show>
             <label class="tool-field">
                 <span class="tool-label">"Show"</span>
                 <select
