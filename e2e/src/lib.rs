@@ -79,9 +79,16 @@ pub struct Harness {
 
 impl Harness {
     pub async fn start() -> Harness {
+        Harness::start_with_env(&[]).await
+    }
+
+    /// Like [`Harness::start`], with extra environment for the server (e.g. an image override
+    /// that makes a runner missing).
+    pub async fn start_with_env(env: &[(&str, &str)]) -> Harness {
         let data = tempfile::tempdir().unwrap();
         let port = free_port();
         let mut server = Command::new(required_env("RMP_E2E_SERVER_BIN"))
+            .envs(env.iter().copied())
             .env("RMP_ADDR", format!("127.0.0.1:{port}"))
             .env("RMP_SITE_DIR", required_env("RMP_E2E_SITE_DIR"))
             .env("RMP_CONTENT_DIR", required_env("RMP_E2E_CONTENT_DIR"))
