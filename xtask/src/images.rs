@@ -19,6 +19,7 @@ use std::net::{TcpStream, ToSocketAddrs};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use api_types::Target;
 use api_types::Toolchain as Channel;
 use runners::RunnerSpec;
 
@@ -453,6 +454,9 @@ fn build(
             ensure_base_image()?;
             toolchain.ensure_tools()?;
             link_toolchain(toolchain, &context.join("toolchain"))?;
+            if spec.target == Target::ThumbV7mNoneEabi {
+                link_board(toolchain, &context)?;
+            }
         }
         Variant::Online => {
             let _ = fs::remove_dir_all(context.join("toolchain"));
@@ -657,6 +661,80 @@ fn link_toolchain(toolchain: &Toolchain, dest: &Path) -> Result<(), Failure> {
     }
     fs::write(&stamp, &wanted)
         .map_err(|e| Failure::new(format!("cannot write {}: {e}", stamp.display())))
+}
+
+/// The Cortex-M runner's parts for its offline recipe, in their own context directories so that
+/// `toolchain/` stays identical to the stable runner's (its image layers are shared):
+/// - `rustlib-thumbv7m-none-eabi/`: rustup's standard library for the board (`rustup target add
+///   thumbv7m-none-eabi` on the host when the toolchain lacks it);
+/// - `qemu/`: Debian's `qemu-system-arm` (installed on the host with apt when missing) with
+///   every library `ldd` names and the loader, so the image needs no apt and no network.
+fn link_board(toolchain: &Toolchain, context: &Path) -> Result<(), Failure> {
+    const BOARD_TARGET: &str = "thumbv7m-none-eabi";
+    let fail = |what: &str, path: &Path, e: std::io::Error| {
+        Failure::new(format!("cannot {what} {}: {e}", path.display()))
+    };
+    let std_dir = toolchain.sysroot.join("lib/rustlib").join(BOARD_TARGET);
+    if !std_dir.join("lib").is_dir() {
+        let name = toolchain
+            .sysroot
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        println!("    the toolchain {name} lacks {BOARD_TARGET}: rustup target add {BOARD_TARGET}");
+        Cmd::new("rustup")
+            .args(["target", "add", BOARD_TARGET, "--toolchain", &name])
+            .run()
+            .map_err(|e| {
+                Failure::new(format!(
+                    "{e}\n  the Cortex-M runner needs rustup's {BOARD_TARGET} target; without it it stays unavailable"
+                ))
+            })?;
+    }
+    let dest = context.join(format!("rustlib-{BOARD_TARGET}"));
+    let _ = fs::remove_dir_all(&dest);
+    let linked = Cmd::new("cp")
+        .args(["-al"])
+        .args([&std_dir, &dest])
+        .output()
+        .is_some();
+    if !linked {
+        Cmd::new("cp").args(["-a"]).args([&std_dir, &dest]).run()?;
+    }
+
+    setup::apt_install(
+        &["qemu-system-arm"],
+        "QEMU, the Cortex-M runner's board emulator",
+    )?;
+    let qemu = Path::new("/usr/bin/qemu-system-arm");
+    let dest = context.join("qemu");
+    let _ = fs::remove_dir_all(&dest);
+    for dir in ["bin", "lib"] {
+        fs::create_dir_all(dest.join(dir)).map_err(|e| fail("create", &dest, e))?;
+    }
+    fs::copy(qemu, dest.join("bin/qemu-system-arm")).map_err(|e| fail("copy", qemu, e))?;
+    // `libfoo.so.1 => /lib/x86_64-linux-gnu/libfoo.so.1 (0x...)`, and the loader by its path.
+    let ldd = Cmd::new("ldd")
+        .args([qemu])
+        .output()
+        .ok_or_else(|| Failure::new("cannot run ldd on /usr/bin/qemu-system-arm"))?;
+    for line in ldd.lines() {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        let (name, path) = match words.as_slice() {
+            [name, "=>", path, ..] if path.starts_with('/') => (*name, *path),
+            [path, ..] if path.starts_with('/') => (path.rsplit('/').next().unwrap_or(path), *path),
+            _ => continue,
+        };
+        // fs::copy follows symbolic links: the library itself under the name the binary asks for.
+        fs::copy(path, dest.join("lib").join(name))
+            .map_err(|e| fail("copy", Path::new(path), e))?;
+    }
+    if !dest.join("lib/ld-linux-x86-64.so.2").is_file() {
+        return Err(Failure::new(
+            "ldd /usr/bin/qemu-system-arm named no ld-linux-x86-64.so.2 loader",
+        ));
+    }
+    Ok(())
 }
 
 /// The offline base: Debian bookworm made by mmdebstrap from the host's apt sources.

@@ -1,0 +1,2 @@
+//! Empty: this package exists for its dependencies, compiled for `thumbv7m-none-eabi`.
+#![no_std]
