@@ -57,6 +57,7 @@ pub fn run_all() -> Result<(), Failure> {
             for (package, target) in [
                 ("sandbox", "docker"),
                 ("sandbox", "tools"),
+                ("sandbox", "cortex_m"),
                 ("backend", "docker_api"),
                 ("content-verify", "docker"),
             ] {
