@@ -20,6 +20,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use api_types::Target;
+use api_types::Tool;
 use api_types::Toolchain as Channel;
 use runners::RunnerSpec;
 
@@ -454,6 +455,9 @@ fn build(
             ensure_base_image()?;
             toolchain.ensure_tools()?;
             link_toolchain(toolchain, &context.join("toolchain"))?;
+            if spec.tool == Tool::Miri {
+                link_miri(toolchain, &context.join("miri-toolchain"))?;
+            }
             if spec.target == Target::ThumbV7mNoneEabi {
                 link_board(toolchain, &context)?;
             }
@@ -661,6 +665,51 @@ fn link_toolchain(toolchain: &Toolchain, dest: &Path) -> Result<(), Failure> {
     }
     fs::write(&stamp, &wanted)
         .map_err(|e| Failure::new(format!("cannot write {}: {e}", stamp.display())))
+}
+
+/// Miri's parts of the host toolchain, for the Miri runner's offline recipe: the driver,
+/// `cargo-miri` and rust-src (to build Miri's standard library), in their own directory so that
+/// `toolchain/` stays identical to the nightly runner's and its image layers are shared. Adds the
+/// `miri` and `rust-src` components with rustup when the toolchain lacks them.
+fn link_miri(toolchain: &Toolchain, dest: &Path) -> Result<(), Failure> {
+    let src = toolchain.sysroot.join("lib/rustlib/src/rust/library");
+    if !toolchain.sysroot.join("bin/miri").is_file() || !src.is_dir() {
+        let name = toolchain
+            .sysroot
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        println!("    the toolchain {name} lacks Miri: rustup component add miri rust-src");
+        Cmd::new("rustup")
+            .args(["component", "add", "miri", "rust-src", "--toolchain", &name])
+            .run()
+            .map_err(|e| {
+                Failure::new(format!(
+                    "{e}\n  the Miri runner needs rustup's `miri` and `rust-src` components; without them it stays unavailable"
+                ))
+            })?;
+    }
+    let _ = fs::remove_dir_all(dest);
+    for dir in ["bin", "lib/rustlib/src/rust"] {
+        fs::create_dir_all(dest.join(dir))
+            .map_err(|e| Failure::new(format!("cannot create {}: {e}", dest.display())))?;
+    }
+    let items = [
+        (toolchain.sysroot.join("bin/miri"), dest.join("bin")),
+        (toolchain.sysroot.join("bin/cargo-miri"), dest.join("bin")),
+        (src, dest.join("lib/rustlib/src/rust")),
+    ];
+    for (from, into) in items {
+        let linked = Cmd::new("cp")
+            .args(["-al"])
+            .args([&from, &into])
+            .output()
+            .is_some();
+        if !linked {
+            Cmd::new("cp").args(["-a"]).args([&from, &into]).run()?;
+        }
+    }
+    Ok(())
 }
 
 /// The Cortex-M runner's parts for its offline recipe, in their own context directories so that
