@@ -58,6 +58,7 @@ pub fn run_all() -> Result<(), Failure> {
                 ("sandbox", "docker"),
                 ("sandbox", "tools"),
                 ("sandbox", "cortex_m"),
+                ("sandbox", "loom"),
                 ("backend", "docker_api"),
                 ("content-verify", "docker"),
             ] {
