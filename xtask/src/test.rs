@@ -57,6 +57,7 @@ pub fn run_all() -> Result<(), Failure> {
             for (package, target) in [
                 ("sandbox", "docker"),
                 ("sandbox", "tools"),
+                ("sandbox", "miri"),
                 ("sandbox", "cortex_m"),
                 ("sandbox", "loom"),
                 ("backend", "docker_api"),
