@@ -46,6 +46,8 @@ impl ApiError {
             ApiError::Sandbox(sandbox::SandboxError::Unavailable(_)) => {
                 StatusCode::SERVICE_UNAVAILABLE
             }
+            // A job made without the edge's checks that planning refused: still the code's fault.
+            ApiError::Sandbox(sandbox::SandboxError::Invalid(_)) => StatusCode::BAD_REQUEST,
             ApiError::Sandbox(_) => StatusCode::INTERNAL_SERVER_ERROR,
             ApiError::BadJob(error) if error.is_too_large() => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::BadJob(_) => StatusCode::BAD_REQUEST,

@@ -44,5 +44,13 @@ async fn a_block_whose_runner_is_missing_says_why_instead_of_running() {
         .await;
     assert_eq!(first["note"], false, "{first}");
     assert_eq!(first["disabled"], false, "{first}");
+    if let Some(folder) = std::env::var_os("RMP_E2E_SCREENSHOTS") {
+        h.eval(
+            "document.querySelector('.code-block .runner-missing').scrollIntoView({block: 'center'}); return true;",
+        )
+        .await;
+        h.screenshot(&std::path::Path::new(&folder).join("runner-missing.png"))
+            .await;
+    }
     h.close().await;
 }

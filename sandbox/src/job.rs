@@ -3,7 +3,7 @@
 use api_types::project::{ProjectError, check_project};
 use api_types::{Action, CodegenFlag, Edition, ExecuteRequest, Mode, ProjectFile, RunnerId};
 
-use crate::plan::{PlanError, Project};
+use crate::plan::PlanError;
 
 /// Standard input given up front, per request or message.
 pub const MAX_STDIN_BYTES: usize = 1024 * 1024;
@@ -94,8 +94,7 @@ impl Job {
                 action: request.action.name(),
             }
         })?;
-        Project::analyse(&files, request.edition, runner)?;
-        Ok(Job {
+        let job = Job {
             files,
             runner: runner.id.clone(),
             action: request.action,
@@ -104,7 +103,11 @@ impl Job {
             flags: request.flags,
             stdin: request.stdin.into_bytes(),
             interactive,
-        })
+        };
+        // Planning is pure and cheap: whatever it refuses (a layout, a crate a specialist runner
+        // cannot use) is the client's to fix, so it is refused here, before anything runs.
+        crate::plan::plan(&job, runner, &crate::Limits::default())?;
+        Ok(job)
     }
 
     /// The main file's code (`src/main.rs`, else the first file), for logs and tests.
@@ -167,6 +170,10 @@ mod tests {
                 "the loom runner cannot `clippy`",
             ),
             (r#"{}"#, "there is no code to run"),
+            (
+                r#"{"runner":"miri","files":[{"path":"Cargo.toml","contents":"[package]\nname = \"x\"\n[dependencies]\nserde = \"1\"\n"},{"path":"src/main.rs","contents":""}]}"#,
+                "the playground's crates are not built for Miri",
+            ),
             (
                 r#"{"files":[{"path":"Cargo.toml","contents":"[package]\nname = \"x\"\n[dependencies]\nleftpad = \"1\"\n"},{"path":"src/main.rs","contents":""}]}"#,
                 "`leftpad` is not one of the crates",

@@ -194,7 +194,7 @@ mod tests {
                 runner: RunnerId::new("miri"),
             },
             |_| {},
-            "Miri is not installed on this server. This server cannot build it yet.",
+            "Miri is not installed on this server. An administrator can build it with `cargo xtask images`.",
         );
         check(
             Outcome::RunnerUnavailable {
