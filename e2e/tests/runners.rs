@@ -2,6 +2,8 @@
 //! would be, and offers nothing it cannot do.
 
 use e2e::Harness;
+use fantoccini::Locator;
+use fantoccini::key::Key;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_block_whose_runner_is_missing_says_why_instead_of_running() {
@@ -52,5 +54,68 @@ async fn a_block_whose_runner_is_missing_says_why_instead_of_running() {
         h.screenshot(&std::path::Path::new(&folder).join("runner-missing.png"))
             .await;
     }
+    h.close().await;
+}
+
+/// What a student types into the chapter's Miri example: the pop, then a stale read of the freed
+/// node (line 11).
+const USE_AFTER_FREE: &str = "struct Node {\nvalue: u32,\nnext: *mut Node,\n}\nfn main() {\nlet second = Box::into_raw(Box::new(Node { value: 2, next: std::ptr::null_mut() }));\nlet head = Box::into_raw(Box::new(Node { value: 1, next: second }));\nlet next = unsafe { (*head).next };\nlet popped = unsafe { Box::from_raw(head) };\ndrop(popped);\nlet stale = unsafe { (*head).value };\nprintln!(\"{stale} {}\", unsafe { (*next).value });\n}";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn miri_marks_undefined_behaviour_in_the_editor() {
+    const BLOCK: &str = "#e2e-miri";
+    let h = Harness::start().await;
+    h.goto("/learn/atomics-lock-free").await;
+    h.wait_until(
+        "const b = [...document.querySelectorAll('.code-block.runnable')]
+           .find(b => b.innerText.includes('A thread that read'));
+         if (!b || !b.querySelector('.cm-content[contenteditable=true]')) return false;
+         b.id = 'e2e-miri';
+         return true;",
+        "the chapter's Miri example, editable",
+    )
+    .await;
+    let missing = h.count(&format!("{BLOCK} .runner-missing")).await;
+    assert_eq!(
+        missing, 0,
+        "the Miri image is built by the gate (`cargo xtask images`)"
+    );
+    let content = h
+        .client
+        .find(Locator::Css(&format!("{BLOCK} .cm-content")))
+        .await
+        .unwrap();
+    content.click().await.unwrap();
+    let select_all = format!("{}a{}", char::from(Key::Control), char::from(Key::Control));
+    content.send_keys(&select_all).await.unwrap();
+    content.send_keys(USE_AFTER_FREE).await.unwrap();
+    h.click(&format!("{BLOCK} .run-button")).await;
+    h.wait_for_action(
+        BLOCK,
+        "run under Miri",
+        &format!("return !!document.querySelector('{BLOCK} .cm-lintRange-error');"),
+        "an undefined-behaviour mark in the editor",
+    )
+    .await;
+    let marked = h
+        .eval(&format!(
+            "const mark = document.querySelector('{BLOCK} .cm-lintRange-error');
+             const line = mark.closest('.cm-line');
+             const lines = [...document.querySelectorAll('{BLOCK} .cm-content > .cm-line')];
+             return [lines.indexOf(line) + 1, mark.textContent];"
+        ))
+        .await;
+    assert_eq!(
+        marked,
+        serde_json::json!([11, "(*head).value"]),
+        "the stale read"
+    );
+    let explanation = h
+        .wait_for_contains(&format!("{BLOCK} .explanation"), "undefined behaviour")
+        .await;
+    assert!(
+        explanation.starts_with("Miri found undefined behaviour"),
+        "{explanation}"
+    );
     h.close().await;
 }
