@@ -33,6 +33,15 @@ pub struct ExecuteRequest {
     /// Standard input given up front (the WebSocket can also send it while the program runs).
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub stdin: String,
+    /// For the Miri runner only: flags from its allow-list, as Miri spells them
+    /// (`-Zmiri-strict-provenance`, `-Zmiri-seed=7`, `-Zmiri-many-seeds=0..16`,
+    /// `-Zmiri-disable-isolation`). Isolation stays on unless asked.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub miri_flags: Vec<String>,
+    /// For the Loom runner only: forced thread switches per execution that loom explores, 1 to 3
+    /// (2 when absent). Each one more multiplies the interleavings.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub loom_preemptions: Option<u8>,
 }
 
 impl ExecuteRequest {

@@ -28,7 +28,7 @@ pub fn request_for(
         edition: run.edition,
         action,
         flags: run.flags.clone(),
-        stdin: String::new(),
+        ..ExecuteRequest::default()
     }
 }
 

@@ -1,9 +1,9 @@
 //! A submission as the sandbox runs it, and the checks that make one from a request.
 
 use api_types::project::{ProjectError, check_project};
-use api_types::{Action, CodegenFlag, Edition, ExecuteRequest, Mode, ProjectFile, RunnerId};
+use api_types::{Action, CodegenFlag, Edition, ExecuteRequest, Mode, ProjectFile, RunnerId, Tool};
 
-use crate::plan::PlanError;
+use crate::plan::{MiriFlag, PlanError, loom};
 
 /// Standard input given up front, per request or message.
 pub const MAX_STDIN_BYTES: usize = 1024 * 1024;
@@ -24,6 +24,10 @@ pub struct Job {
     /// Keep standard input open for [`crate::Control::Stdin`] (the WebSocket); otherwise it is
     /// closed after `stdin`.
     pub interactive: bool,
+    /// Miri's flags (Miri runner only), checked against its allow-list.
+    pub miri_flags: Vec<MiriFlag>,
+    /// Loom's preemption bound (Loom runner only), 1 to [`loom::MAX_PREEMPTIONS`].
+    pub loom_preemptions: Option<u32>,
 }
 
 /// Why a request cannot become a job: the client's mistake, answered with a 4xx.
@@ -71,6 +75,8 @@ impl Job {
             flags: Vec::new(),
             stdin: Vec::new(),
             interactive: false,
+            miri_flags: Vec::new(),
+            loom_preemptions: None,
         }
     }
 
@@ -94,6 +100,32 @@ impl Job {
                 action: request.action.name(),
             }
         })?;
+        let miri_flags = if request.miri_flags.is_empty() {
+            Vec::new()
+        } else if runner.tool != Tool::Miri {
+            return Err(JobError::Flags(format!(
+                "Miri flags apply to the miri runner, not to {}",
+                runner.id
+            )));
+        } else {
+            MiriFlag::parse_list(&request.miri_flags.join(" ")).map_err(JobError::Flags)?
+        };
+        let loom_preemptions = match request.loom_preemptions {
+            None => None,
+            Some(_) if runner.tool != Tool::Loom => {
+                return Err(JobError::Flags(format!(
+                    "a preemption bound applies to the loom runner, not to {}",
+                    runner.id
+                )));
+            }
+            Some(n @ 1..) if u32::from(n) <= loom::MAX_PREEMPTIONS => Some(u32::from(n)),
+            Some(n) => {
+                return Err(JobError::Flags(format!(
+                    "a preemption bound of {n} is not allowed: choose 1 to {} (each one more multiplies the interleavings loom explores)",
+                    loom::MAX_PREEMPTIONS
+                )));
+            }
+        };
         let job = Job {
             files,
             runner: runner.id.clone(),
@@ -103,6 +135,8 @@ impl Job {
             flags: request.flags,
             stdin: request.stdin.into_bytes(),
             interactive,
+            miri_flags,
+            loom_preemptions,
         };
         // Planning is pure and cheap: whatever it refuses (a layout, a crate a specialist runner
         // cannot use) is the client's to fix, so it is refused here, before anything runs.
@@ -170,6 +204,18 @@ mod tests {
                 "the loom runner cannot `clippy`",
             ),
             (r#"{}"#, "there is no code to run"),
+            (
+                r#"{"code":"","miriFlags":["-Zmiri-strict-provenance"]}"#,
+                "Miri flags apply to the miri runner, not to stable",
+            ),
+            (
+                r#"{"code":"","runner":"miri","miriFlags":["-Zmiri-backtrace=full"]}"#,
+                "-Zmiri-backtrace",
+            ),
+            (
+                r##"{"code":"#[test] fn t() {}","runner":"loom","action":"test","loomPreemptions":9}"##,
+                "a preemption bound of 9 is not allowed: choose 1 to 3",
+            ),
             (
                 r#"{"runner":"miri","files":[{"path":"Cargo.toml","contents":"[package]\nname = \"x\"\n[dependencies]\nserde = \"1\"\n"},{"path":"src/main.rs","contents":""}]}"#,
                 "the playground's crates are not built for Miri",

@@ -272,3 +272,34 @@ async fn an_exploding_model_is_stopped_at_the_limit_and_explained() {
     );
     finish(sandbox).await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs dockerd and the runner images: cargo xtask test runs it"]
+async fn the_preemption_bound_from_the_request_changes_how_much_loom_explores() {
+    let sandbox = connect().await;
+    let mut counts = Vec::new();
+    for bound in [1u8, 3] {
+        let job = Job::from_request(
+            ExecuteRequest {
+                files: vec![ProjectFile::new("src/main.rs", SPINLOCK)],
+                runner: RunnerId::new("loom"),
+                action: Action::Test,
+                loom_preemptions: Some(bound),
+                ..ExecuteRequest::default()
+            },
+            false,
+        )
+        .expect("a valid request");
+        let report = sandbox
+            .execute(job, JobIo::detached())
+            .await
+            .expect("the sandbox works");
+        assert_eq!(report.result.outcome, Outcome::Success, "{report:?}");
+        counts.push(explored(&report.result.explanation));
+    }
+    assert!(
+        counts[0] < counts[1],
+        "more preemptions, more interleavings: {counts:?}"
+    );
+    finish(sandbox).await;
+}

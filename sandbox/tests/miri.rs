@@ -297,3 +297,27 @@ async fn hello_world_wall_time() {
     );
     finish(sandbox).await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs dockerd and the runner images: cargo xtask test runs it"]
+async fn miri_flags_from_the_request_change_what_miri_accepts() {
+    let sandbox = connect().await;
+    let code = "fn main() {\n    let x = 5u8;\n    let addr = &x as *const u8 as usize;\n    let p = addr as *const u8;\n    println!(\"{}\", unsafe { *p });\n}\n";
+    // By default Miri accepts the integer-to-pointer cast (with a warning) and prints 5.
+    let report = run(&sandbox, job(&[("src/main.rs", code)], Action::Run)).await;
+    assert_eq!(report.result.outcome, Outcome::Success, "{report:?}");
+    assert_eq!(report.stdout, "5\n");
+    // With strict provenance asked for in the request, the same cast is refused.
+    let strict = ExecuteRequest {
+        miri_flags: vec!["-Zmiri-strict-provenance".into()],
+        ..request(&[("src/main.rs", code)], Action::Run)
+    };
+    let report = run(&sandbox, Job::from_request(strict, false).unwrap()).await;
+    assert_ne!(report.result.outcome, Outcome::Success, "{report:?}");
+    assert!(
+        report.result.explanation.contains("strict provenance"),
+        "{}",
+        report.result.explanation
+    );
+    finish(sandbox).await;
+}

@@ -299,8 +299,7 @@ fn job(files: Vec<ProjectFile>, settings: RunSettings, action: Action) -> Job {
         mode: settings.mode,
         edition: settings.edition,
         flags: settings.flags,
-        stdin: Vec::new(),
-        interactive: false,
+        ..Job::run("")
     }
 }
 

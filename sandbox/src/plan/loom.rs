@@ -212,10 +212,12 @@ pub(super) fn plan(
     Ok(spec)
 }
 
-/// The preemption bound of a job. The request has no field for it yet, so every job gets the
-/// default; when it does, clamp it to `1..=MAX_PREEMPTIONS` here.
-fn preemptions(_job: &Job) -> u32 {
-    DEFAULT_PREEMPTIONS.min(MAX_PREEMPTIONS)
+/// The preemption bound of a job: the request's (`loomPreemptions`, checked at the edge), else
+/// the default, never above [`MAX_PREEMPTIONS`].
+fn preemptions(job: &Job) -> u32 {
+    job.loom_preemptions
+        .unwrap_or(DEFAULT_PREEMPTIONS)
+        .clamp(1, MAX_PREEMPTIONS)
 }
 
 /// Loom's settings, read by `loom::model` (and `loom::model::Builder::new`) from the environment.

@@ -116,12 +116,10 @@ impl MiriFlag {
     }
 }
 
-/// The Miri flags of a job. The wire has no field for them yet (`ExecuteRequest.flags` are `-C`
-/// codegen flags), so every job gets Miri's defaults: isolation on, a fixed seed. Once it has
-/// one (`ExecuteRequest.miri_flags`, checked with [`MiriFlag::parse_list`] by
-/// `Job::from_request`), they come from the job.
-fn requested_flags(_job: &Job) -> Vec<MiriFlag> {
-    Vec::new()
+/// The Miri flags of a job: the request's `miriFlags`, checked with [`MiriFlag::parse_list`] by
+/// `Job::from_request`; none means Miri's defaults (isolation on, a fixed seed).
+fn requested_flags(job: &Job) -> Vec<MiriFlag> {
+    job.miri_flags.clone()
 }
 
 /// The command lines of a job on the Miri runner.
@@ -494,7 +492,7 @@ pub(super) fn refine(job: &Job, report: &mut Report) {
                 let why = if what.contains("strict-provenance") {
                     " With strict provenance on, casting an integer to a pointer is refused: use the pointer methods (`with_addr`, `map_addr`) instead"
                 } else if what.contains("isolation") {
-                    " Reading files, the clock or the environment needs Miri's isolation turned off, which this runner does not do"
+                    " Reading files, the clock or the environment needs Miri's isolation turned off: ask for `-Zmiri-disable-isolation`"
                 } else {
                     " Miri interprets Rust code only: it cannot call foreign (C) functions and supports only some system calls"
                 };

@@ -19,8 +19,10 @@ use runners::RunnerSpec;
 use crate::{Job, Limits, Report};
 
 mod cortex_m;
-mod loom;
+pub mod loom;
 mod miri;
+
+pub use miri::MiriFlag;
 
 /// Where the image keeps the precompiled crates (see runner-images/stable/prepare.sh).
 const DEPS: &str = "/opt/rmp/deps/target";
