@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use api_types::{ExecutionResult, Outcome, Phase, ServerMessage, Timings};
+use api_types::{Outcome, Phase, ServerMessage, Timings};
 use sandbox::{
     Control, Event, ExplainContext, Job, JobIo, Report, Sandbox, SandboxError, StopReason,
 };
@@ -183,26 +183,13 @@ impl Runner {
             },
         );
         let ms = millis(waited);
-        Report {
-            stdout: String::new(),
-            stderr: String::new(),
-            compiler: String::new(),
-            result: ExecutionResult {
-                outcome,
-                explanation,
-                diagnostics: Vec::new(),
-                timings: Timings {
-                    queued_ms: ms,
-                    total_ms: ms,
-                    ..Timings::default()
-                },
-                stdout_truncated: false,
-                stderr_truncated: false,
-                tests: Vec::new(),
-                view: None,
-                files: Vec::new(),
-            },
-        }
+        let mut report = Report::ended(outcome, explanation);
+        report.result.timings = Timings {
+            queued_ms: ms,
+            total_ms: ms,
+            ..Timings::default()
+        };
+        report
     }
 }
 

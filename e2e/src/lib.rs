@@ -137,6 +137,23 @@ impl Harness {
         }
     }
 
+    /// Replaces the text of the editor in `block` (a CSS selector) by typing, as a student
+    /// would: click, select all, type.
+    pub async fn retype(&self, block: &str, text: &str) {
+        let content = self
+            .client
+            .find(fantoccini::Locator::Css(&format!("{block} .cm-content")))
+            .await
+            .unwrap();
+        content.click().await.unwrap();
+        let control = char::from(fantoccini::key::Key::Control);
+        content
+            .send_keys(&format!("{control}a{control}"))
+            .await
+            .unwrap();
+        content.send_keys(text).await.unwrap();
+    }
+
     pub async fn goto(&self, path: &str) {
         self.client
             .goto(&format!("{}{path}", self.base))

@@ -2,8 +2,6 @@
 //! would be, and offers nothing it cannot do.
 
 use e2e::Harness;
-use fantoccini::Locator;
-use fantoccini::key::Key;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_block_whose_runner_is_missing_says_why_instead_of_running() {
@@ -80,15 +78,7 @@ async fn miri_marks_undefined_behaviour_in_the_editor() {
         missing, 0,
         "the Miri image is built by the gate (`cargo xtask images`)"
     );
-    let content = h
-        .client
-        .find(Locator::Css(&format!("{BLOCK} .cm-content")))
-        .await
-        .unwrap();
-    content.click().await.unwrap();
-    let select_all = format!("{}a{}", char::from(Key::Control), char::from(Key::Control));
-    content.send_keys(&select_all).await.unwrap();
-    content.send_keys(USE_AFTER_FREE).await.unwrap();
+    h.retype(BLOCK, USE_AFTER_FREE).await;
     h.click(&format!("{BLOCK} .run-button")).await;
     h.wait_for_action(
         BLOCK,

@@ -12,15 +12,7 @@ const BLOCK: &str = "#e2e-tools";
 
 /// Replaces the editor's text by typing, as a student would (select all, then type).
 async fn retype(h: &Harness, text: &str) {
-    let content = h
-        .client
-        .find(Locator::Css(&format!("{BLOCK} .cm-content")))
-        .await
-        .unwrap();
-    content.click().await.unwrap();
-    let select_all = format!("{}a{}", char::from(Key::Control), char::from(Key::Control));
-    content.send_keys(&select_all).await.unwrap();
-    content.send_keys(text).await.unwrap();
+    h.retype(BLOCK, text).await;
 }
 
 async fn editor_text(h: &Harness) -> String {

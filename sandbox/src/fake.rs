@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use api_types::{ExecutionResult, Outcome, Phase, Timings};
+use api_types::{Outcome, Phase};
 
 use crate::outcome::{Context, explain};
 use crate::{BoxFuture, Control, Event, Job, JobIo, Limits, Report, Sandbox, SandboxError};
@@ -141,19 +141,7 @@ impl Sandbox for ScriptedSandbox {
             running.done = true;
             Ok(Report {
                 stdout,
-                stderr: String::new(),
-                compiler: String::new(),
-                result: ExecutionResult {
-                    outcome,
-                    explanation,
-                    diagnostics: Vec::new(),
-                    timings: Timings::default(),
-                    stdout_truncated: false,
-                    stderr_truncated: false,
-                    tests: Vec::new(),
-                    view: None,
-                    files: Vec::new(),
-                },
+                ..Report::ended(outcome, explanation)
             })
         })
     }

@@ -89,6 +89,29 @@ pub struct Report {
     pub result: ExecutionResult,
 }
 
+impl Report {
+    /// A report with no output: an execution that ended before producing any (a missing runner,
+    /// a Stop while queued), or a fixture. Callers set the fields that differ.
+    pub fn ended(outcome: api_types::Outcome, explanation: String) -> Report {
+        Report {
+            stdout: String::new(),
+            stderr: String::new(),
+            compiler: String::new(),
+            result: ExecutionResult {
+                outcome,
+                explanation,
+                diagnostics: Vec::new(),
+                timings: api_types::Timings::default(),
+                stdout_truncated: false,
+                stderr_truncated: false,
+                tests: Vec::new(),
+                view: None,
+                files: Vec::new(),
+            },
+        }
+    }
+}
+
 /// Limits applied to every execution.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Limits {

@@ -429,20 +429,5 @@ pub(crate) fn unavailable(job: &Job, limits: &Limits) -> Report {
             stderr: "",
         },
     );
-    Report {
-        stdout: String::new(),
-        stderr: String::new(),
-        compiler: String::new(),
-        result: ExecutionResult {
-            outcome,
-            explanation,
-            diagnostics: Vec::new(),
-            timings: Timings::default(),
-            stdout_truncated: false,
-            stderr_truncated: false,
-            tests: Vec::new(),
-            view: None,
-            files: Vec::new(),
-        },
-    }
+    Report::ended(outcome, explanation)
 }

@@ -7,54 +7,17 @@
 use std::time::{Duration, Instant};
 
 use api_types::{Level, Mode, Outcome, Phase, RunnerId};
-use sandbox::{
-    Control, DockerConfig, DockerSandbox, Event, Job, JobIo, Limits, Report, Sandbox, StopReason,
-};
+use sandbox::{Control, Event, Job, JobIo, Sandbox, StopReason};
 use tokio::sync::mpsc;
 
-const RUN_LIMIT: Duration = Duration::from_secs(4);
-
-async fn connect() -> DockerSandbox {
-    let config = DockerConfig {
-        warm_pool: 0,
-        limits: Limits {
-            run_timeout: RUN_LIMIT,
-            ..Limits::default()
-        },
-        ..DockerConfig::default()
-    };
-    DockerSandbox::connect(config).await.unwrap_or_else(|e| {
-        panic!("Docker is not available ({e}). Start dockerd, or run `cargo xtask test`, which starts it and builds the runner images.")
-    })
-}
+mod common;
+use common::{RUN_LIMIT, check_image, connect, finish, run};
 
 fn board_job(code: &str) -> Job {
     Job {
         runner: RunnerId::new("cortex-m"),
         ..Job::run(code)
     }
-}
-
-fn check_image(report: &Report) {
-    if let Outcome::RunnerUnavailable { runner } = &report.result.outcome {
-        panic!("the {runner} runner image is missing: run `cargo xtask images cortex-m`");
-    }
-}
-
-async fn run(sandbox: &DockerSandbox, job: Job) -> Report {
-    let report = sandbox
-        .execute(job, JobIo::detached())
-        .await
-        .expect("the sandbox works");
-    check_image(&report);
-    report
-}
-
-/// Every container this sandbox made is gone once it shuts down.
-async fn finish(sandbox: DockerSandbox) {
-    sandbox.shutdown().await;
-    let left = sandbox.containers().await.expect("list containers");
-    assert!(left.is_empty(), "containers left behind: {left:?}");
 }
 
 const HELLO: &str = r#"#![no_std]

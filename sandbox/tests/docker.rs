@@ -7,47 +7,15 @@
 use std::time::{Duration, Instant};
 
 use api_types::{Action, Edition, Level, Mode, Outcome, Phase, RunnerId, TestStatus};
-use sandbox::{
-    Control, DockerConfig, DockerSandbox, Event, Job, JobIo, Limits, Report, Sandbox, StopReason,
-};
+use sandbox::{Control, DockerSandbox, Event, Job, JobIo, Limits, Report, Sandbox, StopReason};
 use tokio::sync::mpsc;
 
-const RUN_LIMIT: Duration = Duration::from_secs(4);
+mod common;
+use common::{RUN_LIMIT, finish, run};
 
-fn config(warm_pool: usize) -> DockerConfig {
-    DockerConfig {
-        warm_pool,
-        limits: Limits {
-            run_timeout: RUN_LIMIT,
-            ..Limits::default()
-        },
-        ..DockerConfig::default()
-    }
-}
-
+/// A sandbox with `warm_pool` warm containers and the short run limit.
 async fn connect(warm_pool: usize) -> DockerSandbox {
-    DockerSandbox::connect(config(warm_pool)).await.unwrap_or_else(|e| {
-        panic!("Docker is not available ({e}). Start dockerd, or run `cargo xtask test`, which starts it and builds the runner image.")
-    })
-}
-
-/// Runs `job` and checks the image exists (a missing image would make every test meaningless).
-async fn run(sandbox: &DockerSandbox, job: Job) -> Report {
-    let report = sandbox
-        .execute(job, JobIo::detached())
-        .await
-        .expect("the sandbox works");
-    if let Outcome::RunnerUnavailable { runner } = &report.result.outcome {
-        panic!("the {runner} runner image is missing: run `cargo xtask images`");
-    }
-    report
-}
-
-/// Every container this sandbox made is gone once it shuts down.
-async fn finish(sandbox: DockerSandbox) {
-    sandbox.shutdown().await;
-    let left = sandbox.containers().await.expect("list containers");
-    assert!(left.is_empty(), "containers left behind: {left:?}");
+    common::connect_with(warm_pool, RUN_LIMIT).await
 }
 
 const HELLO: &str = "fn main() {\n    println!(\"Hello, world!\");\n}\n";
@@ -269,7 +237,16 @@ async fn main() {
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "needs dockerd and the runner image: cargo xtask test runs it"]
 async fn runners_without_an_image_say_so() {
-    let sandbox = connect(0).await;
+    // This server's Miri image is one that was never built: its runner is missing here.
+    let mut config = sandbox::DockerConfig {
+        warm_pool: 0,
+        ..sandbox::DockerConfig::default()
+    };
+    config.images.insert(
+        RunnerId::new("miri"),
+        "rmp-runner-not-built-here:latest".into(),
+    );
+    let sandbox = DockerSandbox::connect(config).await.unwrap();
     let mut job = Job::run(HELLO);
     job.runner = RunnerId::new("miri");
     let report = sandbox.execute(job, JobIo::detached()).await.unwrap();
@@ -279,9 +256,15 @@ async fn runners_without_an_image_say_so() {
             runner: RunnerId::new("miri")
         }
     );
-    assert!(report.result.explanation.contains(
-        "The miri runner (Miri (undefined-behaviour checker)) is not installed on this server"
-    ));
+    assert_eq!(
+        report.result.explanation,
+        "Miri is not installed on this server. An administrator can build it with `cargo xtask images`."
+    );
+    let statuses = sandbox.runners().await;
+    let miri = statuses.iter().find(|s| s.id.as_str() == "miri").unwrap();
+    assert_eq!(miri.available, Err(report.result.explanation.clone()));
+    let stable = statuses.iter().find(|s| s.id.as_str() == "stable").unwrap();
+    assert_eq!(stable.available, Ok(()));
     finish(sandbox).await;
 }
 

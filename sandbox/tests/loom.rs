@@ -6,16 +6,14 @@
 use std::time::Instant;
 
 use api_types::{Action, ExecuteRequest, Outcome, ProjectFile, RunnerId, TestStatus};
-use sandbox::{DockerConfig, DockerSandbox, Job, JobIo, Report, Sandbox};
+use sandbox::{DockerSandbox, Job, JobIo, Report, Sandbox};
 
+mod common;
+use common::finish;
+
+/// A sandbox without warm containers, with the default run limit (models run in release).
 async fn connect() -> DockerSandbox {
-    let config = DockerConfig {
-        warm_pool: 0,
-        ..DockerConfig::default()
-    };
-    DockerSandbox::connect(config).await.unwrap_or_else(|e| {
-        panic!("Docker is not available ({e}). Start dockerd, or run `cargo xtask test`, which starts it and builds the runner images.")
-    })
+    common::connect_with(0, sandbox::Limits::default().run_timeout).await
 }
 
 /// A Test request on the loom runner, checked and routed as the server does.
@@ -33,20 +31,7 @@ fn loom_job(main: &str) -> Job {
 }
 
 async fn run(sandbox: &DockerSandbox, main: &str) -> Report {
-    let report = sandbox
-        .execute(loom_job(main), JobIo::detached())
-        .await
-        .expect("the sandbox works");
-    if let Outcome::RunnerUnavailable { runner } = &report.result.outcome {
-        panic!("the {runner} runner image is missing: run `cargo xtask images loom`");
-    }
-    report
-}
-
-async fn finish(sandbox: DockerSandbox) {
-    sandbox.shutdown().await;
-    let left = sandbox.containers().await.expect("list containers");
-    assert!(left.is_empty(), "containers left behind: {left:?}");
+    common::run(sandbox, loom_job(main)).await
 }
 
 /// A spinlock guarding a `loom::cell::UnsafeCell`: two threads increment through it. With

@@ -6,26 +6,11 @@
 use std::time::{Duration, Instant};
 
 use api_types::{Action, ExecuteRequest, Level, Outcome, Phase, ProjectFile, RunnerId, TestStatus};
-use sandbox::{
-    DockerConfig, DockerSandbox, Job, JobError, JobIo, Limits, Report, Sandbox, SandboxError,
-};
+use sandbox::{Job, JobError};
 
 /// The run limit of these tests: short, so the looping program costs little.
-const RUN_LIMIT: Duration = Duration::from_secs(4);
-
-async fn connect() -> DockerSandbox {
-    let config = DockerConfig {
-        warm_pool: 0,
-        limits: Limits {
-            run_timeout: RUN_LIMIT,
-            ..Limits::default()
-        },
-        ..DockerConfig::default()
-    };
-    DockerSandbox::connect(config).await.unwrap_or_else(|e| {
-        panic!("Docker is not available ({e}). Start dockerd, or run `cargo xtask test`, which starts it and builds the runner images.")
-    })
-}
+mod common;
+use common::{RUN_LIMIT, connect, finish, run};
 
 fn request(files: &[(&str, &str)], action: Action) -> ExecuteRequest {
     ExecuteRequest {
@@ -42,23 +27,6 @@ fn request(files: &[(&str, &str)], action: Action) -> ExecuteRequest {
 /// The job a client's request becomes: checked as the server does.
 fn job(files: &[(&str, &str)], action: Action) -> Job {
     Job::from_request(request(files, action), false).expect("a valid request")
-}
-
-async fn run(sandbox: &DockerSandbox, job: Job) -> Report {
-    let report = sandbox
-        .execute(job, JobIo::detached())
-        .await
-        .expect("the sandbox works");
-    if let Outcome::RunnerUnavailable { runner } = &report.result.outcome {
-        panic!("the {runner} runner image is missing: run `cargo xtask images miri`");
-    }
-    report
-}
-
-async fn finish(sandbox: DockerSandbox) {
-    sandbox.shutdown().await;
-    let left = sandbox.containers().await.expect("list containers");
-    assert!(left.is_empty(), "containers left behind: {left:?}");
 }
 
 const USE_AFTER_FREE: &str = "fn main() {
@@ -250,27 +218,26 @@ async fn what_miri_cannot_run_is_explained_and_cleaned_up() {
         "{report:?}"
     );
 
-    // A crate the runner does not have is refused before anything runs (the plan's error, a
-    // client error: `Job::from_request` checks only the layout, so it comes from `execute`).
-    let serde = job(
-        &[
-            (
-                "Cargo.toml",
-                "[package]\nname = \"a\"\n\n[dependencies]\nserde = \"1\"\n",
-            ),
-            ("src/main.rs", "fn main() {}"),
-        ],
-        Action::Run,
-    );
-    let err = sandbox
-        .execute(serde, JobIo::detached())
-        .await
-        .expect_err("serde is not built for Miri");
+    // A crate the runner does not have is refused at the edge, before anything runs.
+    let serde = Job::from_request(
+        request(
+            &[
+                (
+                    "Cargo.toml",
+                    "[package]\nname = \"a\"\n\n[dependencies]\nserde = \"1\"\n",
+                ),
+                ("src/main.rs", "fn main() {}"),
+            ],
+            Action::Run,
+        ),
+        false,
+    )
+    .expect_err("serde is not built for Miri");
+    assert!(matches!(serde, JobError::Plan(_)), "{serde:?}");
     assert!(
-        matches!(err, SandboxError::Invalid(JobError::Plan(_))),
-        "{err:?}"
+        serde.to_string().contains("standard library only"),
+        "{serde}"
     );
-    assert!(err.to_string().contains("standard library only"), "{err}");
     finish(sandbox).await;
 }
 

@@ -6,21 +6,14 @@
 use api_types::{
     Action, CompilerView, ExecuteRequest, Level, Mode, Outcome, ProjectFile, TestStatus,
 };
-use sandbox::{DockerConfig, DockerSandbox, Job, JobIo, Report, Sandbox};
+use sandbox::{DockerConfig, DockerSandbox, Report};
 
+mod common;
+use common::{finish, job, run};
+
+/// A sandbox without warm containers, with the default run limit (debug loops take a while).
 async fn connect() -> DockerSandbox {
-    let config = DockerConfig {
-        warm_pool: 0,
-        ..DockerConfig::default()
-    };
-    DockerSandbox::connect(config).await.unwrap_or_else(|e| {
-        panic!("Docker is not available ({e}). Start dockerd, or run `cargo xtask test`, which starts it and builds the runner images.")
-    })
-}
-
-/// The job a client's request becomes: checked and routed as the server does.
-fn job(request: ExecuteRequest) -> Job {
-    Job::from_request(request, false).expect("a valid request")
+    common::connect_with(0, sandbox::Limits::default().run_timeout).await
 }
 
 fn request(files: &[(&str, &str)], action: Action) -> ExecuteRequest {
@@ -32,23 +25,6 @@ fn request(files: &[(&str, &str)], action: Action) -> ExecuteRequest {
         action,
         ..ExecuteRequest::default()
     }
-}
-
-async fn run(sandbox: &DockerSandbox, job: Job) -> Report {
-    let report = sandbox
-        .execute(job, JobIo::detached())
-        .await
-        .expect("the sandbox works");
-    if let Outcome::RunnerUnavailable { runner } = &report.result.outcome {
-        panic!("the {runner} runner image is missing: run `cargo xtask images`");
-    }
-    report
-}
-
-async fn finish(sandbox: DockerSandbox) {
-    sandbox.shutdown().await;
-    let left = sandbox.containers().await.expect("list containers");
-    assert!(left.is_empty(), "containers left behind: {left:?}");
 }
 
 fn view_text(report: &Report) -> &str {

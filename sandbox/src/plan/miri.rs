@@ -546,7 +546,7 @@ pub(super) fn refine(job: &Job, report: &mut Report) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use api_types::{Action, ExecutionResult, ProjectFile, Timings};
+    use api_types::{Action, ProjectFile};
     use expect_test::expect;
 
     fn miri() -> &'static RunnerSpec {
@@ -747,22 +747,9 @@ mod tests {
     const UAF_RENDERED: &str = "error: Undefined Behavior: memory access failed: alloc236 has been freed, so this pointer is dangling\n --> src/main.rs:5:22\n  |\n5 |     let x = unsafe { *p };\n  |                      ^^ Undefined Behavior occurred here\n  |\n  = help: this indicates a bug in the program: it performed an invalid operation, and caused Undefined Behavior\n  = help: see https://doc.rust-lang.org/nightly/reference/behavior-considered-undefined.html for further information\nhelp: alloc236 was allocated here:\n --> src/main.rs:2:13\n  |\n2 |     let b = Box::new(5);\n  |             ^^^^^^^^^^^\nhelp: alloc236 was deallocated here:\n --> src/main.rs:4:5\n  |\n4 |     drop(b);\n  |     ^^^^^^^\n\n";
 
     fn report(outcome: Outcome, diagnostics: Vec<Diagnostic>) -> Report {
-        Report {
-            stdout: String::new(),
-            stderr: String::new(),
-            compiler: String::new(),
-            result: ExecutionResult {
-                outcome,
-                explanation: "generic".into(),
-                diagnostics,
-                timings: Timings::default(),
-                stdout_truncated: false,
-                stderr_truncated: false,
-                tests: Vec::new(),
-                view: None,
-                files: Vec::new(),
-            },
-        }
+        let mut report = Report::ended(outcome, "generic".into());
+        report.result.diagnostics = diagnostics;
+        report
     }
 
     #[test]
