@@ -164,6 +164,26 @@ fn action_cases() -> Vec<(&'static str, String, &'static str)> {
             )
         })
         .collect();
+    // The specialist runners, each with the smallest program that shows it working.
+    cases.push(("miri: run", code(r#","runner":"miri""#), "Hello, world!"));
+    let loom_test = "#[test]\nfn counts() {\n    loom::model(|| {\n        let n = loom::sync::Arc::new(loom::sync::atomic::AtomicUsize::new(0));\n        let m = n.clone();\n        let t = loom::thread::spawn(move || m.fetch_add(1, loom::sync::atomic::Ordering::SeqCst));\n        n.fetch_add(1, loom::sync::atomic::Ordering::SeqCst);\n        t.join().unwrap();\n        assert_eq!(n.load(loom::sync::atomic::Ordering::SeqCst), 2);\n    });\n}\n";
+    cases.push((
+        "loom: test (2 threads)",
+        format!(
+            "{{\"code\":{},\"runner\":\"loom\",\"action\":\"test\"}}",
+            json_string(loom_test)
+        ),
+        "\"status\":\"passed\"",
+    ));
+    let board = "#![no_std]\n#![no_main]\nuse cortex_m_rt::entry;\nuse cortex_m_semihosting::{debug, hprintln};\nuse panic_semihosting as _;\n#[entry]\nfn main() -> ! {\n    hprintln!(\"Hello, world!\");\n    debug::exit(debug::EXIT_SUCCESS);\n    loop {}\n}\n";
+    cases.push((
+        "cortex-m: run under QEMU",
+        format!(
+            "{{\"code\":{},\"runner\":\"cortex-m\"}}",
+            json_string(board)
+        ),
+        "Hello, world!",
+    ));
     cases.push((
         "run: two crates (proc macro + main)",
         format!("{{\"files\":[{}]}}", files.join(",")),
