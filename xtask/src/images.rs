@@ -19,9 +19,8 @@ use std::net::{TcpStream, ToSocketAddrs};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use api_types::Target;
-use api_types::Tool;
 use api_types::Toolchain as Channel;
+use api_types::{RunnerId, Target, Tool};
 use runners::RunnerSpec;
 
 use crate::cmd::{Cmd, Failure, step};
@@ -54,13 +53,26 @@ impl Variant {
     }
 }
 
-/// Makes sure dockerd runs and every buildable runner's image is built and current.
+/// Makes sure dockerd runs and every buildable runner's image is built and current. Any runner
+/// that cannot be built fails the command: the test gate wants every runner.
 pub fn ensure() -> Result<(), Failure> {
     ensure_only(&[])
 }
 
+/// For serving (`cargo xtask run`): every image that can be built is, but only the default
+/// runner is required. A specialist runner whose parts this machine cannot get (rustup cannot
+/// fetch Miri or the thumbv7m target on an air-gapped server) is reported and skipped; the server
+/// then tells students on its blocks that it is not installed.
+pub fn ensure_for_serving() -> Result<(), Failure> {
+    ensure_runners(&[], false)
+}
+
 /// `cargo xtask images [RUNNER...]`: like [`ensure`], for the named runners only (all if none).
 pub fn ensure_only(names: &[String]) -> Result<(), Failure> {
+    ensure_runners(names, true)
+}
+
+fn ensure_runners(names: &[String], strict: bool) -> Result<(), Failure> {
     for name in names {
         runners::lookup(name).map_err(Failure::new)?;
     }
@@ -73,9 +85,21 @@ pub fn ensure_only(names: &[String]) -> Result<(), Failure> {
             let chosen = runners::all()
                 .iter()
                 .filter(|spec| names.is_empty() || names.iter().any(|n| n == spec.id.as_str()));
+            let mut failed = Vec::new();
             for spec in chosen {
                 if spec.buildable {
-                    ensure_runner(&repo, spec, &mut plan)?;
+                    match ensure_runner(&repo, spec, &mut plan) {
+                        Ok(()) => {}
+                        // The default runner is the one the product cannot do without.
+                        Err(e) if strict || spec.id == RunnerId::default() => return Err(e),
+                        Err(e) => {
+                            println!(
+                                "    {:<9} cannot be built here, so its blocks will say it is not installed: {e}",
+                                spec.id.as_str()
+                            );
+                            failed.push(spec.id.to_string());
+                        }
+                    }
                 } else {
                     println!(
                         "    {:<9} no recipe yet: {} is not built here (the server reports it unavailable)",
@@ -83,6 +107,12 @@ pub fn ensure_only(names: &[String]) -> Result<(), Failure> {
                         spec.image
                     );
                 }
+            }
+            if !failed.is_empty() {
+                println!(
+                    "    not built: {} (the rest of the product works without them)",
+                    failed.join(", ")
+                );
             }
             Ok(())
         },

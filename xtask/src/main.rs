@@ -118,7 +118,7 @@ fn run() -> Result<(), Failure> {
     let repo = Repo::locate()?;
     let tools = setup::spa_tools()?;
     spa::build(&repo, &tools)?;
-    images::ensure()?;
+    images::ensure_for_serving()?;
     let server = build_release_server(&repo)?;
     let data = std::env::var("RMP_DATA_DIR")
         .unwrap_or_else(|_| repo.root.join("data").display().to_string());
