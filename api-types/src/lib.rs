@@ -174,6 +174,12 @@ pub struct RunSettings {
     pub mode: Mode,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub flags: Vec<CodegenFlag>,
+    /// Miri's flags, for a `miri` block (`-Zmiri-strict-provenance` on the fence).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub miri_flags: Vec<String>,
+    /// Loom's preemption bound, for a `loom` block (`preemptions=3` on the fence).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub loom_preemptions: Option<u8>,
 }
 
 /// An exercise block.

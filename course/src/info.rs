@@ -4,6 +4,7 @@
 //! `runner-images/` is a valid fence word without touching this file; flags are
 //! [`CodegenFlag`]s from the allow-list in `api-types`.
 
+use api_types::flags::MiriFlag;
 use api_types::flags::{ALLOWED_FLAGS, check_flags};
 use api_types::{Action, CodegenFlag, Edition, Mode, RunSettings};
 use runners::RunnerSpec;
@@ -99,6 +100,10 @@ enum Attribute<'a> {
     Role(Role),
     /// A `name=value` word that is not an allowed flag: the message says why.
     BadFlag(String),
+    /// `-Zmiri-strict-provenance` and the other Miri flags of the allow-list.
+    MiriFlag(&'a str),
+    /// `preemptions=N`: Loom's preemption bound.
+    Preemptions(u8),
     Unknown(&'a str),
 }
 
@@ -109,6 +114,20 @@ impl<'a> Attribute<'a> {
         }
         if let Some(id) = word.strip_prefix("id=") {
             return Attribute::Id(id);
+        }
+        if word.starts_with("-Zmiri-") {
+            return match MiriFlag::parse(word) {
+                Ok(_) => Attribute::MiriFlag(word),
+                Err(message) => Attribute::BadFlag(message),
+            };
+        }
+        if let Some(bound) = word.strip_prefix("preemptions=") {
+            return match bound.parse::<u8>() {
+                Ok(n @ 1..=3) => Attribute::Preemptions(n),
+                _ => Attribute::BadFlag(format!(
+                    "`{word}`: Loom's preemption bound is 1, 2 or 3 (each one more multiplies the interleavings)"
+                )),
+            };
         }
         if word.contains('=') {
             return match CodegenFlag::parse(word) {
@@ -246,6 +265,10 @@ impl CodeInfo {
                 }
                 Attribute::Release => settings.mode = Mode::Release,
                 Attribute::Flag(flag) => settings.flags.push(flag),
+                Attribute::MiriFlag(flag) => settings.miri_flags.push(flag.to_owned()),
+                Attribute::Preemptions(n) => {
+                    settings.loom_preemptions.get_or_insert(n);
+                }
                 _ => {}
             }
         }
@@ -429,9 +452,16 @@ impl CodeInfo {
         if !self.takes_run_settings() {
             return None;
         }
+        let tool = runners::get(self.run_settings().runner.as_str()).map(|r| r.tool);
         match attribute {
             Attribute::Unknown(word) => Some(unknown_attribute(word)),
             Attribute::BadFlag(message) => Some(message),
+            Attribute::MiriFlag(flag) if tool != Some(api_types::Tool::Miri) => Some(format!(
+                "`{flag}` is a Miri flag; it belongs on a `miri` block"
+            )),
+            Attribute::Preemptions(_) if tool != Some(api_types::Tool::Loom) => Some(format!(
+                "`{word}` is Loom's preemption bound; it belongs on a `loom` block"
+            )),
             Attribute::ErrorCode(code) if !self.has("compile_fail") => Some(format!(
                 "`{code}` is the error a compile_fail block expects; add `compile_fail` or remove it"
             )),
@@ -595,6 +625,7 @@ mod tests {
                     CodegenFlag::Panic(PanicStrategy::Abort),
                     CodegenFlag::Lto(Lto::Fat)
                 ],
+                ..RunSettings::default()
             }
         );
         assert!(info.problems(Context::Chapter).is_empty());
@@ -681,6 +712,36 @@ mod tests {
         assert!(
             problems("rust,cortex-m,clippy", Context::Chapter)[0]
                 .starts_with("the `cortex-m` runner does not offer `clippy`")
+        );
+    }
+
+    #[test]
+    fn miri_flags_and_loom_bounds_belong_to_their_runners() {
+        let miri = CodeInfo::parse("rust,miri,-Zmiri-strict-provenance,-Zmiri-seed=3");
+        assert_eq!(
+            miri.run_settings().miri_flags,
+            ["-Zmiri-strict-provenance", "-Zmiri-seed=3"]
+        );
+        assert!(problems("rust,miri,-Zmiri-strict-provenance", Context::Chapter).is_empty());
+        assert_eq!(
+            problems("rust,-Zmiri-strict-provenance", Context::Chapter),
+            ["`-Zmiri-strict-provenance` is a Miri flag; it belongs on a `miri` block"]
+        );
+        let bad = problems("rust,miri,-Zmiri-backtrace=full", Context::Chapter);
+        assert!(
+            bad[0].contains("is not a Miri flag this playground accepts"),
+            "{bad:?}"
+        );
+        let loom = CodeInfo::parse("rust,loom,test,preemptions=3");
+        assert_eq!(loom.run_settings().loom_preemptions, Some(3));
+        assert!(problems("rust,loom,test,preemptions=3", Context::Chapter).is_empty());
+        assert!(
+            problems("rust,loom,test,preemptions=9", Context::Chapter)[0]
+                .contains("Loom's preemption bound is 1, 2 or 3")
+        );
+        assert_eq!(
+            problems("rust,preemptions=2", Context::Chapter),
+            ["`preemptions=2` is Loom's preemption bound; it belongs on a `loom` block"]
         );
     }
 

@@ -28,6 +28,8 @@ pub fn request_for(
         edition: run.edition,
         action,
         flags: run.flags.clone(),
+        miri_flags: run.miri_flags.clone(),
+        loom_preemptions: run.loom_preemptions,
         ..ExecuteRequest::default()
     }
 }
@@ -133,6 +135,7 @@ mod tests {
             action: Action::Run,
             mode: Mode::Debug,
             flags: vec![CodegenFlag::parse("panic=abort").unwrap()],
+            ..RunSettings::default()
         };
         let one = request_for(
             &settings,
@@ -171,6 +174,19 @@ mod tests {
             vec![ProjectFile::new("src/lib.rs", "")],
         );
         assert_eq!((lib.code, lib.files.len()), (None, 1));
+        let miri = RunSettings {
+            runner: RunnerId::new("miri"),
+            miri_flags: vec!["-Zmiri-strict-provenance".into()],
+            ..RunSettings::default()
+        };
+        let request = request_for(&miri, Mode::Debug, Action::Run, vec![]);
+        assert_eq!(request.miri_flags, ["-Zmiri-strict-provenance"]);
+        let loom = RunSettings {
+            loom_preemptions: Some(3),
+            ..RunSettings::default()
+        };
+        let request = request_for(&loom, Mode::Debug, Action::Test, vec![]);
+        assert_eq!(request.loom_preemptions, Some(3));
     }
 
     #[test]

@@ -18,8 +18,9 @@ use sha2::{Digest, Sha256};
 
 use crate::plan::Check;
 
-/// Version 2: projects (files, mode, flags, error codes) in the key.
-const VERSION: u32 = 2;
+/// Version 2: projects (files, mode, flags, error codes) in the key. Version 3: Miri's flags and
+/// Loom's preemption bound too.
+const VERSION: u32 = 3;
 
 /// How long an entry no run has used stays in the file.
 pub const KEEP_UNUSED_DAYS: u64 = 30;
@@ -202,6 +203,11 @@ pub fn key(check: &Check, image_id: &str) -> String {
     for flag in &job.flags {
         part(&flag.to_string());
     }
+    part(&job.miri_flags.len().to_string());
+    for flag in &job.miri_flags {
+        part(&flag.arg());
+    }
+    part(&format!("{:?}", job.loom_preemptions));
     part(&check.error_codes.len().to_string());
     for code in &check.error_codes {
         part(code);
@@ -268,6 +274,12 @@ mod tests {
         assert_ne!(key0, with_flag, "a flag");
         other.job.flags = vec![CodegenFlag::OptLevel(OptLevel::O3)];
         assert_ne!(with_flag, key(&other, "sha256:aaa"), "another flag");
+        let mut other = base.clone();
+        other.job.miri_flags = vec![api_types::flags::MiriFlag::StrictProvenance];
+        assert_ne!(key0, key(&other, "sha256:aaa"), "Miri flags");
+        let mut other = base.clone();
+        other.job.loom_preemptions = Some(3);
+        assert_ne!(key0, key(&other, "sha256:aaa"), "Loom's preemption bound");
         let mut other = base.clone();
         other.job.runner = RunnerId::new("nightly");
         assert_ne!(key0, key(&other, "sha256:aaa"), "the runner");

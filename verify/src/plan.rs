@@ -299,6 +299,10 @@ fn job(files: Vec<ProjectFile>, settings: RunSettings, action: Action) -> Job {
         mode: settings.mode,
         edition: settings.edition,
         flags: settings.flags,
+        // The content loader checked both against their allow-lists and runners.
+        miri_flags: api_types::flags::MiriFlag::parse_list(&settings.miri_flags.join(" "))
+            .unwrap_or_default(),
+        loom_preemptions: settings.loom_preemptions.map(u32::from),
         ..Job::run("")
     }
 }

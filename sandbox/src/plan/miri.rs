@@ -16,105 +16,13 @@ use api_types::{Diagnostic, DiagnosticSpan, Level, Mode, Outcome, Phase};
 use rmp_job::protocol::{JobSpec, Sink, Step};
 use runners::RunnerSpec;
 
-use super::{OUT, Package, PlanError, Project};
-use crate::{Job, Limits, Report};
+pub use api_types::flags::MiriFlag;
 
 /// Miri's standard library in the image (`cargo miri setup`; also the image's `MIRI_SYSROOT`).
 const SYSROOT: &str = "/opt/rmp/miri-sysroot";
-/// The most seeds one `-Zmiri-many-seeds` run may try: each is a whole run of the program.
-pub const MAX_SEEDS: u32 = 64;
 
-/// A Miri option a student may ask for: the allow-list. Isolation (no host files, clock or
-/// environment) stays on unless asked; nothing else of Miri's many `-Z` flags is accepted.
-/// Not reachable from a request yet (see [`requested_flags`]): only the tests use it until the
-/// wire has a field for it.
-#[cfg_attr(not(test), allow(dead_code))]
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum MiriFlag {
-    /// `-Zmiri-strict-provenance`: integer-to-pointer casts are errors.
-    StrictProvenance,
-    /// `-Zmiri-seed=N`: the seed of Miri's scheduler and address choices.
-    Seed(u64),
-    /// `-Zmiri-many-seeds[=FROM..TO]`: run once per seed (default `0..64`), stop at the first failure.
-    ManySeeds { from: u32, to: u32 },
-    /// `-Zmiri-disable-isolation`: let the program read the host's clock, environment and files.
-    DisableIsolation,
-}
-
-#[cfg_attr(not(test), allow(dead_code))]
-impl MiriFlag {
-    /// One flag as a student writes it (`-Zmiri-seed=3`), or why it is not accepted.
-    pub fn parse(text: &str) -> Result<MiriFlag, String> {
-        let text = text.trim();
-        let (name, value) = match text.split_once('=') {
-            Some((name, value)) => (name, Some(value)),
-            None => (text, None),
-        };
-        let number = |value: &str| -> Result<u64, String> {
-            value
-                .parse()
-                .map_err(|_| format!("`{text}`: expected a number after `=`"))
-        };
-        match (name, value) {
-            ("-Zmiri-strict-provenance", None) => Ok(MiriFlag::StrictProvenance),
-            ("-Zmiri-disable-isolation", None) => Ok(MiriFlag::DisableIsolation),
-            ("-Zmiri-seed", Some(value)) => Ok(MiriFlag::Seed(number(value)?)),
-            ("-Zmiri-many-seeds", None) => Ok(MiriFlag::ManySeeds {
-                from: 0,
-                to: MAX_SEEDS,
-            }),
-            ("-Zmiri-many-seeds", Some(range)) => {
-                let (from, to) = range
-                    .split_once("..")
-                    .ok_or_else(|| format!("`{text}`: expected a range such as `0..16`"))?;
-                let from = if from.is_empty() { 0 } else { number(from)? };
-                let to = number(to)?;
-                if to <= from {
-                    return Err(format!("`{text}`: the range is empty"));
-                }
-                if to - from > u64::from(MAX_SEEDS) {
-                    return Err(format!(
-                        "`{text}`: at most {MAX_SEEDS} seeds per run (each seed is a whole run of the program)"
-                    ));
-                }
-                let small = |n: u64| u32::try_from(n).map_err(|_| format!("`{text}`: too large"));
-                Ok(MiriFlag::ManySeeds {
-                    from: small(from)?,
-                    to: small(to)?,
-                })
-            }
-            _ => Err(format!(
-                "`{text}` is not a Miri flag this playground accepts; use -Zmiri-strict-provenance, -Zmiri-seed=N, -Zmiri-many-seeds[=FROM..TO] or -Zmiri-disable-isolation"
-            )),
-        }
-    }
-
-    /// Flags separated by spaces (as in `MIRIFLAGS`); at most one seed choice.
-    pub fn parse_list(text: &str) -> Result<Vec<MiriFlag>, String> {
-        let flags: Vec<MiriFlag> = text
-            .split_whitespace()
-            .map(MiriFlag::parse)
-            .collect::<Result<_, _>>()?;
-        let seeds = flags
-            .iter()
-            .filter(|f| matches!(f, MiriFlag::Seed(_) | MiriFlag::ManySeeds { .. }))
-            .count();
-        if seeds > 1 {
-            return Err("use either -Zmiri-seed or -Zmiri-many-seeds, once".into());
-        }
-        Ok(flags)
-    }
-
-    /// The flag as Miri reads it.
-    pub fn arg(self) -> String {
-        match self {
-            MiriFlag::StrictProvenance => "-Zmiri-strict-provenance".into(),
-            MiriFlag::Seed(seed) => format!("-Zmiri-seed={seed}"),
-            MiriFlag::ManySeeds { from, to } => format!("-Zmiri-many-seeds={from}..{to}"),
-            MiriFlag::DisableIsolation => "-Zmiri-disable-isolation".into(),
-        }
-    }
-}
+use super::{OUT, Package, PlanError, Project};
+use crate::{Job, Limits, Report};
 
 /// The Miri flags of a job: the request's `miriFlags`, checked with [`MiriFlag::parse_list`] by
 /// `Job::from_request`; none means Miri's defaults (isolation on, a fixed seed).
