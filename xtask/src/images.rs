@@ -310,31 +310,33 @@ impl Toolchain {
         if missing.is_empty() {
             return Ok(());
         }
+        self.rustup_add(
+            &missing.join(" and "),
+            &["component", "add", "clippy", "rustfmt"],
+            &format!(
+                "the runner image needs clippy-driver and rustfmt in {}",
+                self.sysroot.display()
+            ),
+        )
+    }
+
+    /// Adds what this toolchain lacks with rustup (`args`, e.g. `component add miri`), saying so
+    /// first; `why` is what the failure message adds.
+    fn rustup_add(&self, lacking: &str, args: &[&str], why: &str) -> Result<(), Failure> {
         let name = self
             .sysroot
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         println!(
-            "    the toolchain {name} lacks {}: rustup component add clippy rustfmt",
-            missing.join(" and ")
+            "    the toolchain {name} lacks {lacking}: rustup {}",
+            args.join(" ")
         );
         Cmd::new("rustup")
-            .args([
-                "component",
-                "add",
-                "clippy",
-                "rustfmt",
-                "--toolchain",
-                &name,
-            ])
+            .args(args)
+            .args(["--toolchain", &name])
             .run()
-            .map_err(|e| {
-                Failure::new(format!(
-                    "{e}\n  the runner image needs clippy-driver and rustfmt in {}",
-                    self.sysroot.display()
-                ))
-            })
+            .map_err(|e| Failure::new(format!("{e}\n  {why}")))
     }
 }
 
@@ -618,18 +620,7 @@ fn prepare_context(
             })?;
         fs::write(&stamp, &lock).map_err(|e| io("write", &stamp, e))?;
     }
-    let linked = Cmd::new("cp")
-        .args(["-al"])
-        .args([&vendor, &context.join("vendor")])
-        .output()
-        .is_some();
-    if !linked {
-        Cmd::new("cp")
-            .args(["-a"])
-            .args([&vendor, &context.join("vendor")])
-            .run()?;
-    }
-    Ok(())
+    link_or_copy(&vendor, &context.join("vendor"))
 }
 
 /// The toolchain's programs a runner image carries: the compiler, cargo for building the crates,
@@ -683,18 +674,24 @@ fn link_toolchain(toolchain: &Toolchain, dest: &Path) -> Result<(), Failure> {
         }
     }
     for (from, into) in items {
-        // Hard links cost nothing on the same file system; copy otherwise.
-        let linked = Cmd::new("cp")
-            .args(["-al"])
-            .args([&from, &into])
-            .output()
-            .is_some();
-        if !linked {
-            Cmd::new("cp").args(["-a"]).args([&from, &into]).run()?;
-        }
+        link_or_copy(&from, &into)?;
     }
     fs::write(&stamp, &wanted)
         .map_err(|e| Failure::new(format!("cannot write {}: {e}", stamp.display())))
+}
+
+/// `cp -a from into`, as hard links where the two are on one file system (they cost nothing),
+/// else as a copy.
+fn link_or_copy(from: &Path, into: &Path) -> Result<(), Failure> {
+    let linked = Cmd::new("cp")
+        .args(["-al"])
+        .args([from, into])
+        .output()
+        .is_some();
+    if !linked {
+        Cmd::new("cp").args(["-a"]).args([from, into]).run()?;
+    }
+    Ok(())
 }
 
 /// Miri's parts of the host toolchain, for the Miri runner's offline recipe: the driver,
@@ -704,20 +701,11 @@ fn link_toolchain(toolchain: &Toolchain, dest: &Path) -> Result<(), Failure> {
 fn link_miri(toolchain: &Toolchain, dest: &Path) -> Result<(), Failure> {
     let src = toolchain.sysroot.join("lib/rustlib/src/rust/library");
     if !toolchain.sysroot.join("bin/miri").is_file() || !src.is_dir() {
-        let name = toolchain
-            .sysroot
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        println!("    the toolchain {name} lacks Miri: rustup component add miri rust-src");
-        Cmd::new("rustup")
-            .args(["component", "add", "miri", "rust-src", "--toolchain", &name])
-            .run()
-            .map_err(|e| {
-                Failure::new(format!(
-                    "{e}\n  the Miri runner needs rustup's `miri` and `rust-src` components; without them it stays unavailable"
-                ))
-            })?;
+        toolchain.rustup_add(
+            "Miri",
+            &["component", "add", "miri", "rust-src"],
+            "the Miri runner needs rustup's `miri` and `rust-src` components; without them it stays unavailable",
+        )?;
     }
     let _ = fs::remove_dir_all(dest);
     for dir in ["bin", "lib/rustlib/src/rust"] {
@@ -730,14 +718,7 @@ fn link_miri(toolchain: &Toolchain, dest: &Path) -> Result<(), Failure> {
         (src, dest.join("lib/rustlib/src/rust")),
     ];
     for (from, into) in items {
-        let linked = Cmd::new("cp")
-            .args(["-al"])
-            .args([&from, &into])
-            .output()
-            .is_some();
-        if !linked {
-            Cmd::new("cp").args(["-a"]).args([&from, &into]).run()?;
-        }
+        link_or_copy(&from, &into)?;
     }
     Ok(())
 }
@@ -755,31 +736,17 @@ fn link_board(toolchain: &Toolchain, context: &Path) -> Result<(), Failure> {
     };
     let std_dir = toolchain.sysroot.join("lib/rustlib").join(BOARD_TARGET);
     if !std_dir.join("lib").is_dir() {
-        let name = toolchain
-            .sysroot
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        println!("    the toolchain {name} lacks {BOARD_TARGET}: rustup target add {BOARD_TARGET}");
-        Cmd::new("rustup")
-            .args(["target", "add", BOARD_TARGET, "--toolchain", &name])
-            .run()
-            .map_err(|e| {
-                Failure::new(format!(
-                    "{e}\n  the Cortex-M runner needs rustup's {BOARD_TARGET} target; without it it stays unavailable"
-                ))
-            })?;
+        toolchain.rustup_add(
+            BOARD_TARGET,
+            &["target", "add", BOARD_TARGET],
+            &format!(
+                "the Cortex-M runner needs rustup's {BOARD_TARGET} target; without it it stays unavailable"
+            ),
+        )?;
     }
     let dest = context.join(format!("rustlib-{BOARD_TARGET}"));
     let _ = fs::remove_dir_all(&dest);
-    let linked = Cmd::new("cp")
-        .args(["-al"])
-        .args([&std_dir, &dest])
-        .output()
-        .is_some();
-    if !linked {
-        Cmd::new("cp").args(["-a"]).args([&std_dir, &dest]).run()?;
-    }
+    link_or_copy(&std_dir, &dest)?;
 
     setup::apt_install(
         &["qemu-system-arm"],
