@@ -1,10 +1,11 @@
 //! A code block in a chapter: highlighted, editable when the author allows it, runnable, with
 //! its output pane and the compiler's marks in the editor.
 
-use api_types::{Action, CodeBlock, ProjectFile};
+use api_types::{Action, CodeBlock, ProjectFile, RunnerId};
 use leptos::prelude::*;
 
 use crate::actions::request_for;
+use crate::components::availability::missing_signal;
 use crate::components::edits::{BlockEdits, OutdatedNotice};
 use crate::components::run_output::RunOutput;
 use crate::components::runner::Runner;
@@ -58,9 +59,6 @@ pub fn CodeBlockView(
     let has_tests = primary == Action::Test || block.code.contains("#[test]");
     let hidden_count = block.hidden_lines.len();
     let active = move || runner.active();
-    // A runner this server lacks: the toolbar says why, and Run waits for nothing.
-    let missing = crate::components::availability::missing_signal(settings.get_value().runner);
-    let blocked = move || active() || missing.get().is_some();
     let label = match (runnable, editable) {
         (true, true) => "Rust · runnable · editable",
         (true, false) => "Rust · runnable",
@@ -121,34 +119,16 @@ pub fn CodeBlockView(
                     {runnable
                         .then(|| {
                             view! {
-                                <Show when=active>
-                                    <button class="kill-button" title="Stop the program" on:click=move |_| runner.kill()>
-                                        "■ Stop"
-                                    </button>
-                                </Show>
-                                {(has_tests && primary != Action::Test)
-                                    .then(|| {
-                                        view! {
-                                            <button class="test-button" title="Run the tests" on:click=move |_| start(Action::Test) disabled=blocked>
-                                                "✓ Test"
-                                            </button>
-                                        }
-                                    })}
-                                {if primary == Action::Test {
-                                    view! {
-                                        <button class="run-button test-button" title="Run the tests (Ctrl+Enter)" on:click=move |_| start(Action::Test) disabled=blocked>
-                                            "✓ Test"
-                                        </button>
-                                    }
-                                        .into_any()
-                                } else {
-                                    view! {
-                                        <button class="run-button" title="Run this example (Ctrl+Enter)" on:click=move |_| start(Action::Run) disabled=blocked>
-                                            "▶ Run"
-                                        </button>
-                                    }
-                                        .into_any()
-                                }}
+                                <RunButtons
+                                    runner
+                                    primary
+                                    has_tests
+                                    runner_id=settings.get_value().runner
+                                    tests_title="Run the tests"
+                                    run_title="Run this example"
+                                    offers_build=false
+                                    on_action
+                                />
                             }
                         })}
                 </span>
@@ -192,6 +172,72 @@ pub fn CodeBlockView(
         </figure>
     }
     .into_any()
+}
+
+/// A block's run buttons: Stop while something runs, then Build (for projects), Test beside Run
+/// when the code has tests, and Run, or Test alone when testing is what the block does. They wait
+/// while a run is under way, and stay disabled where this server lacks the block's runner (the
+/// toolbar says why).
+#[component]
+pub fn RunButtons(
+    /// The block's run state.
+    runner: Runner,
+    /// What the main button (and Ctrl+Enter) does.
+    primary: Action,
+    /// Whether Test is offered beside Run.
+    has_tests: bool,
+    /// The block's runner.
+    runner_id: RunnerId,
+    /// The Test button's title, e.g. "Run the project's tests".
+    tests_title: &'static str,
+    /// The Run button's title, e.g. "Run this example".
+    run_title: &'static str,
+    /// Whether to offer Build (compile without running).
+    offers_build: bool,
+    /// Starts an action.
+    on_action: Callback<Action>,
+) -> impl IntoView {
+    let missing = missing_signal(runner_id);
+    let blocked = move || runner.active() || missing.get().is_some();
+    let start = move |action: Action| move |_| on_action.run(action);
+    view! {
+        <Show when=move || runner.active()>
+            <button class="kill-button" title="Stop the program" on:click=move |_| runner.kill()>
+                "■ Stop"
+            </button>
+        </Show>
+        {offers_build
+            .then(|| {
+                view! {
+                    <button class="build-button" title="Compile the project without running it" on:click=start(Action::Build) disabled=blocked>
+                        "Build"
+                    </button>
+                }
+            })}
+        {(has_tests && primary != Action::Test)
+            .then(|| {
+                view! {
+                    <button class="test-button" title=tests_title on:click=start(Action::Test) disabled=blocked>
+                        "✓ Test"
+                    </button>
+                }
+            })}
+        {if primary == Action::Test {
+            view! {
+                <button class="run-button test-button" title=format!("{tests_title} (Ctrl+Enter)") on:click=start(Action::Test) disabled=blocked>
+                    "✓ Test"
+                </button>
+            }
+                .into_any()
+        } else {
+            view! {
+                <button class="run-button" title=format!("{run_title} (Ctrl+Enter)") on:click=start(Action::Run) disabled=blocked>
+                    "▶ Run"
+                </button>
+            }
+                .into_any()
+        }}
+    }
 }
 
 /// "Show N hidden lines" / "Hide boilerplate", for a block with hidden lines (nothing otherwise).

@@ -6,6 +6,7 @@ use api_types::{Action, FileSet, ProjectFile};
 use leptos::prelude::*;
 
 use crate::actions::{request_for, text_hash};
+use crate::components::code_block::RunButtons;
 use crate::components::edits::{BlockEdits, OutdatedNotice};
 use crate::components::run_output::RunOutput;
 use crate::components::runner::Runner;
@@ -28,9 +29,6 @@ pub fn FileSetView(
     let primary = set.run.action;
     let has_tests = primary == Action::Test || set.files.iter().any(|f| f.code.contains("#[test]"));
     let active = move || runner.active();
-    // A runner this server lacks: the toolbar says why, and Run waits for nothing.
-    let missing = crate::components::availability::missing_signal(settings.get_value().runner);
-    let blocked = move || active() || missing.get().is_some();
     // One editor per file; saved edits are kept per file, under `<id>/<path>`.
     let editors: Vec<SourceEditor> = set
         .files
@@ -210,37 +208,16 @@ pub fn FileSetView(
                     {runnable
                         .then(|| {
                             view! {
-                                <Show when=active>
-                                    <button class="kill-button" title="Stop the program" on:click=move |_| runner.kill()>
-                                        "■ Stop"
-                                    </button>
-                                </Show>
-                                <button class="build-button" title="Compile the project without running it" on:click=move |_| start(Action::Build) disabled=blocked>
-                                    "Build"
-                                </button>
-                                {(has_tests && primary != Action::Test)
-                                    .then(|| {
-                                        view! {
-                                            <button class="test-button" title="Run the project's tests" on:click=move |_| start(Action::Test) disabled=blocked>
-                                                "✓ Test"
-                                            </button>
-                                        }
-                                    })}
-                                {if primary == Action::Test {
-                                    view! {
-                                        <button class="run-button test-button" title="Run the project's tests (Ctrl+Enter)" on:click=move |_| start(Action::Test) disabled=blocked>
-                                            "✓ Test"
-                                        </button>
-                                    }
-                                        .into_any()
-                                } else {
-                                    view! {
-                                        <button class="run-button" title="Run the project (Ctrl+Enter)" on:click=move |_| start(Action::Run) disabled=blocked>
-                                            "▶ Run"
-                                        </button>
-                                    }
-                                        .into_any()
-                                }}
+                                <RunButtons
+                                    runner
+                                    primary
+                                    has_tests
+                                    runner_id=settings.get_value().runner
+                                    tests_title="Run the project's tests"
+                                    run_title="Run the project"
+                                    offers_build=true
+                                    on_action
+                                />
                             }
                         })}
                 </span>
