@@ -199,7 +199,7 @@ fn seconds(ms: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use api_types::{ExecutionResult, ProjectFile, RunnerId};
+    use api_types::ExecutionResult;
     use expect_test::expect;
 
     fn cortex_m() -> &'static RunnerSpec {
@@ -207,15 +207,7 @@ mod tests {
     }
 
     fn job(files: &[(&str, &str)], action: Action) -> Job {
-        Job {
-            files: files
-                .iter()
-                .map(|(p, c)| ProjectFile::new(*p, *c))
-                .collect(),
-            runner: RunnerId::new("cortex-m"),
-            action,
-            ..Job::run("")
-        }
+        super::super::test_job("cortex-m", files, action)
     }
 
     fn plan_of(job: &Job) -> Result<JobSpec, PlanError> {

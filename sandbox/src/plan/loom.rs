@@ -403,18 +403,10 @@ pub(super) fn refine(job: &Job, report: &mut Report) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use api_types::{ExecutionResult, ProjectFile, RunnerId};
+    use api_types::ExecutionResult;
 
     fn loom_job(files: &[(&str, &str)]) -> Job {
-        Job {
-            files: files
-                .iter()
-                .map(|(p, c)| ProjectFile::new(*p, *c))
-                .collect(),
-            runner: RunnerId::new("loom"),
-            action: Action::Test,
-            ..Job::run("")
-        }
+        super::super::test_job("loom", files, Action::Test)
     }
 
     fn plan_of(files: &[(&str, &str)]) -> Result<JobSpec, PlanError> {

@@ -454,7 +454,7 @@ pub(super) fn refine(job: &Job, report: &mut Report) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use api_types::{Action, ProjectFile};
+    use api_types::Action;
     use expect_test::expect;
 
     fn miri() -> &'static RunnerSpec {
@@ -462,16 +462,7 @@ mod tests {
     }
 
     fn job(files: &[(&str, &str)], action: Action) -> Job {
-        Job {
-            files: files
-                .iter()
-                .map(|(p, c)| ProjectFile::new(*p, *c))
-                .collect(),
-            action,
-            runner: miri().id.clone(),
-            edition: api_types::Edition::E2024,
-            ..Job::run("")
-        }
+        super::super::test_job("miri", files, action)
     }
 
     fn planned(job: &Job, flags: &[MiriFlag]) -> Result<JobSpec, PlanError> {

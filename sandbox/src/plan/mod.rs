@@ -754,6 +754,20 @@ pub fn plan(job: &Job, runner: &RunnerSpec, limits: &Limits) -> Result<JobSpec, 
     Ok(spec)
 }
 
+/// A job of `files` doing `action` on `runner`, for this module's tests and its runners'.
+#[cfg(test)]
+fn test_job(runner: &str, files: &[(&str, &str)], action: Action) -> Job {
+    Job {
+        files: files
+            .iter()
+            .map(|(p, c)| ProjectFile::new(*p, *c))
+            .collect(),
+        runner: api_types::RunnerId::new(runner),
+        action,
+        ..Job::run("")
+    }
+}
+
 /// What a runner's tool adds to the report once the job has ended: Miri's and Loom's findings in
 /// words, a board's exit. Runs after [`crate::run`] has judged the outcome.
 pub fn refine(job: &Job, runner: &RunnerSpec, report: &mut Report) {
@@ -830,14 +844,7 @@ mod tests {
     use expect_test::expect;
 
     fn job(files: &[(&str, &str)], action: Action) -> Job {
-        Job {
-            files: files
-                .iter()
-                .map(|(p, c)| ProjectFile::new(*p, *c))
-                .collect(),
-            action,
-            ..Job::run("")
-        }
+        test_job("stable", files, action)
     }
 
     fn stable() -> &'static RunnerSpec {
