@@ -313,8 +313,10 @@ impl CodeInfo {
     /// exercise roles and `id=`; the rest of their attributes are theirs to define.
     pub fn problems(&self, context: Context) -> Vec<String> {
         let mut problems = Vec::new();
+        // The tool decides where Miri's flags and Loom's bound belong: found once, not per word.
+        let tool = runners::get(self.run_settings().runner.as_str()).map(|r| r.tool);
         for (word, attribute) in self.attributes.iter().zip(self.parsed()) {
-            if let Some(problem) = self.attribute_problem(word, attribute, context) {
+            if let Some(problem) = self.attribute_problem(word, attribute, context, tool) {
                 problems.push(problem);
             }
         }
@@ -417,6 +419,7 @@ impl CodeInfo {
         word: &str,
         attribute: Attribute<'_>,
         context: Context,
+        tool: Option<api_types::Tool>,
     ) -> Option<String> {
         match attribute {
             Attribute::File(path) => {
@@ -452,7 +455,6 @@ impl CodeInfo {
         if !self.takes_run_settings() {
             return None;
         }
-        let tool = runners::get(self.run_settings().runner.as_str()).map(|r| r.tool);
         match attribute {
             Attribute::Unknown(word) => Some(unknown_attribute(word)),
             Attribute::BadFlag(message) => Some(message),
