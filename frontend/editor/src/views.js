@@ -26,6 +26,17 @@ const LLVM_KEYWORDS = new Set([
   "true", "false", "void", "ptr", "fastcc", "internal", "linkonce_odr", "weak", "hidden",
 ]);
 
+/** Reads a `"…"` string with backslash escapes, the opening quote included. */
+function eatQuoted(stream) {
+  stream.next();
+  let escaped = false;
+  let ch;
+  while ((ch = stream.next()) !== undefined) {
+    if (ch === '"' && !escaped) break;
+    escaped = !escaped && ch === "\\";
+  }
+}
+
 /**
  * A tokenizer for x86-64 assembly in Intel or AT&T syntax, as rustc emits it: `#` and `;` start
  * comments, `name:` is a label, `.name` a directive, `%reg` a register (AT&T), `$1` an immediate.
@@ -44,13 +55,7 @@ export const asmParser = {
       return "comment";
     }
     if (stream.peek() === '"') {
-      stream.next();
-      let escaped = false;
-      let ch;
-      while ((ch = stream.next()) !== undefined) {
-        if (ch === '"' && !escaped) break;
-        escaped = !escaped && ch === "\\";
-      }
+      eatQuoted(stream);
       return "string";
     }
     const first = state.lineStart;
@@ -109,13 +114,7 @@ export const mirParser = {
       return "comment";
     }
     if (stream.peek() === '"') {
-      stream.next();
-      let escaped = false;
-      let ch;
-      while ((ch = stream.next()) !== undefined) {
-        if (ch === '"' && !escaped) break;
-        escaped = !escaped && ch === "\\";
-      }
+      eatQuoted(stream);
       return "string";
     }
     if (stream.match(/^bb\d+(\[\w+\])?\b/)) return "labelName";
