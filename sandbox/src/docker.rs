@@ -97,10 +97,9 @@ struct Inner {
     /// Executions in progress. The pool refills only when this is 0: under load, starting
     /// spare containers competes with the jobs for CPU (measured: see ARCHITECTURE.md).
     active: AtomicUsize,
-    /// Whether the default runner's image exists (the warm pool needs it); re-checked while not.
-    stable_ready: AtomicBool,
-    /// Images known to exist. One that is missing is looked for again on each job, so an image
-    /// built while the server runs is used without a restart.
+    /// Images known to exist (the warm pool waits for the default runner's). One that is missing
+    /// is looked for again on each job, so an image built while the server runs is used without
+    /// a restart.
     present: Mutex<BTreeSet<String>>,
 }
 
@@ -158,7 +157,6 @@ impl DockerSandbox {
                 );
             }
         }
-        let stable_ready = present.contains(&config.default_image());
         let refill = Arc::new(Notify::new());
         let instance = format!("{}-{}", std::process::id(), next_id());
         let inner = Arc::new(Inner {
@@ -171,7 +169,6 @@ impl DockerSandbox {
             closing: AtomicBool::new(false),
             starting: AtomicUsize::new(0),
             active: AtomicUsize::new(0),
-            stable_ready: AtomicBool::new(stable_ready),
             present: Mutex::new(present),
         });
         if inner.config.warm_pool > 0 {
@@ -244,7 +241,7 @@ async fn refill_loop(inner: Weak<Inner>, refill: Arc<Notify>) {
             if inner.closing.load(Ordering::SeqCst) {
                 return;
             }
-            if inner.stable_ready.load(Ordering::SeqCst)
+            if inner.known(&inner.config.default_image())
                 && let Err(err) = inner.fill().await
             {
                 tracing::warn!(error = %err, "cannot start a warm sandbox container; retrying in 2 s");
@@ -414,14 +411,18 @@ impl Inner {
         self.start_session(image).await
     }
 
-    /// Whether `image` exists; a missing one is looked for again each time.
-    async fn image_present(&self, image: &str) -> bool {
-        if self
-            .present
+    /// Whether `image` is known to exist, without asking Docker.
+    fn known(&self, image: &str) -> bool {
+        self.present
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .contains(image)
-        {
+    }
+
+    /// Whether `image` exists; a missing one is looked for again each time. When the default
+    /// runner's image appears, the warm pool starts filling.
+    async fn image_present(&self, image: &str) -> bool {
+        if self.known(image) {
             return true;
         }
         let found = self.docker.inspect_image(image).await.is_ok();
@@ -430,20 +431,11 @@ impl Inner {
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
                 .insert(image.to_owned());
+            if image == self.config.default_image() {
+                self.refill.notify_one();
+            }
         }
         found
-    }
-
-    async fn stable_ready(&self) -> bool {
-        if self.stable_ready.load(Ordering::SeqCst) {
-            return true;
-        }
-        let ready = self.image_present(&self.config.default_image()).await;
-        if ready {
-            self.stable_ready.store(true, Ordering::SeqCst);
-            self.refill.notify_one();
-        }
-        ready
     }
 
     async fn execute(&self, job: Job, mut io: JobIo) -> Result<Report, SandboxError> {
@@ -454,12 +446,7 @@ impl Inner {
         ) else {
             return Ok(unavailable(&job, &self.config.limits));
         };
-        let ready = if *image == self.config.default_image() {
-            self.stable_ready().await
-        } else {
-            self.image_present(image).await
-        };
-        if !ready {
+        if !self.image_present(image).await {
             return Ok(unavailable(&job, &self.config.limits));
         }
         let plan = crate::plan::plan(&job, spec, &self.config.limits)
