@@ -198,7 +198,7 @@ fn millis(d: Duration) -> u64 {
 }
 
 /// Resolves once the server begins to shut down.
-async fn stopped(shutdown: &mut watch::Receiver<bool>) {
+pub(crate) async fn stopped(shutdown: &mut watch::Receiver<bool>) {
     if shutdown.wait_for(|down| *down).await.is_err() {
         // The sender lives as long as the app; if it is gone, nobody will ever shut us down.
         std::future::pending::<()>().await;

@@ -16,11 +16,11 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use futures_util::{SinkExt, StreamExt};
 use sandbox::{Control, Job, StopReason};
-use tokio::sync::{mpsc, watch};
+use tokio::sync::mpsc;
 
 use crate::AppState;
 use crate::error::{ApiError, ApiJson};
-use crate::execution::{ExecutionError, Runner};
+use crate::execution::{ExecutionError, Runner, stopped};
 
 /// What `Retry-After` suggests when the queue is full.
 const RETRY_AFTER_SECS: u64 = 5;
@@ -163,13 +163,6 @@ async fn session(runner: Runner, client: String, socket: WebSocket) {
         }
     }
     let _ = sink.send(Message::Close(None)).await;
-}
-
-/// Resolves once the server begins to shut down.
-async fn stopped(shutdown: &mut watch::Receiver<bool>) {
-    if shutdown.wait_for(|down| *down).await.is_err() {
-        std::future::pending::<()>().await;
-    }
 }
 
 type Sink = futures_util::stream::SplitSink<WebSocket, Message>;
