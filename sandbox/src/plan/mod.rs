@@ -690,7 +690,8 @@ pub fn plan(job: &Job, runner: &RunnerSpec, limits: &Limits) -> Result<JobSpec, 
         }
     }
 
-    let run_from = steps.len();
+    // The run phase: the program, or for Test every harness once they are all compiled.
+    let mut run_from = steps.len();
     match job.action {
         Action::Run => steps.push(program_step(
             format!("{JOB_DIR}/{OUT}/{}", root.name),
@@ -706,7 +707,7 @@ pub fn plan(job: &Job, runner: &RunnerSpec, limits: &Limits) -> Result<JobSpec, 
                     format!("{OUT}/{}-unit", root.name),
                     lib.clone(),
                 ]);
-                steps.insert(run_from, compile_step("rustc", args));
+                steps.push(compile_step("rustc", args));
                 harnesses.push(format!("{}-unit", root.name));
             } else {
                 harnesses.push(format!("{}-test", root.name));
@@ -731,11 +732,10 @@ pub fn plan(job: &Job, runner: &RunnerSpec, limits: &Limits) -> Result<JobSpec, 
                     format!("{OUT}/test-{stem}"),
                     test.clone(),
                 ]);
-                let at = steps.len();
-                steps.insert(at, compile_step("rustc", args));
+                steps.push(compile_step("rustc", args));
                 harnesses.push(format!("test-{stem}"));
             }
-            let run_from = steps.len();
+            run_from = steps.len();
             for harness in harnesses {
                 steps.push(program_step(
                     format!("{JOB_DIR}/{OUT}/{harness}"),
@@ -743,9 +743,6 @@ pub fn plan(job: &Job, runner: &RunnerSpec, limits: &Limits) -> Result<JobSpec, 
                     vec!["--test-threads".into(), "1".into()],
                 ));
             }
-            let mut spec = spec(job, limits, steps, send_back);
-            spec.run_from = run_from;
-            return Ok(spec);
         }
         _ => {}
     }
