@@ -21,7 +21,7 @@ use sandbox::{JobIo, Sandbox};
 
 pub use cache::Cache;
 pub use expect::{Expected, Verdict, judge};
-pub use plan::{Check, Kind, NotRun, Plan, Reason, plan};
+pub use plan::{Check, Kind, NotRun, Plan, Reason, plan, plan_chapters};
 pub use report::Summary;
 
 /// The id of each installed runner's image; a runner missing here is never served from the cache.

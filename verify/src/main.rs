@@ -8,21 +8,24 @@ use std::time::Instant;
 
 use api_types::RunnerId;
 use content_verify::report::{failure_line, progress_line};
-use content_verify::{Cache, ImageIds, Summary, cache, plan, run_checks};
-use course::Library;
+use content_verify::{Cache, ImageIds, Summary, cache, plan_chapters, run_checks};
+use course::{Block, Chapter, Library};
 use sandbox::{DockerConfig, DockerSandbox, Sandbox};
 
 const USAGE: &str = "\
-usage: rmp-verify [--content DIR] [--jobs N] [--no-cache] [--verbose]
+usage: rmp-verify [--content DIR] [--chapter SLUG]... [--jobs N] [--no-cache] [--verbose] [--ids]
 
 Parses every chapter (format errors are reported as file:line: message), runs every runnable block
 and every exercise through the sandbox, and checks each against what its fence promises.
 
   --content DIR  the content directory (default: content)
+  --chapter SLUG only this chapter (its file name without `.md`); may be given several times
   --jobs N       checks run at once (default: the number of CPUs)
   --no-cache     run every check, even those that passed before unchanged
                  (passes are still recorded in $RMP_CACHE_DIR/verify-cache.json)
   --verbose      a line per check as it finishes, and where each block that is not run is
+  --ids          print each block's id (`file:line: id`, what readers' saved edits are kept
+                 under; pin it with `id=` before changing an editable block) and run nothing
 
 Exit status: 0 when everything passed (checks for runners that are not installed are listed as
 skipped), 1 otherwise.
@@ -30,23 +33,29 @@ skipped), 1 otherwise.
 
 struct Args {
     content: PathBuf,
+    /// Empty: every chapter.
+    chapters: Vec<String>,
     jobs: usize,
     no_cache: bool,
     verbose: bool,
+    ids: bool,
 }
 
 fn parse_args() -> Result<Args, String> {
     let mut args = Args {
         content: PathBuf::from("content"),
+        chapters: Vec::new(),
         jobs: std::thread::available_parallelism().map_or(2, |n| n.get()),
         no_cache: false,
         verbose: false,
+        ids: false,
     };
     let mut given = std::env::args().skip(1);
     while let Some(arg) = given.next() {
         let mut value = |name: &str| given.next().ok_or(format!("{name} needs a value"));
         match arg.as_str() {
             "--content" => args.content = value("--content")?.into(),
+            "--chapter" => args.chapters.push(value("--chapter")?),
             "--jobs" | "-j" => {
                 let jobs = value("--jobs")?;
                 args.jobs = jobs
@@ -57,6 +66,7 @@ fn parse_args() -> Result<Args, String> {
             }
             "--no-cache" => args.no_cache = true,
             "--verbose" | "-v" => args.verbose = true,
+            "--ids" => args.ids = true,
             "--help" | "-h" => return Err(String::new()),
             other => return Err(format!("unknown argument `{other}`")),
         }
@@ -93,7 +103,30 @@ async fn verify(args: Args) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let plan = plan(&library);
+    if let Some(unknown) = args
+        .chapters
+        .iter()
+        .find(|slug| library.chapter(slug).is_none())
+    {
+        let known: Vec<&str> = library.chapters().map(|(_, c)| c.slug.as_str()).collect();
+        println!(
+            "error: no chapter `{unknown}` in {} (chapters: {})",
+            args.content.display(),
+            known.join(", ")
+        );
+        return ExitCode::FAILURE;
+    }
+    let wanted =
+        |chapter: &Chapter| args.chapters.is_empty() || args.chapters.contains(&chapter.slug);
+    if args.ids {
+        for (_, chapter) in library.chapters().filter(|(_, c)| wanted(c)) {
+            for (line, id) in chapter.blocks.iter().filter_map(block_id) {
+                println!("{}:{line}: {id}", chapter.path.display());
+            }
+        }
+        return ExitCode::SUCCESS;
+    }
+    let plan = plan_chapters(&library, wanted);
     for error in &plan.format_errors {
         println!("{error}");
     }
@@ -208,6 +241,16 @@ async fn verify(args: Args) -> ExitCode {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
+    }
+}
+
+/// The fence line and id of a block that has one (code, exercise, files).
+fn block_id(block: &Block) -> Option<(usize, &str)> {
+    match block {
+        Block::Code(code) => Some((code.line, &code.id)),
+        Block::Exercise(exercise) => Some((exercise.line, &exercise.id)),
+        Block::Files(files) => Some((files.line, &files.id)),
+        _ => None,
     }
 }
 

@@ -2,7 +2,7 @@
 //! plus what is not run and why.
 
 use api_types::{Action, ProjectFile, RunSettings, RunnerId, exercise_program, exercise_project};
-use course::{Block, CodeBlock, Exercise, FileSet, Library, Role};
+use course::{Block, Chapter, CodeBlock, ContentError, Exercise, FileSet, Library, Role};
 use sandbox::Job;
 
 use crate::expect::Expected;
@@ -151,12 +151,24 @@ fn line_count(code: &str) -> usize {
 
 /// Turns every chapter of `library` into checks, in teaching order.
 pub fn plan(library: &Library) -> Plan {
-    let mut plan = Plan {
-        chapters: library.chapter_count(),
-        format_errors: library.problems().map(|e| e.to_string()).collect(),
-        ..Plan::default()
-    };
-    for (_, chapter) in library.chapters() {
+    plan_chapters(library, |_| true)
+}
+
+/// Like [`plan`], for the chapters `wanted` accepts only (an author checking the chapter being
+/// written: `rmp-verify --chapter <slug>`).
+pub fn plan_chapters(library: &Library, wanted: impl Fn(&Chapter) -> bool) -> Plan {
+    let mut plan = Plan::default();
+    for (_, chapter) in library.chapters().filter(|(_, c)| wanted(c)) {
+        plan.chapters += 1;
+        plan.format_errors
+            .extend(chapter.problems.iter().map(|problem| {
+                ContentError::Syntax {
+                    path: chapter.path.clone(),
+                    line: problem.line,
+                    message: problem.message.clone(),
+                }
+                .to_string()
+            }));
         let at = |line: usize| format!("{}:{line}", chapter.path.display());
         for block in &chapter.blocks {
             match block {
@@ -329,7 +341,7 @@ impl Check {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::library;
+    use crate::testing::{library, write_chapter};
     use expect_test::expect;
 
     fn show(plan: &Plan) -> String {
@@ -570,5 +582,36 @@ pub fn f() -> u32 {
             ProjectFile::new("shim.c", "int x = 1;\n")
         );
         assert_eq!(multi.job.files[2].path, "tests/grade.rs");
+    }
+
+    #[test]
+    fn an_author_can_plan_one_chapter_alone() {
+        let (dir, _) = library("```rust\nfn main() {}\n```\n");
+        write_chapter(
+            dir.path(),
+            "two",
+            "```rust,bogus\nfn main() {}\n```\n\n```rust\nfn two() {}\n```\n",
+        );
+        let library = Library::load(dir.path()).unwrap();
+        let only_one = plan_chapters(&library, |c| c.slug == "one");
+        assert_eq!((only_one.chapters, only_one.checks.len()), (1, 1));
+        assert!(
+            only_one.format_errors.is_empty(),
+            "the other chapter's problems are not this one's"
+        );
+        let only_two = plan_chapters(&library, |c| c.slug == "two");
+        assert_eq!((only_two.chapters, only_two.checks.len()), (1, 1));
+        assert_eq!(
+            only_two.format_errors.len(),
+            1,
+            "{:?}",
+            only_two.format_errors
+        );
+        assert!(only_two.format_errors[0].contains("two.md:7: unknown attribute `bogus`"));
+        let all = plan(&library);
+        assert_eq!(
+            (all.chapters, all.checks.len(), all.format_errors.len()),
+            (2, 2, 1)
+        );
     }
 }

@@ -40,9 +40,10 @@ commands:
               measure the real server: hello world through every action (run, build, test,
               clippy, fmt, each compiler view, a two-crate project), then hello-world latency
               against bare rustc and 30 programs submitted at once (`actions`: the first only)
-  verify-content [--no-cache] [--jobs N] [--verbose]
+  verify-content [--chapter SLUG]... [--ids] [--no-cache] [--jobs N] [--verbose]
               run every example and exercise in content/ through the sandbox and check each
-              does what its fence says (passes are cached by content hash)
+              does what its fence says (passes are cached by content hash; `--chapter`
+              checks only the chapters named; `--ids` lists block ids and runs nothing)
 ";
 
 fn main() -> ExitCode {
