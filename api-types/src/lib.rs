@@ -38,6 +38,27 @@ pub struct Health {
     pub chapters: usize,
 }
 
+/// One message of `GET /api/content/events`, the stream of content reloads an author's page follows
+/// while the server watches its content directory (`RMP_CONTENT_WATCH`). The first message
+/// describes the content being served; each later one, a reload or a rejected edit.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ContentEvent {
+    /// Counts successful loads: 1 for the content loaded at start-up.
+    pub version: u64,
+    /// The chapters (slugs) whose page differs from the previous version's, including chapters
+    /// added, removed, or whose neighbours changed. Empty in the first message.
+    pub changed: Vec<String>,
+    /// Whether the course outline (courses, chapter titles, order, minutes) changed.
+    pub outline_changed: bool,
+    /// Set when the files on disk do not load (`content/x/y.md:3: message`): the server keeps
+    /// serving `version`, the last content that loaded.
+    pub rejected: Option<String>,
+    /// Malformed blocks in the content being served, as `file:line: message`; each such block is
+    /// shown with its problem and cannot run.
+    pub problems: Vec<String>,
+}
+
 /// `GET /api/courses`: every course with its chapters, in teaching order.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -13,6 +13,9 @@ pub struct Config {
     pub addr: SocketAddr,
     /// `RMP_CONTENT_DIR`, default `content`.
     pub content_dir: PathBuf,
+    /// `RMP_CONTENT_WATCH` (default false; `cargo xtask run` turns it on): reload the content when
+    /// its files change and tell open pages (the author's loop).
+    pub content_watch: bool,
     /// `RMP_SITE_DIR`, default `dist`: the SPA built by Trunk.
     pub site_dir: PathBuf,
     /// `RMP_DATA_DIR`, default `data`: holds the SQLite store.
@@ -139,6 +142,7 @@ impl Config {
         Ok(Config {
             addr,
             content_dir: get("RMP_CONTENT_DIR", "content").into(),
+            content_watch: flag("RMP_CONTENT_WATCH", false)?,
             site_dir: get("RMP_SITE_DIR", "dist").into(),
             data_dir: get("RMP_DATA_DIR", "data").into(),
             sandbox_enabled,
@@ -160,6 +164,10 @@ mod tests {
         assert_eq!(config.content_dir, PathBuf::from("content"));
         assert_eq!(config.site_dir, PathBuf::from("dist"));
         assert_eq!(config.data_dir, PathBuf::from("data"));
+        assert!(
+            !config.content_watch,
+            "production serves the content it started with"
+        );
     }
 
     #[test]

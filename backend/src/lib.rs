@@ -6,6 +6,7 @@
 
 pub mod admission;
 pub mod config;
+pub mod content;
 pub mod error;
 pub mod execution;
 mod routes;
@@ -25,13 +26,15 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 pub use config::Config;
+pub use content::Content;
 pub use execution::Runner;
 pub use store::Store;
 
 /// Everything a request handler may need. Cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
-    pub library: Arc<course::Library>,
+    /// The course content being served (reloaded on change while an author works).
+    pub content: Content,
     pub store: Arc<Store>,
     /// Where the built SPA (`index.html` and its hashed assets) lives.
     pub site_dir: PathBuf,
@@ -75,13 +78,14 @@ pub fn app(state: AppState) -> Router {
         Duration::from_secs(30),
     );
 
-    // Executions are bounded by admission and the sandbox's limits instead, and a WebSocket
-    // lives as long as its page: neither goes under the 30 s timeout.
+    // Executions are bounded by admission and the sandbox's limits instead, and a WebSocket or
+    // the content events' stream lives as long as its page: none goes under the 30 s timeout.
     Router::new()
         .nest("/api", routes::api::router())
         .fallback(routes::spa::serve)
         .layer(timeout)
         .merge(routes::execute::router())
+        .merge(routes::content_events::router())
         .layer(middleware)
         .with_state(state)
 }

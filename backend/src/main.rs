@@ -2,9 +2,10 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
-use backend::{AppState, Config, Runner, Store, app};
+use backend::{AppState, Config, Content, Runner, Store, app};
 use sandbox::{DockerSandbox, Sandbox, Unavailable};
 use tracing_subscriber::EnvFilter;
 
@@ -73,8 +74,22 @@ async fn run() -> anyhow::Result<()> {
     };
     let mut runner = Runner::new(Arc::clone(&sandbox), config.admission.clone());
     runner.trust_forwarded_for = config.trust_forwarded_for;
+    let content = if config.content_watch {
+        tracing::info!(
+            dir = %config.content_dir.display(),
+            "watching the content: saved chapters are reloaded and open pages follow"
+        );
+        Content::watched(
+            config.content_dir.clone(),
+            library,
+            Duration::from_millis(250),
+        )
+        .await
+    } else {
+        Content::fixed(library)
+    };
     let state = AppState {
-        library: Arc::new(library),
+        content,
         store: Arc::new(store),
         site_dir: config.site_dir.clone(),
         runner: runner.clone(),

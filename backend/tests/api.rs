@@ -60,7 +60,7 @@ fn fixture() -> Fixture {
     let library = course::Library::load(&content).unwrap();
     let store = Store::open(&dir.path().join("data")).unwrap();
     let state = AppState {
-        library: Arc::new(library),
+        content: backend::Content::fixed(library),
         store: Arc::new(store),
         site_dir: site,
         runner: backend::Runner::unavailable("no sandbox in these tests"),
@@ -301,4 +301,124 @@ async fn runners_are_listed_with_why_they_cannot_run_here() {
         stable.reachable.is_empty(),
         "nothing works without a sandbox"
     );
+}
+
+/// Reads the next server-sent event's `data:` line from an SSE body.
+async fn next_sse_data(body: &mut Body) -> String {
+    use http_body_util::BodyExt;
+    let mut text = String::new();
+    loop {
+        let frame = tokio::time::timeout(std::time::Duration::from_secs(10), body.frame())
+            .await
+            .expect("an event within 10 s")
+            .expect("the stream is open")
+            .unwrap();
+        if let Ok(data) = frame.into_data() {
+            text.push_str(std::str::from_utf8(&data).unwrap());
+        }
+        if let Some(event) = text.split("\n\n").find(|e| e.starts_with("data:")) {
+            return event.trim_start_matches("data:").trim().to_owned();
+        }
+    }
+}
+
+#[tokio::test]
+async fn content_events_are_not_offered_when_the_content_is_not_watched() {
+    let fixture = fixture();
+    let (status, _, body) = send(
+        &fixture.state,
+        Request::get("/api/content/events")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    // 204 tells a browser's EventSource to stop, rather than reconnect every few seconds.
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert!(body.is_empty());
+}
+
+#[tokio::test]
+async fn a_watched_content_directory_streams_each_reload_to_open_pages() {
+    use tower::ServiceExt;
+    let fixture = fixture();
+    let content_dir = fixture._dir.path().join("content");
+    let mut state = fixture.state.clone();
+    state.content = backend::Content::watched(
+        content_dir.clone(),
+        course::Library::load(&content_dir).unwrap(),
+        std::time::Duration::from_millis(20),
+    )
+    .await;
+    let response = backend::app(state.clone())
+        .oneshot(
+            Request::get("/api/content/events")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        response.headers()[header::CONTENT_TYPE],
+        "text/event-stream",
+        "an EventSource needs this type"
+    );
+    let mut body = response.into_body();
+    let first: api_types::ContentEvent =
+        serde_json::from_str(&next_sse_data(&mut body).await).unwrap();
+    assert_eq!(first.version, 1);
+    assert_eq!(
+        first.problems.len(),
+        2,
+        "the fixture's `warp` blocks: {:?}",
+        first.problems
+    );
+
+    // The author saves a broken chapter: rejected, named, and the old page still served.
+    write(
+        &content_dir.join("basics/second.md"),
+        "+++\ntitle = \"Second\"\n+++\n",
+    );
+    let rejected: api_types::ContentEvent =
+        serde_json::from_str(&next_sse_data(&mut body).await).unwrap();
+    let reason = rejected
+        .rejected
+        .expect("the broken front matter is reported");
+    assert!(reason.contains("second.md"), "{reason}");
+    assert_eq!(rejected.version, 1);
+    let (status, _, page) = send(
+        &state,
+        Request::get("/api/chapters/second")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "the last good version is still served"
+    );
+    assert!(
+        String::from_utf8(page)
+            .unwrap()
+            .contains("The second chapter")
+    );
+
+    // Fixed: the new version, naming the chapter that changed.
+    write(
+        &content_dir.join("basics/second.md"),
+        "+++\ntitle = \"The second chapter\"\norder = 2\nminutes = 7\nsummary = \"About second\"\n+++\nRewritten.\n\n```rust\nfn main() {}\n```\n",
+    );
+    let reloaded: api_types::ContentEvent =
+        serde_json::from_str(&next_sse_data(&mut body).await).unwrap();
+    assert_eq!((reloaded.version, reloaded.rejected), (2, None));
+    assert_eq!(reloaded.changed, ["second"]);
+    let (_, _, page) = send(
+        &state,
+        Request::get("/api/chapters/second")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert!(String::from_utf8(page).unwrap().contains("Rewritten."));
 }

@@ -27,7 +27,7 @@ async fn start() -> (SocketAddr, Arc<DockerSandbox>, tempfile::TempDir) {
     let content = dir.path().join("content");
     std::fs::create_dir_all(&content).unwrap();
     let state = AppState {
-        library: Arc::new(course::Library::load(&content).unwrap()),
+        content: backend::Content::fixed(course::Library::load(&content).unwrap()),
         store: Arc::new(Store::open(&dir.path().join("data")).unwrap()),
         site_dir: dir.path().join("site"),
         runner: Runner::new(sandbox.clone(), AdmissionConfig::default()),

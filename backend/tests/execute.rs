@@ -39,7 +39,7 @@ fn fixture(sandbox: Arc<dyn sandbox::Sandbox>, admission: AdmissionConfig) -> Fi
     let library = course::Library::load(&content).unwrap();
     let store = Store::open(&dir.path().join("data")).unwrap();
     let state = AppState {
-        library: Arc::new(library),
+        content: backend::Content::fixed(library),
         store: Arc::new(store),
         site_dir: dir.path().join("site"),
         runner: Runner::new(sandbox, admission),

@@ -88,12 +88,13 @@ impl Harness {
         let data = tempfile::tempdir().unwrap();
         let port = free_port();
         let mut server = Command::new(required_env("RMP_E2E_SERVER_BIN"))
-            .envs(env.iter().copied())
             .env("RMP_ADDR", format!("127.0.0.1:{port}"))
             .env("RMP_SITE_DIR", required_env("RMP_E2E_SITE_DIR"))
             .env("RMP_CONTENT_DIR", required_env("RMP_E2E_CONTENT_DIR"))
             .env("RMP_DATA_DIR", data.path())
             .env("RUST_LOG", "warn")
+            // Last, so a test may override any of the above (its own content directory).
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .spawn()
             .expect("start the server");

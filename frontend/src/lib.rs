@@ -18,6 +18,7 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
 
 use crate::components::header::Header;
+use crate::components::live_content::{ContentProblems, LiveContent};
 use crate::components::shortcuts::ShortcutHelp;
 use crate::demos::lock_free::LockFreePage;
 use crate::demos::matching_engine::MatchingEnginePage;
@@ -41,7 +42,13 @@ pub struct CoursesResource(pub LocalResource<Result<api_types::CourseList, api::
 #[component]
 pub fn App() -> impl IntoView {
     prefs::provide_prefs();
-    provide_context(CoursesResource(LocalResource::new(api::courses)));
+    let live = LiveContent::provide();
+    let outline = live.outline_generation();
+    provide_context(CoursesResource(LocalResource::new(move || {
+        // Fetched again when a saved edit changes the outline (the author's loop).
+        outline.track();
+        api::courses()
+    })));
     components::availability::Availability::provide();
     components::shortcuts::install_global_shortcuts();
     editor::EditorBundle::provide();
@@ -50,6 +57,7 @@ pub fn App() -> impl IntoView {
         <Router>
             <a class="skip-link" href="#main">"Skip to content"</a>
             <Header />
+            <ContentProblems />
             <main id="main" tabindex="-1">
                 <Routes fallback=|| view! { <NotFound /> }>
                     <Route path=path!("/") view=CourseIndex />

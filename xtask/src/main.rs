@@ -132,6 +132,8 @@ fn run() -> Result<(), Failure> {
             repo.root.join("content").display().to_string(),
         )
         .env_default("RMP_DATA_DIR", data)
+        // The author's loop: a saved chapter shows in the open page without a restart.
+        .env_default("RMP_CONTENT_WATCH", "true")
         .run()
 }
 

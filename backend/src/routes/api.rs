@@ -1,11 +1,12 @@
-//! `/api/...`: JSON endpoints. Content comes from the loaded [`course::Library`], converted here
-//! into the wire types of `api-types`.
+//! `/api/...`: JSON endpoints. Content comes from the library being served ([`crate::content`]),
+//! which also turns it into the wire types of `api-types`.
 
 use axum::extract::{OriginalUri, Path, State};
 use axum::routing::get;
 use axum::{Json, Router};
 
 use crate::AppState;
+use crate::content;
 use crate::error::ApiError;
 
 pub fn router() -> Router<AppState> {
@@ -22,7 +23,7 @@ async fn health(State(state): State<AppState>) -> Result<Json<api_types::Health>
         status: "ok".into(),
         version: env!("CARGO_PKG_VERSION").into(),
         schema_version: state.store.schema_version().await?,
-        chapters: state.library.chapter_count(),
+        chapters: state.content.library().chapter_count(),
     }))
 }
 
@@ -67,69 +68,18 @@ async fn runner_list(State(state): State<AppState>) -> Json<api_types::RunnerLis
 }
 
 async fn courses(State(state): State<AppState>) -> Json<api_types::CourseList> {
-    let courses = state
-        .library
-        .courses
-        .iter()
-        .map(|course| api_types::CourseSummary {
-            slug: course.slug.clone(),
-            title: course.title.clone(),
-            summary: course.summary.clone(),
-            chapters: course.chapters.iter().map(chapter_summary).collect(),
-        })
-        .collect();
-    Json(api_types::CourseList { courses })
+    Json(content::course_list(&state.content.library()))
 }
 
 async fn chapter(
     State(state): State<AppState>,
     Path(slug): Path<String>,
 ) -> Result<Json<api_types::Chapter>, ApiError> {
-    let (course, chapter) = state
-        .library
-        .chapter(&slug)
-        .ok_or_else(|| ApiError::NotFound(format!("there is no chapter called `{slug}`")))?;
-    let (previous, next) = course.neighbours(&slug);
-    Ok(Json(api_types::Chapter {
-        slug: chapter.slug.clone(),
-        title: chapter.front.title.clone(),
-        summary: chapter.front.summary.clone(),
-        minutes: chapter.front.minutes,
-        course: api_types::CourseRef {
-            slug: course.slug.clone(),
-            title: course.title.clone(),
-        },
-        blocks: chapter.blocks.iter().map(course::Block::to_wire).collect(),
-        headings: chapter
-            .headings
-            .iter()
-            .map(|h| api_types::Heading {
-                level: h.level,
-                id: h.id.clone(),
-                text: h.text.clone(),
-            })
-            .collect(),
-        previous: previous.map(chapter_ref),
-        next: next.map(chapter_ref),
-    }))
+    content::chapter_page(&state.content.library(), &slug)
+        .map(Json)
+        .ok_or_else(|| ApiError::NotFound(format!("there is no chapter called `{slug}`")))
 }
 
 async fn unknown_endpoint(OriginalUri(uri): OriginalUri) -> ApiError {
     ApiError::NotFound(format!("there is no API endpoint at `{}`", uri.path()))
-}
-
-fn chapter_summary(chapter: &course::Chapter) -> api_types::ChapterSummary {
-    api_types::ChapterSummary {
-        slug: chapter.slug.clone(),
-        title: chapter.front.title.clone(),
-        summary: chapter.front.summary.clone(),
-        minutes: chapter.front.minutes,
-    }
-}
-
-fn chapter_ref(chapter: &course::Chapter) -> api_types::ChapterRef {
-    api_types::ChapterRef {
-        slug: chapter.slug.clone(),
-        title: chapter.front.title.clone(),
-    }
 }

@@ -1,3 +1,4 @@
 pub mod api;
+pub mod content_events;
 pub mod execute;
 pub mod spa;

@@ -6,6 +6,7 @@ pub mod edits;
 pub mod exercise;
 pub mod files;
 pub mod header;
+pub mod live_content;
 pub mod run_output;
 pub mod runner;
 pub mod shortcuts;

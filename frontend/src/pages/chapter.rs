@@ -10,6 +10,7 @@ use crate::components::code_block::CodeBlockView;
 use crate::components::edits::{ChapterEdits, ResetAllEdits};
 use crate::components::exercise::ExerciseView;
 use crate::components::files::FileSetView;
+use crate::components::live_content::LiveContent;
 use crate::components::shortcuts::plain_key;
 use crate::components::status::{ErrorList, Loading};
 use crate::demos::EmbeddedDemo;
@@ -20,7 +21,14 @@ use crate::pages::not_found::ChapterNotFound;
 pub fn ChapterPage() -> impl IntoView {
     let params = use_params_map();
     let slug = Memo::new(move |_| params.read().get("slug").unwrap_or_default());
-    let chapter = LocalResource::new(move || api::chapter(slug.get()));
+    let generation = expect_context::<LiveContent>().chapter_generation(slug);
+    let chapter = LocalResource::new(move || {
+        // Fetched again when a saved edit changes this chapter (the author's loop).
+        generation.track();
+        api::chapter(slug.get())
+    });
+    // The chapter last shown: a reload of the same chapter keeps the reader's place.
+    let shown = StoredValue::new(String::new());
 
     view! {
         <div class="chapter-layout">
@@ -30,7 +38,11 @@ pub fn ChapterPage() -> impl IntoView {
                     <ErrorBoundary fallback=|errors| view! { <ErrorList errors /> }>
                         {move || Suspend::new(async move {
                             match chapter.await {
-                                Ok(chapter) => Ok(view! { <ChapterBody chapter /> }.into_any()),
+                                Ok(chapter) => {
+                                    let keep_place = shown.get_value() == chapter.slug;
+                                    shown.set_value(chapter.slug.clone());
+                                    Ok(view! { <ChapterBody chapter keep_place /> }.into_any())
+                                }
                                 Err(ApiFailure::NotFound(_)) => {
                                     Ok(view! { <ChapterNotFound slug=slug.get_untracked() /> }.into_any())
                                 }
@@ -49,9 +61,13 @@ pub fn ChapterPage() -> impl IntoView {
 fn ChapterBody(
     /// The chapter to render.
     chapter: Chapter,
+    /// The same chapter again, after an edit: stay where the reader is instead of going to the top.
+    keep_place: bool,
 ) -> impl IntoView {
     document().set_title(&format!("{} · Rust Mastery Playground", chapter.title));
-    window().scroll_to_with_x_and_y(0.0, 0.0);
+    if !keep_place {
+        window().scroll_to_with_x_and_y(0.0, 0.0);
+    }
     install_neighbour_keys(&chapter);
     ChapterEdits::provide(&chapter.slug);
     mark_painted();
