@@ -73,7 +73,21 @@ pub struct CourseSummary {
     pub slug: String,
     pub title: String,
     pub summary: String,
+    /// The course's parts (months) in order; empty when its chapters are one list. Every chapter
+    /// of a course with parts names one, and each part's chapters are consecutive.
+    #[serde(default)]
+    pub parts: Vec<PartSummary>,
     pub chapters: Vec<ChapterSummary>,
+}
+
+/// A group of consecutive chapters in a course's outline.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PartSummary {
+    pub id: String,
+    pub title: String,
+    /// May be empty.
+    pub summary: String,
 }
 
 /// A chapter as listed in an outline or a sidebar.
@@ -85,6 +99,17 @@ pub struct ChapterSummary {
     pub summary: String,
     /// Estimated reading and exercise time.
     pub minutes: u32,
+    /// The id of its part, in a course with parts.
+    #[serde(default)]
+    pub part: Option<String>,
+    /// What a learner's progress is counted against: the ids of the chapter's runnable examples
+    /// (code and files blocks), of its exercises, and of its checklist items.
+    #[serde(default)]
+    pub examples: Vec<String>,
+    #[serde(default)]
+    pub exercises: Vec<String>,
+    #[serde(default)]
+    pub tasks: Vec<String>,
 }
 
 /// `GET /api/chapters/{slug}`: one chapter, ready to render.

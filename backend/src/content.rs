@@ -24,6 +24,8 @@ use tokio::sync::watch;
 #[derive(Clone, Debug)]
 pub struct Snapshot {
     pub library: Arc<Library>,
+    /// The outline (`GET /api/courses`), built once per version: every page asks for it.
+    pub courses: Arc<api_types::CourseList>,
     pub event: ContentEvent,
 }
 
@@ -59,6 +61,7 @@ impl Content {
             ..ContentEvent::default()
         };
         let (sender, _) = watch::channel(Snapshot {
+            courses: Arc::new(course_list(&library)),
             library: Arc::new(library),
             event,
         });
@@ -72,6 +75,11 @@ impl Content {
     /// The library being served now.
     pub fn library(&self) -> Arc<Library> {
         Arc::clone(&self.sender.borrow().library)
+    }
+
+    /// The outline of the library being served now.
+    pub fn courses(&self) -> Arc<api_types::CourseList> {
+        Arc::clone(&self.sender.borrow().courses)
     }
 
     /// Whether the directory is watched (pages may subscribe to reloads).
@@ -97,7 +105,9 @@ impl Content {
         self.sender.send_modify(|snapshot| {
             match loaded {
                 Ok(library) => {
-                    let (changed, outline_changed) = differences(&snapshot.library, &library);
+                    let courses = course_list(&library);
+                    let changed = changed_chapters(&snapshot.library, &library);
+                    let outline_changed = courses != *snapshot.courses;
                     snapshot.event = ContentEvent {
                         version: snapshot.event.version + 1,
                         changed,
@@ -106,6 +116,7 @@ impl Content {
                         problems: problems(&library),
                     };
                     snapshot.library = Arc::new(library);
+                    snapshot.courses = Arc::new(courses);
                 }
                 Err(reason) => {
                     // Nothing changed on the page: the old version is still the one served.
@@ -187,23 +198,21 @@ fn problems(library: &Library) -> Vec<String> {
     library.problems().map(|p| p.to_string()).collect()
 }
 
-/// The chapters whose page differs between `old` and `new` (added and removed ones included),
-/// and whether the outline differs.
-fn differences(old: &Library, new: &Library) -> (Vec<String>, bool) {
+/// The chapters whose page differs between `old` and `new` (added and removed ones included).
+fn changed_chapters(old: &Library, new: &Library) -> Vec<String> {
     let slugs: BTreeSet<&str> = old
         .chapters()
         .chain(new.chapters())
         .map(|(_, chapter)| chapter.slug.as_str())
         .collect();
-    let changed = slugs
+    slugs
         .into_iter()
         .filter(|slug| chapter_page(old, slug) != chapter_page(new, slug))
         .map(str::to_owned)
-        .collect();
-    (changed, course_list(old) != course_list(new))
+        .collect()
 }
 
-/// `GET /api/courses`: the outline.
+/// `GET /api/courses`: the outline, with what progress is counted against in each chapter.
 pub fn course_list(library: &Library) -> api_types::CourseList {
     let courses = library
         .courses
@@ -212,6 +221,15 @@ pub fn course_list(library: &Library) -> api_types::CourseList {
             slug: course.slug.clone(),
             title: course.title.clone(),
             summary: course.summary.clone(),
+            parts: course
+                .parts
+                .iter()
+                .map(|part| api_types::PartSummary {
+                    id: part.id.clone(),
+                    title: part.title.clone(),
+                    summary: part.summary.clone(),
+                })
+                .collect(),
             chapters: course.chapters.iter().map(chapter_summary).collect(),
         })
         .collect();
@@ -247,11 +265,29 @@ pub fn chapter_page(library: &Library, slug: &str) -> Option<api_types::Chapter>
 }
 
 fn chapter_summary(chapter: &course::Chapter) -> api_types::ChapterSummary {
+    let mut examples = Vec::new();
+    let mut exercises = Vec::new();
+    for block in &chapter.blocks {
+        match block.to_wire() {
+            api_types::Block::Code(code) if code.runnable && code.problem.is_none() => {
+                examples.push(code.id);
+            }
+            api_types::Block::Files(set) if set.runnable && set.problem.is_none() => {
+                examples.push(set.id);
+            }
+            api_types::Block::Exercise(exercise) => exercises.push(exercise.id),
+            _ => {}
+        }
+    }
     api_types::ChapterSummary {
         slug: chapter.slug.clone(),
         title: chapter.front.title.clone(),
         summary: chapter.front.summary.clone(),
         minutes: chapter.front.minutes,
+        part: chapter.front.part.clone(),
+        examples,
+        exercises,
+        tasks: chapter.tasks.clone(),
     }
 }
 
@@ -373,6 +409,35 @@ mod tests {
             "{:?}",
             event.problems
         );
+    }
+
+    #[test]
+    fn the_outline_lists_what_progress_is_counted_against() {
+        let dir = directory();
+        write(
+            dir.path(),
+            "c/one.md",
+            &chapter(
+                "One",
+                "- [ ] Run it\n\n```rust\nfn main() {}\n```\n\n```rust,ignore\nnot counted\n```\n\n\
+                 ````exercise,id=double\nDo it.\n\n```rust,starter\nfn f() {}\n```\n\n```rust,tests\n#[test]\nfn t() {}\n```\n\n```rust,solution\nfn f() {}\n```\n````\n",
+            ),
+        );
+        let library = Library::load(dir.path()).unwrap();
+        let courses = course_list(&library);
+        let one = &courses.courses[0].chapters[0];
+        assert_eq!(one.slug, "one");
+        assert_eq!(
+            one.examples.len(),
+            1,
+            "only the runnable block: {:?}",
+            one.examples
+        );
+        assert_eq!(one.exercises, ["double"]);
+        assert_eq!(one.tasks.len(), 1);
+        assert!(one.tasks[0].starts_with("t-"));
+        assert_eq!(one.part, None);
+        assert!(courses.courses[0].parts.is_empty());
     }
 
     #[tokio::test]

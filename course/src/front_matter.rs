@@ -18,6 +18,8 @@ pub struct FrontMatter {
     /// Estimated minutes to read and try the examples.
     pub minutes: u32,
     pub summary: String,
+    /// The `id` of one of the course's `[[parts]]` (required when the course has parts).
+    pub part: Option<String>,
 }
 
 /// Splits `source` into front matter and body, returning the parsed front matter, the body and the

@@ -30,6 +30,6 @@ pub use hidden::{split_hidden, visible_part};
 pub use info::{CodeInfo, Context, Expectation, Role};
 pub use markdown::render_markdown;
 pub use model::{
-    Block, Chapter, CodeBlock, Course, Exercise, ExerciseFile, FileSet, Heading, Library, Problem,
-    content_hash,
+    Block, Chapter, CodeBlock, Course, Exercise, ExerciseFile, FileSet, Heading, Library, Part,
+    Problem, content_hash,
 };

@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use crate::front_matter::split_front_matter;
 use crate::markdown::render_markdown;
-use crate::{Chapter, ContentError, Course, Library};
+use crate::{Chapter, ContentError, Course, Library, Part};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -16,6 +16,9 @@ struct CourseFile {
     title: String,
     summary: String,
     order: u32,
+    /// The course's parts (months, units) in teaching order; empty for a flat course.
+    #[serde(default)]
+    parts: Vec<Part>,
 }
 
 impl Library {
@@ -77,13 +80,113 @@ fn load_course(dir: &Path) -> Result<Course, ContentError> {
         }
     }
     chapters.sort_by(|a, b| (a.front.order, &a.slug).cmp(&(b.front.order, &b.slug)));
+    check_parts(&course_file, &text, &meta.parts, &chapters)?;
     Ok(Course {
         slug,
         title: meta.title,
         summary: meta.summary,
         order: meta.order,
+        parts: meta.parts,
         chapters,
     })
+}
+
+/// A course with parts puts every chapter in one of them, each part's chapters consecutive in
+/// teaching order (so the outline's groups and the previous/next links agree); a course without
+/// parts has chapters that name none.
+fn check_parts(
+    course_file: &Path,
+    text: &str,
+    parts: &[Part],
+    chapters: &[Chapter],
+) -> Result<(), ContentError> {
+    // Each part's line: its quoted id, searched from where the previous part's was found.
+    let mut from = 0;
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    for part in parts {
+        let at = text[from..]
+            .find(&format!("\"{}\"", part.id))
+            .map_or(from, |i| from + i);
+        from = (at + 1).min(text.len());
+        let line = text[..at].matches('\n').count() + 1;
+        if !is_slug(&part.id) {
+            return Err(ContentError::Syntax {
+                path: course_file.to_owned(),
+                line,
+                message: format!(
+                    "part id `{}` must use lowercase letters, digits and dashes",
+                    part.id
+                ),
+            });
+        }
+        if seen.insert(&part.id, line).is_some() {
+            return Err(ContentError::Syntax {
+                path: course_file.to_owned(),
+                line,
+                message: format!("part id `{}` is used twice", part.id),
+            });
+        }
+    }
+    // The `part` line of a chapter's front matter, else the line after its opening `+++`.
+    let front_line = |chapter: &Chapter| {
+        std::fs::read_to_string(&chapter.path)
+            .ok()
+            .and_then(|source| {
+                source
+                    .lines()
+                    .skip(1)
+                    .take_while(|l| l.trim_end() != "+++")
+                    .position(|l| l.trim_start().starts_with("part"))
+                    .map(|i| i + 2)
+            })
+            .unwrap_or(2)
+    };
+    let mut finished: Vec<&str> = Vec::new();
+    let mut current: Option<&str> = None;
+    for chapter in chapters {
+        let part = chapter.front.part.as_deref();
+        let problem = match (parts.is_empty(), part) {
+            (true, Some(part)) => Some(format!(
+                "part = \"{part}\", but {} declares no [[parts]]",
+                course_file.display()
+            )),
+            (false, None) => Some(format!(
+                "this course has parts: add part = \"<id>\" to the front matter, one of: {}",
+                part_ids(parts)
+            )),
+            (false, Some(part)) if !seen.contains_key(part) => Some(format!(
+                "unknown part `{part}`; {} declares: {}",
+                course_file.display(),
+                part_ids(parts)
+            )),
+            (false, Some(part)) if current != Some(part) && finished.contains(&part) => {
+                Some(format!(
+                    "part `{part}` resumes after another part: give its chapters consecutive `order`s"
+                ))
+            }
+            _ => None,
+        };
+        if let Some(message) = problem {
+            return Err(ContentError::Syntax {
+                path: chapter.path.clone(),
+                line: front_line(chapter),
+                message,
+            });
+        }
+        if current != part {
+            finished.extend(current);
+            current = part;
+        }
+    }
+    Ok(())
+}
+
+fn part_ids(parts: &[Part]) -> String {
+    parts
+        .iter()
+        .map(|p| format!("`{}`", p.id))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn load_chapter(path: &Path, course_slug: &str) -> Result<Chapter, ContentError> {
@@ -106,7 +209,16 @@ fn load_chapter(path: &Path, course_slug: &str) -> Result<Chapter, ContentError>
         blocks: rendered.blocks,
         headings: rendered.headings,
         problems: rendered.problems,
+        tasks: rendered.tasks,
     })
+}
+
+/// Lowercase letters, digits and dashes: safe in a URL and a file name.
+fn is_slug(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }
 
 /// The slug of a file or directory: its name without extension, checked to be URL-safe.
@@ -115,11 +227,7 @@ fn slug_of(path: &Path) -> Result<String, ContentError> {
         .file_stem()
         .and_then(|s| s.to_str())
         .unwrap_or_default();
-    let valid = !name.is_empty()
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-    if valid {
+    if is_slug(name) {
         Ok(name.to_owned())
     } else {
         Err(ContentError::InvalidSlug {
@@ -299,6 +407,94 @@ mod tests {
         let err = Library::load(dir.path()).unwrap_err().to_string();
         assert!(
             err.contains("x.md:2: front matter says course = \"b\""),
+            "{err}"
+        );
+    }
+
+    fn chapter_in(title: &str, order: u32, part: &str) -> String {
+        chapter(title, order).replacen("+++\n", &format!("+++\npart = \"{part}\"\n"), 1)
+    }
+
+    const PARTED: &str = "title = \"M\"\nsummary = \"s\"\norder = 1\n\n[[parts]]\nid = \"month-1\"\ntitle = \"Month 1\"\n\n[[parts]]\nid = \"month-2\"\ntitle = \"Month 2\"\nsummary = \"The type system\"\n";
+
+    #[test]
+    fn a_course_with_parts_puts_each_chapter_in_one() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "m/course.toml", PARTED);
+        write(dir.path(), "m/w1.md", &chapter_in("W1", 1, "month-1"));
+        write(dir.path(), "m/w2.md", &chapter_in("W2", 2, "month-1"));
+        write(dir.path(), "m/w5.md", &chapter_in("W5", 3, "month-2"));
+        let library = Library::load(dir.path()).unwrap();
+        let course = &library.courses[0];
+        let ids: Vec<&str> = course.parts.iter().map(|p| p.id.as_str()).collect();
+        assert_eq!(ids, ["month-1", "month-2"]);
+        assert_eq!(course.parts[1].summary, "The type system");
+        let placed: Vec<(&str, Option<&str>)> = course
+            .chapters
+            .iter()
+            .map(|c| (c.slug.as_str(), c.front.part.as_deref()))
+            .collect();
+        assert_eq!(
+            placed,
+            [
+                ("w1", Some("month-1")),
+                ("w2", Some("month-1")),
+                ("w5", Some("month-2"))
+            ]
+        );
+    }
+
+    #[test]
+    fn parts_that_do_not_add_up_are_reported_with_file_and_line() {
+        let cases = [
+            // (chapter files, expected message fragment, expected file:line)
+            (
+                vec![("w1", chapter("W1", 1))],
+                "add part = \"<id>\"",
+                "w1.md:2",
+            ),
+            (
+                vec![("w1", chapter_in("W1", 1, "month-9"))],
+                "unknown part `month-9`",
+                "w1.md:2",
+            ),
+            (
+                vec![
+                    ("w1", chapter_in("W1", 1, "month-1")),
+                    ("w5", chapter_in("W5", 2, "month-2")),
+                    ("w2", chapter_in("W2", 3, "month-1")),
+                ],
+                "part `month-1` resumes after another part",
+                "w2.md:2",
+            ),
+        ];
+        for (files, message, location) in cases {
+            let dir = tempfile::tempdir().unwrap();
+            write(dir.path(), "m/course.toml", PARTED);
+            for (slug, text) in &files {
+                write(dir.path(), &format!("m/{slug}.md"), text);
+            }
+            let err = Library::load(dir.path()).unwrap_err().to_string();
+            assert!(err.contains(message), "{err}");
+            assert!(err.contains(location), "{err}");
+        }
+
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "flat/course.toml", &course("Flat", 1));
+        write(dir.path(), "flat/one.md", &chapter_in("One", 1, "month-1"));
+        let err = Library::load(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("declares no [[parts]]"), "{err}");
+
+        let dir = tempfile::tempdir().unwrap();
+        write(
+            dir.path(),
+            "m/course.toml",
+            &PARTED.replace("month-2", "month-1"),
+        );
+        write(dir.path(), "m/w1.md", &chapter_in("W1", 1, "month-1"));
+        let err = Library::load(dir.path()).unwrap_err().to_string();
+        assert!(
+            err.contains("course.toml:10: part id `month-1` is used twice"),
             "{err}"
         );
     }

@@ -22,6 +22,8 @@ pub struct Rendered {
     pub headings: Vec<Heading>,
     /// Malformed blocks, by line. They are still rendered, but cannot run.
     pub problems: Vec<Problem>,
+    /// The ids of the chapter's checklist items (Markdown task list items, `- [ ] ...`), in order.
+    pub tasks: Vec<String>,
 }
 
 /// Renders `body`, whose first line is line `first_line` of its file (so code blocks can report
@@ -72,7 +74,7 @@ fn render(body: &str, first_line: usize, context: Context) -> Rendered {
             }
             Event::End(TagEnd::CodeBlock) => {
                 let Some(fence) = fence.take() else { continue };
-                flush_prose(&mut prose, &mut out.blocks);
+                flush_prose(&mut prose, &mut out, context);
                 let block = match (context, fence.info.language.as_str()) {
                     (Context::Chapter, "demo") => demo(fence, &mut out.problems),
                     (Context::Chapter, "notes") => Block::Notes {
@@ -128,7 +130,7 @@ fn render(body: &str, first_line: usize, context: Context) -> Rendered {
             },
         }
     }
-    flush_prose(&mut prose, &mut out.blocks);
+    flush_prose(&mut prose, &mut out, context);
     out
 }
 
@@ -402,15 +404,60 @@ fn file_set(fence: Fence, problems: &mut Vec<Problem>) -> FileSet {
     set
 }
 
-fn flush_prose(prose: &mut Vec<Event>, blocks: &mut Vec<Block>) {
+fn flush_prose(prose: &mut Vec<Event>, out: &mut Rendered, context: Context) {
     if prose.is_empty() {
         return;
     }
-    let mut html = String::new();
-    pulldown_cmark::html::push_html(&mut html, prose.drain(..));
-    if !html.trim().is_empty() {
-        blocks.push(Block::Prose(html));
+    let mut events = std::mem::take(prose);
+    if context == Context::Chapter {
+        mark_tasks(&mut events, &mut out.tasks);
     }
+    let mut html = String::new();
+    pulldown_cmark::html::push_html(&mut html, events.into_iter());
+    if !html.trim().is_empty() {
+        out.blocks.push(Block::Prose(html));
+    }
+}
+
+/// Turns each task list item's marker into a checkbox the learner ticks (kept with their progress),
+/// named `t-` and 8 hex digits of the hash of the item's text, so that editing other items keeps
+/// a learner's ticks (`-2`, `-3`, ... for items with the same text). The box is labelled by the
+/// item's text. An `[x]` in the source is ignored: every learner starts unticked.
+fn mark_tasks(events: &mut [Event], tasks: &mut Vec<String>) {
+    for at in 0..events.len() {
+        if !matches!(events[at], Event::TaskListMarker(_)) {
+            continue;
+        }
+        let text: String = events[at + 1..]
+            .iter()
+            .take_while(|e| !matches!(e, Event::End(TagEnd::Item) | Event::Start(Tag::List(_))))
+            .filter_map(|e| match e {
+                Event::Text(t) | Event::Code(t) => Some(t.as_ref()),
+                Event::SoftBreak | Event::HardBreak => Some(" "),
+                _ => None,
+            })
+            .collect();
+        let text = text.trim();
+        let base = format!("t-{}", &content_hash(text)[..8]);
+        let mut id = base.clone();
+        let mut n = 1;
+        while tasks.contains(&id) {
+            n += 1;
+            id = format!("{base}-{n}");
+        }
+        tasks.push(id.clone());
+        events[at] = Event::InlineHtml(CowStr::from(format!(
+            r#"<input type="checkbox" class="task" data-task="{id}" aria-label="{}">"#,
+            escape_attribute(text)
+        )));
+    }
+}
+
+fn escape_attribute(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('"', "&quot;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 fn plain_text(events: &[Event]) -> String {
@@ -542,6 +589,41 @@ mod tests {
                 PROSE <p>After.</p>
             "#]],
         );
+    }
+
+    #[test]
+    fn task_list_items_become_checkboxes_named_by_their_text() {
+        let rendered = render_markdown(
+            "- [ ] Ship the lab\n- [x] Read `Pin`'s docs\n- [ ] Ship the lab\n- plain item\n",
+            1,
+        );
+        let id = format!("t-{}", &content_hash("Ship the lab")[..8]);
+        assert_eq!(
+            rendered.tasks,
+            [
+                id.clone(),
+                format!("t-{}", &content_hash("Read Pin's docs")[..8]),
+                format!("{id}-2")
+            ]
+        );
+        let Block::Prose(html) = &rendered.blocks[0] else {
+            panic!("{:?}", rendered.blocks)
+        };
+        assert!(
+            html.contains(&format!(
+                r#"<input type="checkbox" class="task" data-task="{id}" aria-label="Ship the lab">"#
+            )),
+            "{html}"
+        );
+        assert!(
+            !html.contains("disabled"),
+            "the learner can tick them: {html}"
+        );
+        assert!(
+            !html.contains("checked"),
+            "everyone starts unticked: {html}"
+        );
+        assert!(html.contains("<li>plain item</li>"), "{html}");
     }
 
     #[test]

@@ -53,8 +53,21 @@ pub struct Course {
     pub title: String,
     pub summary: String,
     pub order: u32,
+    /// `[[parts]]` of `course.toml` in teaching order (empty: the chapters are one list). Each
+    /// chapter names its part; a part's chapters are consecutive.
+    pub parts: Vec<Part>,
     /// Sorted by `order`, then slug.
     pub chapters: Vec<Chapter>,
+}
+
+/// A group of consecutive chapters (a month of a long course).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Part {
+    pub id: String,
+    pub title: String,
+    #[serde(default)]
+    pub summary: String,
 }
 
 impl Course {
@@ -78,6 +91,8 @@ pub struct Chapter {
     pub headings: Vec<Heading>,
     /// Malformed blocks. The chapter still renders; the affected blocks cannot run.
     pub problems: Vec<Problem>,
+    /// Checklist item ids (task list items in the prose), in order.
+    pub tasks: Vec<String>,
 }
 
 /// Something wrong at one line of a chapter, for the author.

@@ -68,7 +68,7 @@ async fn runner_list(State(state): State<AppState>) -> Json<api_types::RunnerLis
 }
 
 async fn courses(State(state): State<AppState>) -> Json<api_types::CourseList> {
-    Json(content::course_list(&state.content.library()))
+    Json(api_types::CourseList::clone(&state.content.courses()))
 }
 
 async fn chapter(
