@@ -10,6 +10,7 @@ pub mod demos;
 pub mod editor;
 pub mod pages;
 pub mod prefs;
+pub mod progress;
 pub mod run;
 pub mod saved;
 
@@ -23,6 +24,7 @@ use crate::components::shortcuts::ShortcutHelp;
 use crate::demos::lock_free::LockFreePage;
 use crate::demos::matching_engine::MatchingEnginePage;
 use crate::pages::chapter::ChapterPage;
+use crate::pages::course::CoursePage;
 use crate::pages::course_index::CourseIndex;
 use crate::pages::not_found::NotFound;
 
@@ -42,6 +44,7 @@ pub struct CoursesResource(pub LocalResource<Result<api_types::CourseList, api::
 #[component]
 pub fn App() -> impl IntoView {
     prefs::provide_prefs();
+    components::progress::ProgressStore::provide();
     let live = LiveContent::provide();
     let outline = live.outline_generation();
     provide_context(CoursesResource(LocalResource::new(move || {
@@ -61,6 +64,7 @@ pub fn App() -> impl IntoView {
             <main id="main" tabindex="-1">
                 <Routes fallback=|| view! { <NotFound /> }>
                     <Route path=path!("/") view=CourseIndex />
+                    <Route path=path!("/courses/:slug") view=CoursePage />
                     <Route path=path!("/learn/:slug") view=ChapterPage />
                     <Route path=path!("/demos/matching-engine") view=MatchingEnginePage />
                     <Route path=path!("/demos/lock-free") view=LockFreePage />

@@ -7,6 +7,7 @@ use leptos::prelude::*;
 use crate::actions::request_for;
 use crate::components::availability::missing_signal;
 use crate::components::edits::{BlockEdits, OutdatedNotice};
+use crate::components::progress::Recorder;
 use crate::components::run_output::RunOutput;
 use crate::components::runner::Runner;
 use crate::components::tools::{SourceEditor, ToolBar, ViewPanel, ViewState, apply_result};
@@ -53,6 +54,7 @@ pub fn CodeBlockView(
     let editable = block.editable;
     let runnable = block.runnable && block.problem.is_none();
     let primary = block.run.action;
+    let progress = Recorder::new(&block.id);
     let mode = RwSignal::new(block.run.mode);
     let settings = StoredValue::new(block.run.clone());
     let views = ViewState::new();
@@ -77,6 +79,9 @@ pub fn CodeBlockView(
             vec![ProjectFile::main(control.doc())],
         );
         runner.start(request, move |result| {
+            if action == primary {
+                progress.ran();
+            }
             apply_result(result, action, &[source], views)
         });
     };

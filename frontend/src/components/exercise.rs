@@ -9,6 +9,7 @@ use leptos::prelude::*;
 use crate::actions::request_for;
 use crate::components::code_block::{HiddenLinesToggle, ResetButton, line_count};
 use crate::components::edits::{BlockEdits, OutdatedNotice};
+use crate::components::progress::Recorder;
 use crate::components::run_output::{RunOutput, Stage};
 use crate::components::runner::Runner;
 use crate::components::tools::{SourceEditor, ToolBar, ViewPanel, ViewState, apply_result};
@@ -101,6 +102,7 @@ pub fn ExerciseView(
     let runner = Runner::owned();
     let hidden_shown = RwSignal::new(false);
     let verdict_signal = RwSignal::new(None::<Verdict>);
+    let progress = Recorder::new(&exercise.id);
     let hints_shown = RwSignal::new(0usize);
     let solution = RwSignal::new(SolutionState::Hidden);
     let runnable = exercise.problem.is_none();
@@ -147,7 +149,11 @@ pub fn ExerciseView(
         runner.start(request, move |result: &ExecutionResult| {
             editors.with_value(|all| apply_result(result, action, all, views));
             if action == Action::Test {
-                verdict_signal.set(Some(verdict(result)));
+                let verdict = verdict(result);
+                if verdict.passed {
+                    progress.solved();
+                }
+                verdict_signal.set(Some(verdict));
             }
         });
     };

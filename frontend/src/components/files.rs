@@ -8,6 +8,7 @@ use leptos::prelude::*;
 use crate::actions::{request_for, text_hash};
 use crate::components::code_block::RunButtons;
 use crate::components::edits::{BlockEdits, OutdatedNotice};
+use crate::components::progress::Recorder;
 use crate::components::run_output::RunOutput;
 use crate::components::runner::Runner;
 use crate::components::tools::{SourceEditor, ToolBar, ViewPanel, ViewState, apply_result};
@@ -27,6 +28,7 @@ pub fn FileSetView(
     let mode = RwSignal::new(set.run.mode);
     let settings = StoredValue::new(set.run.clone());
     let primary = set.run.action;
+    let progress = Recorder::new(&set.id);
     let has_tests = primary == Action::Test || set.files.iter().any(|f| f.code.contains("#[test]"));
     let active = move || runner.active();
     // One editor per file; saved edits are kept per file, under `<id>/<path>`.
@@ -61,6 +63,9 @@ pub fn FileSetView(
         }
         let request = request_for(&settings.get_value(), mode.get_untracked(), action, files);
         runner.start(request, move |result| {
+            if action == primary {
+                progress.ran();
+            }
             editors.with_value(|all| apply_result(result, action, all, views));
         });
     };

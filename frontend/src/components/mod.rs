@@ -7,6 +7,7 @@ pub mod exercise;
 pub mod files;
 pub mod header;
 pub mod live_content;
+pub mod progress;
 pub mod run_output;
 pub mod runner;
 pub mod shortcuts;

@@ -11,6 +11,7 @@ use crate::components::edits::{ChapterEdits, ResetAllEdits};
 use crate::components::exercise::ExerciseView;
 use crate::components::files::FileSetView;
 use crate::components::live_content::LiveContent;
+use crate::components::progress::{CurrentChapter, ProgressStore, wire_checklists};
 use crate::components::shortcuts::plain_key;
 use crate::components::status::{ErrorList, Loading};
 use crate::demos::EmbeddedDemo;
@@ -70,7 +71,24 @@ fn ChapterBody(
     }
     install_neighbour_keys(&chapter);
     ChapterEdits::provide(&chapter.slug);
+    provide_context(CurrentChapter(chapter.slug.clone()));
     mark_painted();
+    let content = NodeRef::<leptos::html::Div>::new();
+    let end = NodeRef::<leptos::html::Nav>::new();
+    {
+        let slug = chapter.slug.clone();
+        Effect::new(move |wired: Option<bool>| {
+            if wired == Some(true) {
+                return true;
+            }
+            let Some(root) = content.get() else {
+                return false;
+            };
+            wire_checklists(root.into(), slug.clone());
+            true
+        });
+    }
+    mark_read_at_the_end(&chapter.slug, end);
 
     let blocks = chapter
         .blocks
@@ -93,15 +111,18 @@ fn ChapterBody(
     view! {
         <header class="chapter-header">
             <p class="breadcrumb">
-                <A href=format!("/#course-{}", chapter.course.slug)>{chapter.course.title}</A>
+                <A href=format!("/courses/{}", chapter.course.slug)>{chapter.course.title}</A>
             </p>
             <h1>{chapter.title}</h1>
-            <p class="meta">{format!("About {} minutes", chapter.minutes)}</p>
+            <p class="meta">
+                {format!("About {} minutes", chapter.minutes)}
+                <ReadToggle slug=chapter.slug.clone() />
+            </p>
             <p class="summary">{chapter.summary}</p>
         </header>
         <ResetAllEdits />
-        <div class="chapter-content">{blocks}</div>
-        <nav class="neighbours" aria-label="Chapter navigation">
+        <div class="chapter-content" node_ref=content>{blocks}</div>
+        <nav class="neighbours" aria-label="Chapter navigation" node_ref=end>
             {chapter
                 .previous
                 .map(|p| {
@@ -124,6 +145,102 @@ fn ChapterBody(
                 })}
         </nav>
     }
+}
+
+/// A course's chapters, grouped by part when it has parts, with the learner's read marks.
+#[component]
+fn Outline(
+    /// The course.
+    course: api_types::CourseSummary,
+    /// The chapter being read.
+    current: String,
+) -> impl IntoView {
+    let store = expect_context::<ProgressStore>();
+    let item = move |chapter: &api_types::ChapterSummary| {
+        let active = chapter.slug == current;
+        let slug = chapter.slug.clone();
+        let href = format!("/learn/{}", chapter.slug);
+        let title = chapter.title.clone();
+        let read = Memo::new(move |_| store.is_read(&slug));
+        view! {
+            <li class:active=active class:read=read>
+                <A href=href attr:aria-current=active.then_some("page")>
+                    {title}
+                    <span class="read-mark" aria-hidden="true">{move || if read.get() { " ✓" } else { "" }}</span>
+                    <span class="visually-hidden">{move || if read.get() { " (read)" } else { "" }}</span>
+                </A>
+            </li>
+        }
+    };
+    let groups = if course.parts.is_empty() {
+        view! { <ol>{course.chapters.iter().map(item.clone()).collect_view()}</ol> }.into_any()
+    } else {
+        course
+            .parts
+            .iter()
+            .map(|part| {
+                let chapters = course
+                    .chapters
+                    .iter()
+                    .filter(|c| c.part.as_deref() == Some(part.id.as_str()))
+                    .map(item.clone())
+                    .collect_view();
+                view! {
+                    <h3 class="part-title">{part.title.clone()}</h3>
+                    <ol>{chapters}</ol>
+                }
+            })
+            .collect_view()
+            .into_any()
+    };
+    view! {
+        <h2><A href=format!("/courses/{}", course.slug)>{course.title.clone()}</A></h2>
+        {groups}
+    }
+}
+
+/// "Mark as read" / "Read": the learner's own say over a chapter's read mark (which is also set
+/// by reaching the end).
+#[component]
+fn ReadToggle(
+    /// The chapter.
+    slug: String,
+) -> impl IntoView {
+    let store = expect_context::<ProgressStore>();
+    let slug = StoredValue::new(slug);
+    let read = move || slug.with_value(|s| store.is_read(s));
+    view! {
+        <button type="button" class="read-toggle" aria-pressed=move || read().to_string()
+            title="Reaching the end of the chapter marks it read; this button changes it"
+            on:click=move |_| slug.with_value(|s| store.set_read(s, !read()))>
+            {move || if read() { "✓ Read" } else { "Mark as read" }}
+        </button>
+    }
+}
+
+/// Marks the chapter read once its end (the previous/next links) comes into view.
+fn mark_read_at_the_end(slug: &str, end: NodeRef<leptos::html::Nav>) {
+    let Some(store) = use_context::<ProgressStore>() else {
+        return;
+    };
+    let slug = StoredValue::new(slug.to_owned());
+    let check = move || {
+        let Some(nav) = end.get_untracked() else {
+            return;
+        };
+        let height = window()
+            .inner_height()
+            .ok()
+            .and_then(|h| h.as_f64())
+            .unwrap_or(0.0);
+        if nav.get_bounding_client_rect().top() < height {
+            slug.with_value(|s| store.set_read(s, true));
+        }
+    };
+    let handle = window_event_listener(leptos::ev::scroll, move |_| check());
+    on_cleanup(move || handle.remove());
+    // A chapter short enough to end on the first screen is read once shown (after layout).
+    request_animation_frame(check);
 }
 
 /// Leaves a `rmp:chapter-painted` performance mark at the first frame after the chapter is in the
@@ -174,25 +291,7 @@ fn Sidebar(
                         .courses
                         .into_iter()
                         .find(|course| course.chapters.iter().any(|c| c.slug == slug))?;
-                    Some(
-                        view! {
-                            <h2>{course.title}</h2>
-                            <ol>
-                                {course
-                                    .chapters
-                                    .into_iter()
-                                    .map(|chapter| {
-                                        let active = chapter.slug == slug;
-                                        view! {
-                                            <li class:active=active>
-                                                <A href=format!("/learn/{}", chapter.slug)>{chapter.title}</A>
-                                            </li>
-                                        }
-                                    })
-                                    .collect_view()}
-                            </ol>
-                        },
-                    )
+                    Some(view! { <Outline course current=slug /> })
                 })}
             </Transition>
         </nav>

@@ -1,5 +1,6 @@
 //! One file per page; the routes that lead to them are listed in `App`.
 
 pub mod chapter;
+pub mod course;
 pub mod course_index;
 pub mod not_found;
