@@ -201,7 +201,10 @@ fn load_chapter(path: &Path, course_slug: &str) -> Result<Chapter, ContentError>
             ),
         });
     }
-    let rendered = render_markdown(body, body_line);
+    let mut rendered = render_markdown(body, body_line);
+    rendered
+        .problems
+        .extend(plain_text_problems(&source, &front));
     Ok(Chapter {
         slug: slug_of(path)?,
         path: path.to_owned(),
@@ -211,6 +214,30 @@ fn load_chapter(path: &Path, course_slug: &str) -> Result<Chapter, ContentError>
         problems: rendered.problems,
         tasks: rendered.tasks,
     })
+}
+
+/// The title and summary are shown as plain text (outlines, page titles, link previews), so
+/// Markdown in them would show as raw marks.
+fn plain_text_problems(source: &str, front: &crate::FrontMatter) -> Vec<crate::Problem> {
+    let mut problems = Vec::new();
+    for (key, value) in [("title", &front.title), ("summary", &front.summary)] {
+        if let Some(mark) = ["`", "**", "__", "]("]
+            .into_iter()
+            .find(|mark| value.contains(mark))
+        {
+            let line = source
+                .lines()
+                .position(|l| l.trim_start().starts_with(key))
+                .map_or(2, |i| i + 1);
+            problems.push(crate::Problem {
+                line,
+                message: format!(
+                    "the {key} is plain text (it is shown in outlines and titles), so `{mark}` would show as is; write it without Markdown"
+                ),
+            });
+        }
+    }
+    problems
 }
 
 /// Lowercase letters, digits and dashes: safe in a URL and a file name.
@@ -496,6 +523,31 @@ mod tests {
         assert!(
             err.contains("course.toml:10: part id `month-1` is used twice"),
             "{err}"
+        );
+    }
+
+    #[test]
+    fn markdown_in_a_title_or_summary_is_a_problem_at_its_line() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "a/course.toml", &course("A", 1));
+        write(
+            dir.path(),
+            "a/one.md",
+            &chapter("One", 1).replace(
+                "summary = \"About One\"",
+                "summary = \"Why `unsafe` and #[inline] matter\"",
+            ),
+        );
+        let library = Library::load(dir.path()).unwrap();
+        let problems: Vec<String> = library.problems().map(|p| p.to_string()).collect();
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(
+            problems[0].contains("one.md:5: the summary is plain text"),
+            "{problems:?}"
+        );
+        assert!(
+            problems[0].contains("`` ` ``") || problems[0].contains("`"),
+            "{problems:?}"
         );
     }
 }
