@@ -290,6 +290,25 @@ async fn projects_with_a_proc_macro_and_with_c_through_a_build_script() {
     );
     assert_eq!(report.stdout, "42\n");
 
+    // Generated code, the way Cargo projects do it: the script writes into OUT_DIR and the crate
+    // includes it through `env!("OUT_DIR")`.
+    let files = [
+        (
+            "Cargo.toml",
+            "[package]\nname = \"table\"\nedition = \"2024\"\n",
+        ),
+        (
+            "build.rs",
+            "fn main() {\n    let out = std::env::var(\"OUT_DIR\").unwrap();\n    std::fs::write(format!(\"{out}/squares.rs\"), \"pub const SQUARES: [u32; 4] = [0, 1, 4, 9];\").unwrap();\n}\n",
+        ),
+        (
+            "src/main.rs",
+            "include!(concat!(env!(\"OUT_DIR\"), \"/squares.rs\"));\n\nfn main() {\n    println!(\"{} {:?}\", env!(\"CARGO_PKG_NAME\"), SQUARES);\n}\n",
+        ),
+    ];
+    let report = run(&sandbox, job(request(&files, Action::Run))).await;
+    assert_eq!(report.stdout, "table [0, 1, 4, 9]\n", "{}", report.compiler);
+
     // Several modules.
     let files = [
         (

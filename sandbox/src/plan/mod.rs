@@ -433,6 +433,37 @@ fn compile_step(program: &str, args: Vec<String>) -> Step {
     }
 }
 
+/// What a package's own crates find at compile time (`env!`), as Cargo sets it: where its build
+/// script wrote (`OUT_DIR`, for the canonical `include!(concat!(env!("OUT_DIR"), "/gen.rs"))`),
+/// its folder and its name. The version is left out: the planner does not read it.
+fn crate_env(package: &Package) -> Vec<(String, String)> {
+    let mut env = vec![
+        (
+            "CARGO_MANIFEST_DIR".to_owned(),
+            format!("{JOB_DIR}/{}", package.dir)
+                .trim_end_matches('/')
+                .to_owned(),
+        ),
+        ("CARGO_PKG_NAME".to_owned(), package.name.clone()),
+        ("CARGO_CRATE_NAME".to_owned(), package.name.clone()),
+    ];
+    if package.build_script.is_some() {
+        env.push((
+            "OUT_DIR".to_owned(),
+            format!("{JOB_DIR}/{OUT}/{}-out", package.name),
+        ));
+    }
+    env
+}
+
+/// A step that compiles one of `package`'s crates.
+fn package_step(package: &Package, step: Step) -> Step {
+    Step {
+        env: crate_env(package),
+        ..step
+    }
+}
+
 /// What a build script finds in its environment, as Cargo sets it.
 fn build_script_env(job: &Job, package: &Package) -> Vec<(String, String)> {
     let (opt_level, debug) = match job.mode {
@@ -640,10 +671,13 @@ pub fn plan(job: &Job, runner: &RunnerSpec, limits: &Limits) -> Result<JobSpec, 
             let needed_by_test = job.action == Action::Test && is_root(package);
             if !(needed_by_test && root.integration_tests.is_empty() && root.bin.is_none()) {
                 args.push(lib.clone());
-                steps.push(Step {
-                    stdout,
-                    ..compile_step(driver, args)
-                });
+                steps.push(package_step(
+                    package,
+                    Step {
+                        stdout,
+                        ..compile_step(driver, args)
+                    },
+                ));
             }
         }
         if let Some(bin) = &package.bin
@@ -675,10 +709,13 @@ pub fn plan(job: &Job, runner: &RunnerSpec, limits: &Limits) -> Result<JobSpec, 
                 _ => args.extend(["-o".into(), format!("{OUT}/{}", package.name)]),
             }
             args.push(bin.clone());
-            steps.push(Step {
-                stdout,
-                ..compile_step(driver, args)
-            });
+            steps.push(package_step(
+                package,
+                Step {
+                    stdout,
+                    ..compile_step(driver, args)
+                },
+            ));
         }
     }
     if view.is_some() {
@@ -707,7 +744,7 @@ pub fn plan(job: &Job, runner: &RunnerSpec, limits: &Limits) -> Result<JobSpec, 
                     format!("{OUT}/{}-unit", root.name),
                     lib.clone(),
                 ]);
-                steps.push(compile_step("rustc", args));
+                steps.push(package_step(root, compile_step("rustc", args)));
                 harnesses.push(format!("{}-unit", root.name));
             } else {
                 harnesses.push(format!("{}-test", root.name));
@@ -732,7 +769,7 @@ pub fn plan(job: &Job, runner: &RunnerSpec, limits: &Limits) -> Result<JobSpec, 
                     format!("{OUT}/test-{stem}"),
                     test.clone(),
                 ]);
-                steps.push(compile_step("rustc", args));
+                steps.push(package_step(root, compile_step("rustc", args)));
                 harnesses.push(format!("test-{stem}"));
             }
             run_from = steps.len();
@@ -950,6 +987,15 @@ mod tests {
         assert!(
             spec.steps[5].build_script_args,
             "the crate gets the script's -l/-L"
+        );
+        // ... and, as under Cargo, `env!("OUT_DIR")` names where the script wrote.
+        let crate_env = &spec.steps[5].env;
+        assert!(crate_env.contains(&("OUT_DIR".into(), "/tmp/job/out/shapes-out".into())));
+        assert!(crate_env.contains(&("CARGO_PKG_NAME".into(), "shapes".into())));
+        let derive_env = &spec.steps[1].env;
+        assert!(
+            derive_env.iter().all(|(k, _)| k != "OUT_DIR"),
+            "a package without a build script has no OUT_DIR: {derive_env:?}"
         );
     }
 
