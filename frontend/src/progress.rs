@@ -42,6 +42,32 @@ pub struct ChapterProgress {
     pub ticked: BTreeSet<String>,
 }
 
+/// The kinds of things done that are kept as sets of ids.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Done {
+    Ran,
+    Solved,
+    Ticked,
+}
+
+impl ChapterProgress {
+    pub fn set(&self, kind: Done) -> &BTreeSet<String> {
+        match kind {
+            Done::Ran => &self.ran,
+            Done::Solved => &self.solved,
+            Done::Ticked => &self.ticked,
+        }
+    }
+
+    pub fn set_mut(&mut self, kind: Done) -> &mut BTreeSet<String> {
+        match kind {
+            Done::Ran => &mut self.ran,
+            Done::Solved => &mut self.solved,
+            Done::Ticked => &mut self.ticked,
+        }
+    }
+}
+
 /// An exported progress file.
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -109,16 +135,18 @@ impl Progress {
     /// `chapter`'s progress counted against the ids it has now.
     pub fn status(&self, chapter: &ChapterSummary) -> ChapterStatus {
         let done = self.chapter(&chapter.slug);
-        let count = |ids: &[String], set: fn(&ChapterProgress) -> &BTreeSet<String>| {
-            done.map_or(0, |d| ids.iter().filter(|id| set(d).contains(*id)).count())
+        let count = |ids: &[String], kind: Done| {
+            done.map_or(0, |d| {
+                ids.iter().filter(|id| d.set(kind).contains(*id)).count()
+            })
         };
         ChapterStatus {
             read: done.is_some_and(|d| d.read),
-            ran: count(&chapter.examples, |d| &d.ran),
+            ran: count(&chapter.examples, Done::Ran),
             examples: chapter.examples.len(),
-            solved: count(&chapter.exercises, |d| &d.solved),
+            solved: count(&chapter.exercises, Done::Solved),
             exercises: chapter.exercises.len(),
-            ticked: count(&chapter.tasks, |d| &d.ticked),
+            ticked: count(&chapter.tasks, Done::Ticked),
             tasks: chapter.tasks.len(),
         }
     }
@@ -165,9 +193,9 @@ impl Progress {
             let mine = self.chapter_mut(&slug);
             let before = mine.clone();
             mine.read |= theirs.read;
-            mine.ran.extend(theirs.ran);
-            mine.solved.extend(theirs.solved);
-            mine.ticked.extend(theirs.ticked);
+            for kind in [Done::Ran, Done::Solved, Done::Ticked] {
+                mine.set_mut(kind).extend(theirs.set(kind).iter().cloned());
+            }
             if *mine != before {
                 gained += 1;
             }

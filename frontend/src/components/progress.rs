@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 
-use crate::progress::{ChapterProgress, ChapterStatus, Progress, STORAGE_KEY};
+use crate::progress::{ChapterProgress, ChapterStatus, Done, Progress, STORAGE_KEY};
 
 /// Context: the learner's progress. Every change is saved at once.
 #[derive(Clone, Copy)]
@@ -81,26 +81,24 @@ impl ProgressStore {
             .with(|p| p.chapter(slug).is_some_and(|c| c.read))
     }
 
-    pub fn record_run(self, slug: &str, block: &str) {
+    /// Adds `id` to one of the chapter's sets, saving only when it is new (runs finish often).
+    fn record(self, slug: &str, id: &str, kind: Done) {
         let known = self
             .progress
-            .with_untracked(|p| p.chapter(slug).is_some_and(|c| c.ran.contains(block)));
+            .with_untracked(|p| p.chapter(slug).is_some_and(|c| c.set(kind).contains(id)));
         if !known {
             self.change_chapter(slug, |c| {
-                c.ran.insert(block.to_owned());
+                c.set_mut(kind).insert(id.to_owned());
             });
         }
     }
 
+    pub fn record_run(self, slug: &str, block: &str) {
+        self.record(slug, block, Done::Ran);
+    }
+
     pub fn record_solved(self, slug: &str, exercise: &str) {
-        let known = self
-            .progress
-            .with_untracked(|p| p.chapter(slug).is_some_and(|c| c.solved.contains(exercise)));
-        if !known {
-            self.change_chapter(slug, |c| {
-                c.solved.insert(exercise.to_owned());
-            });
-        }
+        self.record(slug, exercise, Done::Solved);
     }
 
     pub fn set_ticked(self, slug: &str, task: &str, ticked: bool) {
