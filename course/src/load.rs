@@ -51,7 +51,9 @@ impl Library {
                 by_slug.insert(chapter.slug.clone(), (ci, hi));
             }
         }
-        Ok(Library { courses, by_slug })
+        let mut library = Library { courses, by_slug };
+        check_chapter_links(&mut library);
+        Ok(library)
     }
 }
 
@@ -214,6 +216,33 @@ fn load_chapter(path: &Path, course_slug: &str) -> Result<Chapter, ContentError>
         problems: rendered.problems,
         tasks: rendered.tasks,
     })
+}
+
+/// A link to `/learn/<slug>` in a chapter's source must name a chapter that exists: a broken one
+/// is a problem at its line (the chapter still loads).
+fn check_chapter_links(library: &mut Library) {
+    let known: std::collections::HashSet<String> = library.by_slug.keys().cloned().collect();
+    for course in &mut library.courses {
+        for chapter in &mut course.chapters {
+            let Ok(source) = fs::read_to_string(&chapter.path) else {
+                continue;
+            };
+            for (index, line) in source.lines().enumerate() {
+                for (at, _) in line.match_indices("](/learn/") {
+                    let slug: String = line[at + "](/learn/".len()..]
+                        .chars()
+                        .take_while(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-')
+                        .collect();
+                    if !known.contains(&slug) {
+                        chapter.problems.push(crate::Problem {
+                            line: index + 1,
+                            message: format!("the link to /learn/{slug} names no chapter"),
+                        });
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// The title and summary are shown as plain text (outlines, page titles, link previews), so
@@ -547,6 +576,28 @@ mod tests {
         );
         assert!(
             problems[0].contains("`` ` ``") || problems[0].contains("`"),
+            "{problems:?}"
+        );
+    }
+
+    #[test]
+    fn a_link_to_a_chapter_that_does_not_exist_is_a_problem_at_its_line() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "a/course.toml", &course("A", 1));
+        write(dir.path(), "a/two.md", &chapter("Two", 2));
+        write(
+            dir.path(),
+            "a/one.md",
+            &format!(
+                "{}\nSee [two](/learn/two) and [three](/learn/three#x).\n",
+                chapter("One", 1)
+            ),
+        );
+        let library = Library::load(dir.path()).unwrap();
+        let problems: Vec<String> = library.problems().map(|p| p.to_string()).collect();
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(
+            problems[0].ends_with("one.md:13: the link to /learn/three names no chapter"),
             "{problems:?}"
         );
     }
