@@ -193,9 +193,21 @@ fn Outline(
             .collect_view()
             .into_any()
     };
+    // On a wide screen the outline is a column beside the chapter, always open; on a phone it sits
+    // above the chapter, folded, so the chapter is on the first screen (a month of Rust Mastery is
+    // twenty links).
+    let wide = window()
+        .match_media("(min-width: 60rem)")
+        .ok()
+        .flatten()
+        .is_some_and(|query| query.matches());
+    let count = course.chapters.len();
     view! {
         <h2><A href=format!("/courses/{}", course.slug)>{course.title.clone()}</A></h2>
-        {groups}
+        <details class="outline" open=wide>
+            <summary>{format!("All {count} chapters")}</summary>
+            {groups}
+        </details>
     }
 }
 
