@@ -116,11 +116,17 @@ fn render(body: &str, first_line: usize, context: Context) -> Rendered {
                     }
                     prose.push(Event::Start(Tag::Heading {
                         level,
-                        id: Some(CowStr::from(id)),
+                        id: Some(CowStr::from(id.clone())),
                         classes: Vec::new(),
                         attrs: Vec::new(),
                     }));
                     prose.extend(inner);
+                    if matches!(level, HeadingLevel::H2 | HeadingLevel::H3) {
+                        // A link to the section, for readers to copy (shown on hover and focus).
+                        prose.push(Event::InlineHtml(CowStr::from(format!(
+                            r##" <a class="heading-anchor" href="#{id}" aria-label="Link to this section">#</a>"##
+                        ))));
+                    }
                     prose.push(Event::End(TagEnd::Heading(level)));
                 }
             }
@@ -630,14 +636,14 @@ mod tests {
     fn headings_get_unique_ids_and_an_outline() {
         check(
             "## Why `dyn`?\n\n## Why `dyn`?\n\n### A & B\n",
-            expect![[r#"
-                PROSE <h2 id="why-dyn">Why <code>dyn</code>?</h2>
-                <h2 id="why-dyn-2">Why <code>dyn</code>?</h2>
-                <h3 id="a-b">A &amp; B</h3>
+            expect![[r##"
+                PROSE <h2 id="why-dyn">Why <code>dyn</code>? <a class="heading-anchor" href="#why-dyn" aria-label="Link to this section">#</a></h2>
+                <h2 id="why-dyn-2">Why <code>dyn</code>? <a class="heading-anchor" href="#why-dyn-2" aria-label="Link to this section">#</a></h2>
+                <h3 id="a-b">A &amp; B <a class="heading-anchor" href="#a-b" aria-label="Link to this section">#</a></h3>
                 H2 #why-dyn Why dyn?
                 H2 #why-dyn-2 Why dyn?
                 H3 #a-b A & B
-            "#]],
+            "##]],
         );
     }
 

@@ -163,3 +163,59 @@ async fn a_student_runs_an_example_and_sees_its_output() {
     h.wait_for_contains(".code-block .run-status.ok", "Finished")
         .await;
 }
+
+#[tokio::test]
+async fn a_reader_copies_code_links_a_section_and_finds_the_chapter_first_on_a_phone() {
+    let h = Harness::start().await;
+    h.goto("/learn/trait-patterns").await;
+    h.wait_for_text(".chapter-header h1", "Advanced trait patterns")
+        .await;
+
+    // Every code block offers Copy; pressing it says it worked.
+    let blocks = h.count(".code-block").await;
+    assert_eq!(
+        h.count(".code-block .copy-button").await,
+        blocks,
+        "a copy button on each of the {blocks} code blocks"
+    );
+    h.click(".code-block.runnable .copy-button").await;
+    h.wait_for_contains(".code-block.runnable .copy-button", "Copied")
+        .await;
+
+    // Each section heading links to itself.
+    let (headings, anchors) = (
+        h.count(".prose h2").await,
+        h.count(".prose h2 > a.heading-anchor[href^='#']").await,
+    );
+    assert!(
+        headings > 3 && anchors == headings,
+        "{anchors} anchors for {headings} headings"
+    );
+
+    // Wide: the outline is open beside the chapter. Phone: folded, so the chapter comes first.
+    assert_eq!(
+        h.eval("return document.querySelector('.sidebar details.outline').open;")
+            .await,
+        serde_json::Value::Bool(true)
+    );
+    h.resize(390, 844).await;
+    h.goto("/learn/lifetime-variance").await;
+    h.wait_for_text(".chapter-header h1", "Lifetimes and variance")
+        .await;
+    assert_eq!(
+        h.eval("return document.querySelector('.sidebar details.outline').open;")
+            .await,
+        serde_json::Value::Bool(false),
+        "folded on a phone"
+    );
+    let title_top = h
+        .eval("return document.querySelector('.chapter-header h1').getBoundingClientRect().top;")
+        .await
+        .as_f64()
+        .unwrap();
+    assert!(
+        title_top < 844.0,
+        "the chapter's title is on the first screen (at {title_top} px)"
+    );
+    h.close().await;
+}

@@ -28,10 +28,14 @@ pub fn CodeBlockView(
     block: CodeBlock,
 ) -> impl IntoView {
     if block.language != "rust" {
+        let code = block.code.clone();
         return view! {
             <figure class="code-block" data-index=block.index>
                 <figcaption class="code-toolbar">
                     <span class="code-language">{block.language.clone()}</span>
+                    <span class="code-actions">
+                        <CopyButton text=Callback::new(move |()| code.clone()) />
+                    </span>
                 </figcaption>
                 <pre>
                     <code class=format!("language-{}", block.language) inner_html=block.highlighted></code>
@@ -119,6 +123,7 @@ pub fn CodeBlockView(
                     </Show>
                 </span>
                 <span class="code-actions">
+                    <CopyButton text=Callback::new(move |()| control.doc()) />
                     <HiddenLinesToggle count=hidden_count shown=hidden_shown />
                     <ResetButton edits title="Put this example back as written" />
                     {runnable
@@ -264,6 +269,8 @@ pub fn HiddenLinesToggle(
                 {move || {
                     if shown.get() {
                         "Hide boilerplate".to_owned()
+                    } else if count == 1 {
+                        "Show 1 hidden line".to_owned()
                     } else {
                         format!("Show {count} hidden lines")
                     }
@@ -299,4 +306,74 @@ mod tests {
         assert_eq!(line_count("a\nb\n"), 2);
         assert_eq!(line_count(""), 1);
     }
+}
+
+/// "Copy": puts the block's whole program (hidden lines included, so it compiles where it is
+/// pasted) on the clipboard, and says so. Falls back to a hidden text area and `execCommand` where
+/// the Clipboard API is missing (pages served over plain HTTP to another machine).
+#[component]
+pub fn CopyButton(
+    /// The text to copy, read when the button is pressed (the reader's edits included).
+    text: Callback<(), String>,
+) -> impl IntoView {
+    let copied = RwSignal::new(None::<bool>);
+    let copy = move |_| {
+        let text = text.run(());
+        leptos::task::spawn_local(async move {
+            let ok = copy_text(&text).await;
+            copied.set(Some(ok));
+            set_timeout(move || copied.set(None), std::time::Duration::from_secs(2));
+        });
+    };
+    view! {
+        <button type="button" class="copy-button" title="Copy the whole program to the clipboard"
+            aria-label="Copy code" on:click=copy>
+            {move || match copied.get() {
+                Some(true) => "Copied",
+                Some(false) => "Copy failed",
+                None => "Copy",
+            }}
+        </button>
+        <span class="visually-hidden" role="status">
+            {move || match copied.get() {
+                Some(true) => "Code copied to the clipboard",
+                Some(false) => "The browser did not allow copying",
+                None => "",
+            }}
+        </span>
+    }
+}
+
+async fn copy_text(text: &str) -> bool {
+    let navigator = window().navigator();
+    let has_api = js_sys::Reflect::has(&navigator, &"clipboard".into()).unwrap_or(false);
+    if has_api {
+        let promise = navigator.clipboard().write_text(text);
+        if wasm_bindgen_futures::JsFuture::from(promise).await.is_ok() {
+            return true;
+        }
+    }
+    copy_with_text_area(text)
+}
+
+fn copy_with_text_area(text: &str) -> bool {
+    use wasm_bindgen::JsCast;
+    let document = document();
+    let Ok(area) = document.create_element("textarea") else {
+        return false;
+    };
+    let area: web_sys::HtmlTextAreaElement = area.unchecked_into();
+    area.set_value(text);
+    let _ = area.set_attribute("style", "position: fixed; top: -1000px; opacity: 0");
+    let Some(body) = document.body() else {
+        return false;
+    };
+    let _ = body.append_child(&area);
+    area.select();
+    let ok = document
+        .unchecked_ref::<web_sys::HtmlDocument>()
+        .exec_command("copy")
+        .unwrap_or(false);
+    area.remove();
+    ok
 }

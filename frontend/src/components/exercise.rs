@@ -7,7 +7,7 @@ use api_types::{
 use leptos::prelude::*;
 
 use crate::actions::request_for;
-use crate::components::code_block::{HiddenLinesToggle, ResetButton, line_count};
+use crate::components::code_block::{CopyButton, HiddenLinesToggle, ResetButton, line_count};
 use crate::components::edits::{BlockEdits, OutdatedNotice};
 use crate::components::progress::Recorder;
 use crate::components::run_output::{RunOutput, Stage};
@@ -240,6 +240,11 @@ pub fn ExerciseView(
                         </Show>
                     </span>
                     <span class="code-actions">
+                        <CopyButton text=Callback::new(move |()| {
+                            editors.with_value(|all| {
+                                all.get(selected.get_untracked()).map_or_else(String::new, |e| e.control().doc())
+                            })
+                        }) />
                         <HiddenLinesToggle count=hidden_count shown=hidden_shown />
                         <ResetButton edits title="Start again from the starter code" />
                         <Show when=active>

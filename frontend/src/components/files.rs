@@ -6,7 +6,7 @@ use api_types::{Action, FileSet, ProjectFile};
 use leptos::prelude::*;
 
 use crate::actions::{request_for, text_hash};
-use crate::components::code_block::RunButtons;
+use crate::components::code_block::{CopyButton, RunButtons};
 use crate::components::edits::{BlockEdits, OutdatedNotice};
 use crate::components::progress::Recorder;
 use crate::components::run_output::RunOutput;
@@ -205,6 +205,11 @@ pub fn FileSetView(
                     </Show>
                 </span>
                 <span class="code-actions">
+                    <CopyButton text=Callback::new(move |()| {
+                        editors.with_value(|all| {
+                            all.get(selected.get_untracked()).map_or_else(String::new, |e| e.control().doc())
+                        })
+                    }) />
                     <Show when=edited>
                         <button class="reset-button" title="Put every file of this project back as written" on:click=reset_all>
                             "↺ Reset"

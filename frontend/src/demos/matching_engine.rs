@@ -480,7 +480,10 @@ pub fn MatchingEngineDemo() -> impl IntoView {
                 <div class="order-tools">
                     <button type="button" on:click=seed>"Add 300 realistic orders"</button>
                     <button type="button" on:click=reset>"Empty the book"</button>
-                    <span class="meta">{move || format!("{} orders resting", resting())}</span>
+                    <span class="meta">{move || match resting() {
+                        1 => "1 order resting".to_owned(),
+                        n => format!("{n} orders resting"),
+                    }}</span>
                 </div>
                 {move || form_error.get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
             </form>
