@@ -219,3 +219,117 @@ async fn a_reader_copies_code_links_a_section_and_finds_the_chapter_first_on_a_p
     );
     h.close().await;
 }
+
+#[tokio::test]
+async fn a_keyboard_reader_skips_to_the_content_runs_an_example_and_uses_the_help_dialog() {
+    use fantoccini::key::Key;
+    let h = Harness::start().await;
+    h.goto("/learn/trait-patterns").await;
+    h.wait_for_text(".chapter-header h1", "Advanced trait patterns")
+        .await;
+    // "Skip to content" puts focus on the page's content, not the header.
+    let body = h.client.find(Locator::Css("body")).await.unwrap();
+    body.send_keys(&Key::Tab.to_string()).await.unwrap();
+    let skip = h.eval("return document.activeElement.textContent;").await;
+    assert_eq!(
+        skip, "Skip to content",
+        "the first Tab reaches the skip link"
+    );
+    h.client
+        .active_element()
+        .await
+        .unwrap()
+        .send_keys(&Key::Enter.to_string())
+        .await
+        .unwrap();
+    h.wait_until(
+        "return document.activeElement && document.activeElement.id === 'main';",
+        "focus moved to the main content",
+    )
+    .await;
+
+    // Run from the keyboard: the button keeps focus while the example runs, and has its own name.
+    let name = h
+        .eval(
+            "const b = document.querySelector('.code-block.runnable .run-button');
+             b.focus(); return b.getAttribute('aria-label');",
+        )
+        .await;
+    assert_eq!(name, "Run example 1", "Run buttons are told apart by name");
+    h.client
+        .active_element()
+        .await
+        .unwrap()
+        .send_keys(&Key::Enter.to_string())
+        .await
+        .unwrap();
+    h.wait_until(
+        "return !!document.querySelector('.code-block.runnable .run-status.ok, .code-block.runnable .run-status.failed');",
+        "the run shows its output",
+    )
+    .await;
+    assert_eq!(
+        h.eval("return document.activeElement.classList.contains('run-button');")
+            .await,
+        serde_json::Value::Bool(true),
+        "focus is still on Run"
+    );
+
+    // `?` opens a modal dialog that takes focus; Escape closes it and focus comes back.
+    h.eval("document.activeElement.blur(); return null;").await;
+    h.client
+        .find(Locator::Css("body"))
+        .await
+        .unwrap()
+        .send_keys("?")
+        .await
+        .unwrap();
+    h.wait_until(
+        "const d = document.querySelector('dialog.dialog');
+         return !!d && d.open && d.contains(document.activeElement);",
+        "the dialog is open with focus inside it",
+    )
+    .await;
+    for _ in 0..3 {
+        h.client
+            .active_element()
+            .await
+            .unwrap()
+            .send_keys(&Key::Tab.to_string())
+            .await
+            .unwrap();
+        assert_eq!(
+            h.eval("return document.querySelector('dialog.dialog').contains(document.activeElement) || document.activeElement === document.body;")
+                .await,
+            serde_json::Value::Bool(true),
+            "Tab stays in the dialog (the page behind is inert)"
+        );
+    }
+    h.client
+        .active_element()
+        .await
+        .unwrap()
+        .send_keys(&Key::Escape.to_string())
+        .await
+        .unwrap();
+    h.wait_until(
+        "return !document.querySelector('dialog.dialog').open;",
+        "Escape closes the dialog",
+    )
+    .await;
+
+    // On a phone the sections are behind a menu button.
+    h.resize(390, 844).await;
+    h.wait_until(
+        "const b = document.querySelector('.menu-button'); return !!b && b.offsetParent !== null;",
+        "the menu button shows on a phone",
+    )
+    .await;
+    h.click(".menu-button").await;
+    h.wait_until(
+        "const nav = document.querySelector('.topbar-nav'); return nav.offsetParent !== null && nav.textContent.includes('Lock-free explorer');",
+        "the menu lists the sections",
+    )
+    .await;
+    h.close().await;
+}

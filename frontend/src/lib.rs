@@ -17,6 +17,7 @@ pub mod saved;
 use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
+use wasm_bindgen::JsCast;
 
 use crate::components::header::Header;
 use crate::components::live_content::{ContentProblems, LiveContent};
@@ -58,7 +59,14 @@ pub fn App() -> impl IntoView {
 
     view! {
         <Router>
-            <a class="skip-link" href="#main">"Skip to content"</a>
+            // Focus moves into the page's content itself: a plain `#main` link would be taken by
+            // the router as a navigation and leave focus at the top of the page.
+            <a class="skip-link" href="#main" on:click=|event| {
+                event.prevent_default();
+                if let Some(main) = document().get_element_by_id("main") {
+                    let _ = main.unchecked_ref::<web_sys::HtmlElement>().focus();
+                }
+            }>"Skip to content"</a>
             <Header />
             <ContentProblems />
             <main id="main" tabindex="-1">

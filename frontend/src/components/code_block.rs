@@ -137,6 +137,7 @@ pub fn CodeBlockView(
                                     tests_title="Run the tests"
                                     run_title="Run this example"
                                     offers_build=false
+                                    subject=format!("example {}", block.index + 1)
                                     on_action
                                 />
                             }
@@ -204,12 +205,26 @@ pub fn RunButtons(
     run_title: &'static str,
     /// Whether to offer Build (compile without running).
     offers_build: bool,
+    /// What the buttons act on, for their accessible names ("example 3"), so a page's many Run
+    /// buttons can be told apart by a screen reader.
+    #[prop(into)]
+    subject: String,
     /// Starts an action.
     on_action: Callback<Action>,
 ) -> impl IntoView {
     let missing = missing_signal(runner_id);
-    let blocked = move || runner.active() || missing.get().is_some();
-    let start = move |action: Action| move |_| on_action.run(action);
+    // While a run is under way the buttons are `aria-disabled`, not `disabled`: a disabled button
+    // drops keyboard focus to the page, and the reader pressed it to watch the result.
+    let busy = move || runner.active();
+    let unavailable = move || missing.get().is_some();
+    let start = move |action: Action| {
+        move |_| {
+            if !busy() {
+                on_action.run(action);
+            }
+        }
+    };
+    let name = move |verb: &str| format!("{verb} {subject}");
     view! {
         <Show when=move || runner.active()>
             <button class="kill-button" title="Stop the program" on:click=move |_| runner.kill()>
@@ -219,7 +234,8 @@ pub fn RunButtons(
         {offers_build
             .then(|| {
                 view! {
-                    <button class="build-button" title="Compile the project without running it" on:click=start(Action::Build) disabled=blocked>
+                    <button class="build-button" title="Compile the project without running it" aria-label=name("Build")
+                        on:click=start(Action::Build) disabled=unavailable aria-disabled=move || busy().to_string()>
                         "Build"
                     </button>
                 }
@@ -227,21 +243,24 @@ pub fn RunButtons(
         {(has_tests && primary != Action::Test)
             .then(|| {
                 view! {
-                    <button class="test-button" title=tests_title on:click=start(Action::Test) disabled=blocked>
+                    <button class="test-button" title=tests_title aria-label=name("Test")
+                        on:click=start(Action::Test) disabled=unavailable aria-disabled=move || busy().to_string()>
                         "✓ Test"
                     </button>
                 }
             })}
         {if primary == Action::Test {
             view! {
-                <button class="run-button test-button" title=format!("{tests_title} (Ctrl+Enter)") on:click=start(Action::Test) disabled=blocked>
+                <button class="run-button test-button" title=format!("{tests_title} (Ctrl+Enter)") aria-label=name("Test")
+                    on:click=start(Action::Test) disabled=unavailable aria-disabled=move || busy().to_string()>
                     "✓ Test"
                 </button>
             }
                 .into_any()
         } else {
             view! {
-                <button class="run-button" title=format!("{run_title} (Ctrl+Enter)") on:click=start(Action::Run) disabled=blocked>
+                <button class="run-button" title=format!("{run_title} (Ctrl+Enter)") aria-label=name("Run")
+                    on:click=start(Action::Run) disabled=unavailable aria-disabled=move || busy().to_string()>
                     "▶ Run"
                 </button>
             }

@@ -113,7 +113,6 @@ pub fn ExerciseView(
     let active = move || runner.active();
     // A runner this server lacks: the toolbar says why, and Run waits for nothing.
     let missing = crate::components::availability::missing_signal(settings.get_value().runner);
-    let blocked = move || active() || missing.get().is_some();
 
     // How many lines the student's code had in the last run: later lines are the tests'.
     let ran_lines = StoredValue::new(0u32);
@@ -255,8 +254,15 @@ pub fn ExerciseView(
                         <button
                             class="run-button test-button"
                             title="Run the tests against your code (Ctrl+Enter)"
-                            disabled=move || blocked() || !runnable
-                            on:click=move |_| test()
+                            aria-label=format!("Test exercise {number}")
+                            // Busy: `aria-disabled`, so keyboard focus stays on the button.
+                            disabled=move || missing.get().is_some() || !runnable
+                            aria-disabled=move || active().to_string()
+                            on:click=move |_| {
+                                if !active() {
+                                    test();
+                                }
+                            }
                         >
                             "✓ Test"
                         </button>

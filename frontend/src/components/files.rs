@@ -225,6 +225,7 @@ pub fn FileSetView(
                                     runner_id=settings.get_value().runner
                                     tests_title="Run the project's tests"
                                     run_title="Run the project"
+                                    subject=format!("project {}", set.id)
                                     offers_build=true
                                     on_action
                                 />

@@ -8,13 +8,28 @@ use crate::prefs::{FONT_STEPS, Theme, font_scale, use_prefs};
 #[component]
 pub fn Header() -> impl IntoView {
     let HelpOpen(help) = expect_context::<HelpOpen>();
+    // On a phone the section links fold into a menu; choosing one (or any navigation) closes it.
+    let menu_open = RwSignal::new(false);
+    let location = leptos_router::hooks::use_location();
+    Effect::new(move |_| {
+        location.pathname.track();
+        menu_open.set(false);
+    });
     view! {
         <header class="topbar">
-            <A href="/" attr:class="brand">
+            <A href="/" attr:class="brand" attr:aria-label="Rust Mastery Playground, home">
                 <img src="/favicon.svg" alt="" width="28" height="28" />
                 <span>"Rust Mastery Playground"</span>
             </A>
-            <nav class="topbar-nav" aria-label="Sections">
+            <button
+                class="menu-button"
+                aria-expanded=move || menu_open.get().to_string()
+                aria-controls="sections-menu"
+                on:click=move |_| menu_open.update(|open| *open = !*open)
+            >
+                "☰ Menu"
+            </button>
+            <nav class="topbar-nav" class:open=move || menu_open.get() id="sections-menu" aria-label="Sections">
                 <A href="/">"Courses"</A>
                 <A href="/demos/matching-engine">"Matching engine"</A>
                 <A href="/demos/lock-free">"Lock-free explorer"</A>
@@ -68,7 +83,7 @@ pub fn FontSizeControl() -> impl IntoView {
             <button
                 class="icon-button"
                 title="Smaller text (-)"
-                aria-label="Smaller text"
+                aria-label="A− smaller text"
                 disabled=move || { prefs.font_step.get() <= *FONT_STEPS.start() }
                 on:click=move |_| prefs.change_font(-1)
             >
@@ -80,7 +95,7 @@ pub fn FontSizeControl() -> impl IntoView {
             <button
                 class="icon-button"
                 title="Larger text (+)"
-                aria-label="Larger text"
+                aria-label="A+ larger text"
                 disabled=move || { prefs.font_step.get() >= *FONT_STEPS.end() }
                 on:click=move |_| prefs.change_font(1)
             >
