@@ -209,9 +209,10 @@ fn render_aside(source: &str, first_line: usize, problems: &mut Vec<Problem>) ->
     html
 }
 
+/// `tabindex`: a long line scrolls sideways, and the keyboard must be able to reach the scroller.
 fn code_html(code: &CodeBlock) -> String {
     format!(
-        "<pre><code class=\"language-{}\">{}</code></pre>\n",
+        "<pre tabindex=\"0\"><code class=\"language-{}\">{}</code></pre>\n",
         css_word(&code.info.language),
         code.highlighted
     )
@@ -723,7 +724,7 @@ mod tests {
             expect![[r#"
                 PROSE <p>Text.</p>
                 NOTES line 12 <p>Ask the class <em>why</em>.</p>
-                <pre><code class="language-rust"><span class="tok-kw">let</span> x = <span class="tok-num">1</span>;
+                <pre tabindex="0"><code class="language-rust"><span class="tok-kw">let</span> x = <span class="tok-num">1</span>;
                 </code></pre>
             "#]],
         );

@@ -488,7 +488,9 @@ export class Editor {
       EditorState.tabSize.of(4),
       languageExtensions(String(opts.language ?? "")),
       EditorView.editorAttributes.of({ class: "rmp-editor" }),
-      EditorView.contentAttributes.of({ "aria-label": String(opts.label ?? "Code") }),
+      // tabindex: every editor's content is in the Tab order, explicitly (a contenteditable one is
+      // already, but checkers such as axe look for the attribute on a scrollable region's content).
+      EditorView.contentAttributes.of({ "aria-label": String(opts.label ?? "Code"), tabindex: "0" }),
       runKey,
       notify,
       pointer,
@@ -515,6 +517,8 @@ export class Editor {
         keymap.of([...defaultKeymap, ...historyKeymap, indentWithTab]),
       );
     } else {
+      // Read-only, and still reachable by Tab (the tabindex above): a long line scrolls sideways,
+      // and a keyboard user must be able to reach the scroller to read it (WCAG 2.1.1).
       extensions.push(EditorState.readOnly.of(true), EditorView.editable.of(false), this.gutterSlot.of([]));
     }
 

@@ -37,7 +37,8 @@ pub fn CodeBlockView(
                         <CopyButton text=Callback::new(move |()| code.clone()) />
                     </span>
                 </figcaption>
-                <pre>
+                // Reachable by Tab: a long line scrolls sideways (WCAG 2.1.1).
+                <pre tabindex="0">
                     <code class=format!("language-{}", block.language) inner_html=block.highlighted></code>
                 </pre>
             </figure>
