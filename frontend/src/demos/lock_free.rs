@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use lockfree::explorer::{
     Explorer, Memory, RingMemory, Scenario, SearchLimits, StackMemory, ThreadView, find_violation,
 };
+use wasm_bindgen::JsCast;
 
 /// The full demo page.
 #[component]
@@ -134,20 +135,32 @@ pub fn LockFreeExplorer() -> impl IntoView {
         version.track();
         explorer.with_value(|e| {
             let broken_at = e.first_violation().map(|(index, _)| index);
+            let steps = e.history().len();
             e.history()
                 .iter()
                 .map(|step| {
                     let breaks = broken_at == Some(step.index);
-                    let cas = match step.cas_succeeded {
-                        Some(true) => " ✓",
-                        Some(false) => " ✗",
-                        None => "",
-                    };
+                    let current = step.index + 1 == steps;
+                    let cas = step.cas_succeeded.map(|ok| {
+                        let (mark, words) = if ok { ("✓", "succeeded") } else { ("✗", "failed") };
+                        view! {
+                            " "
+                            <span aria-hidden="true">{mark}</span>
+                            <span class="visually-hidden">{words}</span>
+                        }
+                    });
                     view! {
-                        <li class=format!("step t{}", step.thread) class:breaks=breaks>
+                        <li
+                            class=format!("step t{}", step.thread)
+                            class:breaks=breaks
+                            class:current=current
+                            aria-current=current.then_some("step")
+                            // The stylesheet has no rule for the current step yet: outline it here.
+                            style=current.then_some("outline: 2px solid var(--thread); outline-offset: -2px")
+                        >
                             <span class="step-number">{step.index + 1}</span>
                             <span class="step-thread-label">{format!("T{}", step.thread)}</span>
-                            <span class="step-op">{format!("{} {}{cas}", step.kind, step.location)}</span>
+                            <span class="step-op">{step.label()}{cas}</span>
                             <span class="step-text">{step.description.clone()}</span>
                         </li>
                     }
@@ -155,6 +168,18 @@ pub fn LockFreeExplorer() -> impl IntoView {
                 .collect_view()
         })
     };
+
+    // Keep the newest step visible in the timeline's own scroll box (the page itself stays put).
+    let timeline_list = NodeRef::<leptos::html::Ol>::new();
+    Effect::new(move || {
+        version.track();
+        // After the timeline has re-rendered for this version.
+        request_animation_frame(move || {
+            if let Some(list) = timeline_list.get_untracked() {
+                follow_current_step(&list);
+            }
+        });
+    });
 
     let violations = move || {
         version.track();
@@ -206,7 +231,9 @@ pub fn LockFreeExplorer() -> impl IntoView {
                             .collect_view()}
                     </select>
                 </label>
-                <p class="meta scenario-description">{move || with(|e| e.scenario().description().to_owned())}</p>
+                <p class="meta scenario-description">
+                    {move || with_emphasis(&with(|e| e.scenario().description().to_owned()))}
+                </p>
                 <div class="order-tools">
                     {thread_buttons}
                     <button on:click=back title="Undo the last step">"◀ Back"</button>
@@ -233,73 +260,251 @@ pub fn LockFreeExplorer() -> impl IntoView {
                 </section>
                 <section class="timeline-panel">
                     <h2>"Timeline"</h2>
-                    <ol class="timeline">{timeline}</ol>
+                    <ol class="timeline" node_ref=timeline_list>{timeline}</ol>
                 </section>
             </div>
         </div>
     }
 }
 
-/// Boxes and arrows: `head`, then every node with its `next` pointer.
+/// Scrolls `list` by the least amount that shows its last item (the current step) whole,
+/// smoothly unless the reader asked for reduced motion.
+fn follow_current_step(list: &web_sys::Element) {
+    let Some(current) = list.last_element_child() else {
+        return;
+    };
+    let (area, item) = (
+        list.get_bounding_client_rect(),
+        current.get_bounding_client_rect(),
+    );
+    let delta = if item.top() < area.top() {
+        item.top() - area.top()
+    } else if item.bottom() > area.bottom() {
+        // A step taller than the box shows its start.
+        (item.bottom() - area.bottom()).min(item.top() - area.top())
+    } else {
+        return;
+    };
+    let reduce_motion = window()
+        .match_media("(prefers-reduced-motion: reduce)")
+        .ok()
+        .flatten()
+        .is_some_and(|query| query.matches());
+    let options = js_sys::Object::new();
+    let set = |key: &str, value: wasm_bindgen::JsValue| {
+        let _ = js_sys::Reflect::set(&options, &key.into(), &value);
+    };
+    set("top", delta.into());
+    set(
+        "behavior",
+        if reduce_motion { "auto" } else { "smooth" }.into(),
+    );
+    // `element.scrollBy({ top, behavior })`, called through JavaScript so no extra web-sys
+    // features are needed.
+    let scroll_by = js_sys::Reflect::get(list, &"scrollBy".into())
+        .ok()
+        .and_then(|f| f.dyn_into::<js_sys::Function>().ok());
+    match scroll_by {
+        Some(scroll_by) => {
+            let _ = scroll_by.call1(list, &options);
+        }
+        None => list.set_scroll_top(list.scroll_top() + delta.round() as i32),
+    }
+}
+
+/// `text` with Markdown-style `*emphasis*` shown as emphasis; an unpaired `*` stays as written.
+fn with_emphasis(text: &str) -> Vec<AnyView> {
+    let parts: Vec<&str> = text.split('*').collect();
+    if parts.len().is_multiple_of(2) {
+        return vec![text.to_owned().into_any()];
+    }
+    parts
+        .into_iter()
+        .enumerate()
+        .filter(|(_, part)| !part.is_empty())
+        .map(|(i, part)| {
+            let part = part.to_owned();
+            if i % 2 == 1 {
+                view! { <em>{part}</em> }.into_any()
+            } else {
+                part.into_any()
+            }
+        })
+        .collect()
+}
+
+/// What a node of the pool is at this step, shown in words inside its box (and by its border).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum NodeState {
+    /// Reachable from `head`.
+    InStack,
+    /// Neither free nor in the stack, held privately by a thread.
+    Held,
+    /// Neither free, nor in the stack, nor held by anyone: lost.
+    Leaked,
+    /// Back in the pool, free to be allocated again.
+    Free,
+    /// Free yet reachable from `head`: the corruption ABA causes.
+    Corrupt,
+}
+
+impl NodeState {
+    fn of(node: &lockfree::explorer::NodeCell) -> NodeState {
+        match (node.on_free_list, node.in_stack) {
+            (true, true) => NodeState::Corrupt,
+            (true, false) => NodeState::Free,
+            (false, true) => NodeState::InStack,
+            (false, false) if node.held_by.is_empty() => NodeState::Leaked,
+            (false, false) => NodeState::Held,
+        }
+    }
+
+    /// The word written in the node's box.
+    fn word(self) -> &'static str {
+        match self {
+            NodeState::InStack => "in stack",
+            NodeState::Held => "held",
+            NodeState::Leaked => "leaked",
+            NodeState::Free => "free",
+            NodeState::Corrupt => "corrupt",
+        }
+    }
+
+    /// The stylesheet's class for the node's group (border style and colour).
+    fn class(self) -> &'static str {
+        match self {
+            NodeState::InStack => "node live",
+            NodeState::Held | NodeState::Leaked => "node held",
+            NodeState::Free => "node free",
+            NodeState::Corrupt => "node corrupt",
+        }
+    }
+
+    /// The look of its box, for the legend's sample. These repeat the `.memory` rules of
+    /// style.css: the sample must not carry the diagram's classes, or selectors such as
+    /// `.memory .corrupt` would find the legend instead of a corrupted node.
+    fn swatch_style(self) -> &'static str {
+        match self {
+            NodeState::InStack => "fill: var(--bg-raised); stroke: #1f8a55; stroke-width: 2",
+            NodeState::Held | NodeState::Leaked => {
+                "fill: var(--bg-raised); stroke: var(--focus); stroke-width: 2"
+            }
+            NodeState::Free => {
+                "fill: var(--bg-raised); stroke: var(--border); stroke-width: 2; stroke-dasharray: 5 4; opacity: 0.6"
+            }
+            NodeState::Corrupt => {
+                "fill: color-mix(in srgb, #d92d20 15%, var(--bg-raised)); stroke: #d92d20; stroke-width: 3"
+            }
+        }
+    }
+
+    /// What the word means, for the legend.
+    fn meaning(self) -> &'static str {
+        match self {
+            NodeState::InStack => "reachable from head",
+            NodeState::Held => "a thread is using it privately (the box names the thread)",
+            NodeState::Leaked => "not free, not in the stack, and no thread holds it: lost",
+            NodeState::Free => "back in the pool, so the next push may reuse it",
+            NodeState::Corrupt => "free, yet still reachable from head: the stack is broken",
+        }
+    }
+}
+
+// Layout of the stack drawing, in SVG units.
+const BOX_WIDTH: f64 = 118.0;
+const BOX_GAP: f64 = 36.0;
+const BOX_TOP: f64 = 78.0;
+const BOX_HEIGHT: f64 = 62.0;
+const BOX_BOTTOM: f64 = BOX_TOP + BOX_HEIGHT;
+/// Height of the whole drawing: room below the boxes for arrows that curve round them.
+const STACK_HEIGHT: f64 = 190.0;
+
+fn box_x(node: usize) -> f64 {
+    20.0 + node as f64 * (BOX_WIDTH + BOX_GAP)
+}
+
+/// The SVG path of `from.next = to`. To the neighbour on the right it is a short straight arrow
+/// across the gap; any other arrow curves below the boxes so it never crosses a node in
+/// between (`A.next = C` must not read as A → B → C). An arrow pointing right leaves from the
+/// right part of its box and dips less than one pointing back, so opposite arrows stay apart.
+fn next_arrow_path(from: usize, to: usize) -> String {
+    let (x, target) = (box_x(from), box_x(to));
+    if to == from + 1 {
+        return format!(
+            "M{},{} L{target},{}",
+            x + BOX_WIDTH,
+            BOX_TOP + 22.0,
+            BOX_TOP + 22.0
+        );
+    }
+    let (start, end, depth) = if to > from {
+        (x + BOX_WIDTH * 0.7, target + BOX_WIDTH * 0.3, 36.0)
+    } else {
+        (x + BOX_WIDTH * 0.4, target + BOX_WIDTH * 0.6, 56.0)
+    };
+    let (y, low) = (BOX_BOTTOM, BOX_BOTTOM + depth);
+    format!("M{start},{y} C{start},{low} {end},{low} {end},{y}")
+}
+
+/// Boxes and arrows: `head`, then every node with its `next` pointer, and a legend in words.
 #[component]
 fn StackPicture(
     /// The stack's memory at this step.
     stack: StackMemory,
 ) -> impl IntoView {
-    let box_width = 118.0;
-    let gap = 36.0;
-    let x_of = |node: usize| 20.0 + node as f64 * (box_width + gap);
+    let name = |node: usize| stack.nodes[node].name.clone();
     let head_label = match (stack.head, stack.tag) {
-        (Some(node), Some(tag)) => format!("head → {} · tag {tag}", stack.nodes[node].name),
-        (Some(node), None) => format!("head → {}", stack.nodes[node].name),
+        (Some(node), Some(tag)) => format!("head → {} · tag {tag}", name(node)),
+        (Some(node), None) => format!("head → {}", name(node)),
         (None, Some(tag)) => format!("head → nil · tag {tag}"),
         (None, None) => "head → nil".to_owned(),
     };
-    let width = x_of(stack.nodes.len()) + 20.0;
+    let width = box_x(stack.nodes.len()) + 20.0;
     let head_arrow = stack.head.map(|node| {
-        let x = x_of(node) + box_width / 2.0;
-        view! { <line class="arrow head-arrow" x1="70" y1="38" x2=x y2="78" marker-end="url(#arrowhead)" /> }
+        let x = box_x(node) + BOX_WIDTH / 2.0;
+        view! { <line class="arrow head-arrow" x1="70" y1="38" x2=x y2=BOX_TOP marker-end="url(#arrowhead)" /> }
     });
+    // The drawing in words, for screen readers.
+    let mut spoken = Vec::new();
     let nodes = stack
         .nodes
         .iter()
         .map(|node| {
-            let x = x_of(node.id);
-            let class = if node.on_free_list && node.in_stack {
-                "node corrupt"
-            } else if node.on_free_list {
-                "node free"
-            } else if node.in_stack {
-                "node live"
-            } else {
-                "node held"
-            };
+            let x = box_x(node.id);
+            let state = NodeState::of(node);
             let value = node.value.map_or("–".to_owned(), |v| v.to_string());
-            let next = node.next.map_or("nil".to_owned(), |n| stack.nodes[n].name.clone());
+            let next = node.next.map_or("nil".to_owned(), name);
             let held = if node.held_by.is_empty() {
                 String::new()
             } else {
-                node.held_by.iter().map(|t| format!("T{t}")).collect::<Vec<_>>().join(" ")
+                let threads: Vec<String> = node.held_by.iter().map(|t| format!("T{t}")).collect();
+                format!("held by {}", threads.join(" "))
             };
+            spoken.push(format!(
+                "{}: {}, value {value}, next {next}{}",
+                node.name,
+                state.word(),
+                if held.is_empty() { String::new() } else { format!(", {held}") }
+            ));
             let arrow = node.next.map(|target| {
-                let (x1, x2) = (x + box_width, x_of(target));
-                // Forward arrows go straight; backward ones curve below the boxes.
-                if x2 > x1 {
-                    view! { <path class="arrow" d=format!("M{x1},100 L{x2},100") marker-end="url(#arrowhead)" /> }.into_any()
-                } else {
-                    let (sx, ex) = (x + box_width / 2.0, x2 + box_width / 2.0);
-                    view! {
-                        <path class="arrow back" d=format!("M{sx},124 C{sx},170 {ex},170 {ex},124") marker-end="url(#arrowhead)" />
-                    }
-                    .into_any()
+                view! {
+                    <path
+                        class="arrow"
+                        class:back=target <= node.id
+                        d=next_arrow_path(node.id, target)
+                        marker-end="url(#arrowhead)"
+                    />
                 }
             });
             view! {
-                <g class=class>
-                    <rect x=x y="78" width=box_width height="46" rx="6" />
-                    <text x=x + 8.0 y="97" class="node-name">{node.name.clone()}</text>
-                    <text x=x + 8.0 y="116" class="node-detail">{format!("{value} · next {next}")}</text>
-                    <text x=x + box_width / 2.0 y="148" text-anchor="middle" class="held">{held}</text>
+                <g class=state.class()>
+                    <rect x=x y=BOX_TOP width=BOX_WIDTH height=BOX_HEIGHT rx="6" />
+                    <text x=x + 8.0 y=BOX_TOP + 19.0 class="node-name">{node.name.clone()}</text>
+                    <text x=x + BOX_WIDTH - 8.0 y=BOX_TOP + 19.0 text-anchor="end" class="node-detail node-state">
+                        {state.word()}
+                    </text>
+                    <text x=x + 8.0 y=BOX_TOP + 38.0 class="node-detail">{format!("{value} · next {next}")}</text>
+                    <text x=x + 8.0 y=BOX_TOP + 54.0 class="held">{held}</text>
                     {arrow}
                 </g>
             }
@@ -310,13 +515,39 @@ fn StackPicture(
         .iter()
         .map(|v| v.map_or("?".to_owned(), |v| v.to_string()))
         .collect();
+    let legend = [
+        NodeState::InStack,
+        NodeState::Held,
+        NodeState::Free,
+        NodeState::Corrupt,
+        NodeState::Leaked,
+    ]
+    .into_iter()
+    .map(|state| {
+        view! {
+            <li style="display: inline-flex; align-items: center; gap: 0.35rem">
+                <svg viewBox="0 0 30 18" aria-hidden="true" style="width: 1.8rem; height: 1.1rem; flex: none">
+                    <rect x="2" y="2" width="26" height="14" rx="3" style=state.swatch_style() />
+                </svg>
+                <span><strong>{state.word()}</strong>{format!(": {}", state.meaning())}</span>
+            </li>
+        }
+    })
+    .collect_view();
+    let spoken_head = match (stack.head, stack.tag) {
+        (Some(node), Some(tag)) => format!("head points to {} with tag {tag}", name(node)),
+        (Some(node), None) => format!("head points to {}", name(node)),
+        (None, Some(tag)) => format!("head is nil with tag {tag}"),
+        (None, None) => "head is nil".to_owned(),
+    };
+    spoken.insert(0, spoken_head);
     view! {
         <svg
             class="memory"
-            viewBox=format!("0 0 {width} 180")
+            viewBox=format!("0 0 {width} {STACK_HEIGHT}")
             style=format!("max-width: {}px", width * 1.4)
             role="img"
-            aria-label="Stack memory"
+            aria-label=format!("Stack memory. {}.", spoken.join(". "))
         >
             <defs>
                 <marker id="arrowhead" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
@@ -335,6 +566,12 @@ fn StackPicture(
                 if stack.chain_has_cycle { " … and round again (a cycle)" } else { "" },
             )}
         </p>
+        <ul class="meta memory-legend" aria-label="Legend" style="list-style: none; padding: 0; margin: 0.3rem 0; display: flex; flex-wrap: wrap; gap: 0.3rem 1.2rem">
+            {legend}
+            <li>
+                "Arrows are " <code>"next"</code> " pointers; one that skips nodes or points back curves below the boxes."
+            </li>
+        </ul>
     }
 }
 

@@ -4,13 +4,14 @@
 use std::collections::VecDeque;
 
 use leptos::prelude::*;
+use matching_engine::config::MAX_ORDER_QUANTITY_LIMIT;
 use matching_engine::flow::{self, FlowConfig, FlowGenerator};
 use matching_engine::{
     CancelOrder, CancelReason, Command, Engine, Event, ModifyOrder, NewOrder, OrderId, OrderType,
     OwnerId, RejectReason, SelfTradePrevention, Side, SymbolId, TimeInForce,
 };
 
-use crate::demos::engine_bench::{self, BenchResult};
+use crate::demos::engine_bench::{self, Bench, BenchResult};
 
 /// Manual orders get ids far above the generator's, so the two never collide.
 const FIRST_MANUAL_ID: u64 = 1_000_000_000;
@@ -170,7 +171,7 @@ fn reject_reason(reason: RejectReason) -> &'static str {
         RejectReason::QuantityTooLarge => "the quantity is larger than this symbol allows",
         RejectReason::QuantityNotLotMultiple => "the quantity is not a multiple of the lot size",
         RejectReason::PriceOffTick => "the price is not on the tick grid",
-        RejectReason::PriceOutOfBand => "the price is outside the symbol's band",
+        RejectReason::PriceOutOfBand => "the price is outside the symbol's price band",
         RejectReason::UnknownSymbol => "no such symbol",
         RejectReason::UnknownOrderId => "no resting order has that id",
         RejectReason::DuplicateOrderId => "an order with that id is still resting",
@@ -355,7 +356,9 @@ pub fn MatchingEngineDemo() -> impl IntoView {
                         <th>"Price"</th>
                         <th>"Quantity"</th>
                         <th>"Orders"</th>
-                        <th></th>
+                        <th>
+                            <span class="visually-hidden">"Quantity as a bar"</span>
+                        </th>
                     </tr>
                 </thead>
                 <tbody>
@@ -402,6 +405,29 @@ pub fn MatchingEngineDemo() -> impl IntoView {
                 .collect_view()
         })
     };
+    // The selected symbol's limits, read from the engine, so rejects can be understood.
+    let band_id = unique_id("price-band");
+    let band = move || {
+        let symbol = symbol.get();
+        state.with_value(|s| {
+            s.engine.symbol_config(symbol).map(|c| {
+                let lot = if c.lot_size == 1 {
+                    "any positive whole quantity".to_owned()
+                } else {
+                    format!("quantities in multiples of {} (the lot size)", c.lot_size)
+                };
+                let most = if c.max_order_quantity < MAX_ORDER_QUANTITY_LIMIT {
+                    format!(", up to {}", c.max_order_quantity)
+                } else {
+                    String::new()
+                };
+                format!(
+                    "{symbol} accepts limit prices from {} to {} (its price band) in steps of {} (the tick size), and {lot}{most}.",
+                    c.min_price, c.max_price, c.tick_size
+                )
+            })
+        })
+    };
     let resting = move || {
         version.track();
         state.with_value(|s| s.engine.resting_order_count())
@@ -437,6 +463,7 @@ pub fn MatchingEngineDemo() -> impl IntoView {
                                     type="button"
                                     class=class
                                     class:selected=move || side.get() == value
+                                    aria-pressed=move || if side.get() == value { "true" } else { "false" }
                                     on:click=move |_| side.set(value)
                                 >
                                     {label}
@@ -454,7 +481,7 @@ pub fn MatchingEngineDemo() -> impl IntoView {
                         <option value="market">"Market"</option>
                     </select>
                 </label>
-                <NumberField label="Price" name="price" value=price />
+                <NumberField label="Price" name="price" value=price described_by=band_id.clone() />
                 <NumberField label="Quantity" name="quantity" value=quantity />
                 <label>
                     "Account"
@@ -464,6 +491,8 @@ pub fn MatchingEngineDemo() -> impl IntoView {
                     </select>
                 </label>
                 <button type="submit" class="primary">"Place order"</button>
+                // A row of its own, under the fields it explains.
+                <p class="meta price-band" id=band_id style="flex-basis: 100%">{band}</p>
                 <div class="order-tools">
                     <label>
                         "Order id"
@@ -517,6 +546,13 @@ pub fn MatchingEngineDemo() -> impl IntoView {
     }
 }
 
+/// An id no other element of the page has: `prefix-N`.
+fn unique_id(prefix: &str) -> String {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static NEXT: AtomicUsize = AtomicUsize::new(1);
+    format!("{prefix}-{}", NEXT.fetch_add(1, Ordering::Relaxed))
+}
+
 /// A labelled text box for a whole number, bound to `value`.
 #[component]
 fn NumberField(
@@ -526,12 +562,16 @@ fn NumberField(
     name: &'static str,
     /// The text as typed; parsed when the form is submitted, so errors can be explained.
     value: RwSignal<String>,
+    /// The id of a hint that explains which values are accepted.
+    #[prop(optional, into)]
+    described_by: Option<String>,
 ) -> impl IntoView {
     view! {
         <label>
             {label}
             <input
                 name=name
+                aria-describedby=described_by
                 inputmode="numeric"
                 prop:value=value
                 on:input=move |ev| value.set(event_target_value(&ev))
@@ -540,32 +580,70 @@ fn NumberField(
     }
 }
 
+/// Milliseconds of benchmark work between two chances for the browser to paint and respond.
+const BENCH_SLICE_MS: f64 = 40.0;
+
+/// Resolves in a later task of the browser's event loop, so it can paint and handle input first.
+async fn yield_to_browser() {
+    let promise = js_sys::Promise::new(&mut |resolve, _reject| {
+        let _ = window().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0);
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
 /// Replays the native benchmark's workload here and draws throughput and a latency histogram.
 #[component]
 pub fn EngineBenchmark() -> impl IntoView {
     let size = RwSignal::new(500_000usize);
     let running = RwSignal::new(false);
+    // 0 to 1, while running.
+    let progress = RwSignal::new(0.0f64);
     let result = RwSignal::new(None::<BenchResult>);
     let start = move |_| {
         running.set(true);
+        progress.set(0.0);
         result.set(None);
-        // Give the browser a frame to show "Running…" before the tab is busy.
-        set_timeout(
-            move || {
-                let performance = window().performance().expect("performance is available");
-                let measured = engine_bench::run(size.get_untracked(), 3, || performance.now());
-                result.set(Some(measured));
-                running.set(false);
-            },
-            std::time::Duration::from_millis(30),
-        );
+        let commands = size.get_untracked();
+        leptos::task::spawn_local(async move {
+            let performance = window().performance().expect("performance is available");
+            let now = move || performance.now();
+            let mut bench = Bench::new(commands, 3);
+            loop {
+                // Between slices the page paints the progress and stays responsive.
+                yield_to_browser().await;
+                if let Some(measured) = bench.advance(BENCH_SLICE_MS, &now) {
+                    result.try_set(Some(measured));
+                    running.try_set(false);
+                    break;
+                }
+                if progress.try_set(bench.progress()).is_some() {
+                    // The page was left: stop working.
+                    break;
+                }
+            }
+        });
+    };
+    // Announced to screen readers, so it changes in steps of 10 % rather than on every slice.
+    let status = move || {
+        if running.get() {
+            let percent = (progress.get() * 10.0).floor() as u32 * 10;
+            format!("Running… {percent}%")
+        } else {
+            result
+                .with(|r| {
+                    r.as_ref()
+                        .map(|r| format!("Finished: {:.2} M orders/s.", r.per_second / 1e6))
+                })
+                .unwrap_or_default()
+        }
     };
     view! {
         <section class="bench">
             <h2>"Benchmark in your browser"</h2>
             <p>
                 "Replays a generated flow (limits near the touch, markets, cancels, modifies; the same seed as the native benchmark) \
-                 after a warm-up of 300 000 commands, three times, and keeps the best run."
+                 after a warm-up of 300 000 commands, three times, and keeps the best run. \
+                 It works in short slices so the page stays usable; only the replay itself is timed."
             </p>
             <div class="order-tools">
                 <label>
@@ -579,15 +657,37 @@ pub fn EngineBenchmark() -> impl IntoView {
                 <button class="primary run-bench" on:click=start disabled=move || running.get()>
                     "Run benchmark"
                 </button>
-                <Show when=move || running.get()>
-                    <span class="loading-inline">
+                <span class="loading-inline">
+                    <Show when=move || running.get()>
                         <span class="spinner" aria-hidden="true"></span>
-                        "Running… (the tab is busy for a few seconds)"
-                    </span>
-                </Show>
+                        <progress
+                            class="bench-progress"
+                            max="100"
+                            prop:value=move || (progress.get() * 100.0).round()
+                            aria-hidden="true"
+                        ></progress>
+                    </Show>
+                    <span class="bench-status" role="status">{status}</span>
+                </span>
             </div>
             {move || result.get().map(|r| view! { <BenchReport result=r /> })}
         </section>
+    }
+}
+
+/// Up to five round steps (1, 2 or 5 times a power of ten) from 0 to at least `max`:
+/// the step and the number of steps.
+fn axis_ticks(max: usize) -> (usize, usize) {
+    let max = max.max(1);
+    let mut magnitude = 1;
+    loop {
+        for step in [magnitude, 2 * magnitude, 5 * magnitude] {
+            let steps = max.div_ceil(step);
+            if steps <= 5 {
+                return (step, steps);
+            }
+        }
+        magnitude *= 10;
     }
 }
 
@@ -597,18 +697,26 @@ fn BenchReport(
     /// The measured run.
     result: BenchResult,
 ) -> impl IntoView {
+    // Plot area inside the 600 × 200 drawing: room on the left for the y-axis, below for the x-axis.
+    const LEFT: f64 = 64.0;
+    const RIGHT: f64 = 592.0;
+    const TOP: f64 = 12.0;
+    const BOTTOM: f64 = 160.0;
     let bins = result.histogram(24);
-    let tallest = bins.iter().map(|(_, c)| *c).max().unwrap_or(1).max(1) as f64;
-    let bar_width = 600.0 / bins.len() as f64;
+    let tallest = bins.iter().map(|(_, c)| *c).max().unwrap_or(0);
+    let (tick, ticks) = axis_ticks(tallest);
+    let y_max = (tick * ticks) as f64;
+    let y_of = |count: f64| BOTTOM - count / y_max * (BOTTOM - TOP);
+    let bar_width = (RIGHT - LEFT) / bins.len().max(1) as f64;
     let bars = bins
         .iter()
         .enumerate()
         .map(|(i, (edge, count))| {
-            let height = *count as f64 / tallest * 150.0;
+            let height = BOTTOM - y_of(*count as f64);
             view! {
                 <rect
-                    x=format!("{:.1}", i as f64 * bar_width + 1.0)
-                    y=format!("{:.1}", 160.0 - height)
+                    x=format!("{:.1}", LEFT + i as f64 * bar_width + 1.0)
+                    y=format!("{:.1}", BOTTOM - height)
                     width=format!("{:.1}", bar_width - 2.0)
                     height=format!("{height:.1}")
                 >
@@ -617,8 +725,23 @@ fn BenchReport(
             }
         })
         .collect_view();
-    let first = bins.first().map(|(e, _)| *e).unwrap_or_default();
+    let y_axis = (0..=ticks)
+        .map(|i| {
+            let y = format!("{:.1}", y_of((i * tick) as f64));
+            view! {
+                <line class="grid" x1=LEFT x2=RIGHT y1=y.clone() y2=y.clone() stroke="currentColor" stroke-opacity="0.15" />
+                <text x=LEFT - 6.0 y=y dy="0.35em" text-anchor="end">{(i * tick).to_string()}</text>
+            }
+        })
+        .collect_view();
+    let low = result.quantile(0.0);
     let last = bins.last().map(|(e, _)| *e).unwrap_or_default();
+    let description = format!(
+        "Latency histogram: {} batches of {} commands, from {low:.0} to {last:.0} ns per command; \
+         the y-axis counts batches, up to {tallest} in one bar.",
+        result.batch_ns.len(),
+        engine_bench::BATCH,
+    );
     view! {
         <div class="bench-report">
             <p class="bench-throughput">
@@ -630,14 +753,43 @@ fn BenchReport(
                     result.quantile(0.99),
                 )}
             </p>
-            <svg class="histogram" viewBox="0 0 600 180" role="img" aria-label="Latency histogram">
+            <svg class="histogram" viewBox="0 0 600 200" role="img" aria-label=description>
+                {y_axis}
+                <line x1=LEFT x2=LEFT y1=TOP y2=BOTTOM stroke="currentColor" stroke-opacity="0.5" />
+                <line x1=LEFT x2=RIGHT y1=BOTTOM y2=BOTTOM stroke="currentColor" stroke-opacity="0.5" />
+                <text transform=format!("translate(14 {}) rotate(-90)", (TOP + BOTTOM) / 2.0) text-anchor="middle">
+                    "Batches"
+                </text>
                 {bars}
-                <text x="0" y="178">{format!("{first:.0} ns")}</text>
-                <text x="600" y="178" text-anchor="end">{format!("{last:.0} ns")}</text>
+                <text x=LEFT y="176">{format!("{low:.0} ns")}</text>
+                <text x=RIGHT y="176" text-anchor="end">{format!("{last:.0} ns")}</text>
+                <text x=(LEFT + RIGHT) / 2.0 y="194" text-anchor="middle">
+                    "Mean time per command in a batch"
+                </text>
             </svg>
             <p class="meta">
                 "Browsers blur their clocks to 5 µs or more, so each bar counts batches of 1 000 commands by their mean time per command."
             </p>
         </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::axis_ticks;
+
+    #[test]
+    fn the_y_axis_has_a_few_round_ticks_covering_the_tallest_bar() {
+        assert_eq!(axis_ticks(0), (1, 1));
+        assert_eq!(axis_ticks(3), (1, 3));
+        assert_eq!(axis_ticks(7), (2, 4));
+        assert_eq!(axis_ticks(10), (2, 5));
+        assert_eq!(axis_ticks(11), (5, 3));
+        assert_eq!(axis_ticks(120), (50, 3));
+        assert_eq!(axis_ticks(480), (100, 5));
+        for max in 0..5_000 {
+            let (step, steps) = axis_ticks(max);
+            assert!(steps <= 5 && step * steps >= max, "{max}: {step} × {steps}");
+        }
     }
 }

@@ -244,6 +244,7 @@ impl StackWorld {
                 let node = before.trailing_zeros() as NodeId;
                 self.free_bits = before & !(1 << node);
                 let draft = StepDraft::new(OpKind::Allocate, Location::FreeBitmap)
+                    .node(node)
                     .read(Value::Bitmap(before))
                     .write(Value::Bitmap(self.free_bits))
                     .describe(format!(
@@ -354,6 +355,7 @@ impl StackWorld {
                 self.free_bits |= 1 << node;
                 let outcome = value.map_or(OpOutcome::PoppedUninit, OpOutcome::Popped);
                 let draft = StepDraft::new(OpKind::Free, Location::FreeBitmap)
+                    .node(node)
                     .read(Value::Bitmap(before))
                     .write(Value::Bitmap(self.free_bits))
                     .finish(outcome)

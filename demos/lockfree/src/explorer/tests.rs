@@ -381,3 +381,38 @@ fn display_helpers_read_naturally() {
         "node B is on the free list but reachable from head"
     );
 }
+
+#[test]
+fn step_labels_name_the_node_an_allocate_or_free_acts_on() {
+    let mut explorer = Explorer::new(Scenario::naive_stack_aba());
+    explorer.run_schedule(&Scenario::aba_schedule()).unwrap();
+    let labels: Vec<String> = explorer.history().iter().map(StepInfo::label).collect();
+    // T0 reads head and A.next, then T1 pops A, pops B and pushes 40 into recycled A.
+    assert_eq!(
+        labels[..9],
+        [
+            "load head",
+            "load A.next",
+            "load head",
+            "load A.next",
+            "CAS head",
+            "load A.value",
+            "free A",
+            "load head",
+            "load B.next",
+        ]
+    );
+    assert_eq!(labels[11], "free B");
+    assert_eq!(labels[12], "allocate A");
+    assert_eq!(labels[13], "store A.value");
+    assert!(
+        !labels.iter().any(|l| l.ends_with(" free")),
+        "the free bitmap is never shown as a node: {labels:?}"
+    );
+
+    let full = Scenario::stack(StackFlavor::Naive, 1, vec![1], vec![vec![Op::Push(2)]]).unwrap();
+    let mut explorer = Explorer::new(full);
+    let step = explorer.step(0).unwrap();
+    assert_eq!(step.node, None);
+    assert_eq!(step.label(), "allocate: pool full");
+}

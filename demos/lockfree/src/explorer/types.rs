@@ -162,6 +162,9 @@ pub struct StepInfo {
     pub kind: OpKind,
     /// The cell it touched.
     pub location: Location,
+    /// For allocate and free: the node taken from or returned to the pool
+    /// (`None` when an allocation found the pool empty).
+    pub node: Option<NodeId>,
     /// The value read (loads, CAS: the value found; allocate/free: the bitmap before).
     pub read: Option<Value>,
     /// The value written (stores, successful CAS, allocate/free: the bitmap after).
@@ -172,6 +175,20 @@ pub struct StepInfo {
     pub outcome: Option<OpOutcome>,
     /// One sentence for humans, e.g. `T0 pop(): CAS head A → B succeeded`.
     pub description: String,
+}
+
+impl StepInfo {
+    /// A short label for a timeline: the operation and what it acted on,
+    /// e.g. `load head`, `store A.next`, `CAS head`, `allocate D`, `free B`.
+    pub fn label(&self) -> String {
+        match (self.kind, self.node) {
+            (OpKind::Allocate | OpKind::Free, Some(node)) => {
+                format!("{} {}", self.kind, node_name(node))
+            }
+            (OpKind::Allocate, None) => "allocate: pool full".to_owned(),
+            _ => format!("{} {}", self.kind, self.location),
+        }
+    }
 }
 
 /// Why a step could not be taken.

@@ -5,7 +5,7 @@ use super::ring_model::RingWorld;
 use super::scenario::{Op, Scenario, ScenarioKind};
 use super::stack_model::StackWorld;
 use super::types::{
-    Location, Memory, OpKind, OpOutcome, StepInfo, ThreadId, ThreadView, Value, Violation,
+    Location, Memory, NodeId, OpKind, OpOutcome, StepInfo, ThreadId, ThreadView, Value, Violation,
 };
 
 /// A step as a model reports it; the explorer adds thread and position.
@@ -13,6 +13,7 @@ use super::types::{
 pub(crate) struct StepDraft {
     pub(crate) kind: OpKind,
     pub(crate) location: Location,
+    pub(crate) node: Option<NodeId>,
     pub(crate) read: Option<Value>,
     pub(crate) written: Option<Value>,
     pub(crate) cas_succeeded: Option<bool>,
@@ -25,12 +26,19 @@ impl StepDraft {
         Self {
             kind,
             location,
+            node: None,
             read: None,
             written: None,
             cas_succeeded: None,
             outcome: None,
             description: String::new(),
         }
+    }
+
+    /// Names the node an allocate or free acts on.
+    pub(crate) fn node(mut self, node: NodeId) -> Self {
+        self.node = Some(node);
+        self
     }
 
     pub(crate) fn read(mut self, value: Value) -> Self {
@@ -127,6 +135,7 @@ impl World {
             operation,
             kind: draft.kind,
             location: draft.location,
+            node: draft.node,
             read: draft.read,
             written: draft.written,
             cas_succeeded: draft.cas_succeeded,
