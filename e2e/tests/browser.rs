@@ -192,6 +192,40 @@ async fn a_reader_copies_code_links_a_section_and_finds_the_chapter_first_on_a_p
         "{anchors} anchors for {headings} headings"
     );
 
+    // At a projector: text up to 250 %, and the outline hidden to give the chapter the width.
+    for _ in 0..12 {
+        h.eval("const b = document.querySelector('[aria-label=\"A+ larger text\"]'); if (!b.disabled) b.click(); return null;")
+            .await;
+    }
+    h.wait_for_text(".font-reset", "250%").await;
+    h.eval("document.querySelector('.font-reset').click(); return null;")
+        .await;
+    h.click(".outline-toggle").await;
+    h.wait_until(
+        "return document.querySelector('.sidebar').offsetParent === null;",
+        "the outline is hidden",
+    )
+    .await;
+    if let Ok(shots) = std::env::var("RMP_E2E_SCREENSHOTS") {
+        h.resize(1920, 1080).await;
+        h.eval("for (let i = 0; i < 12; i++) document.querySelector('[aria-label=\"A+ larger text\"]').click(); document.querySelectorAll('.prose h2')[1].scrollIntoView(); return null;")
+            .await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        h.screenshot(&std::path::Path::new(&shots).join("projector-250-outline-hidden.png"))
+            .await;
+        h.eval("document.querySelector('.font-reset').click(); return null;")
+            .await;
+        h.resize(1280, 900).await;
+    }
+    h.client.refresh().await.unwrap();
+    h.wait_for_contains(".outline-toggle", "Show outline").await;
+    h.click(".outline-toggle").await;
+    h.wait_until(
+        "return document.querySelector('.sidebar').offsetParent !== null;",
+        "the outline is back",
+    )
+    .await;
+
     // Wide: the outline is open beside the chapter. Phone: folded, so the chapter comes first.
     assert_eq!(
         h.eval("return document.querySelector('.sidebar details.outline').open;")

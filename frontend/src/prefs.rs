@@ -7,8 +7,9 @@ use leptos::prelude::*;
 
 const THEME_KEY: &str = "rmp.theme";
 const FONT_KEY: &str = "rmp.fontStep";
-/// Font steps of 12.5 %: from 75 % (a small laptop) up to 175 % (the back row of a lecture hall).
-pub const FONT_STEPS: std::ops::RangeInclusive<i32> = -2..=6;
+/// Font steps of 12.5 %: from 75 % (a small laptop) up to 250 % (the back row of a lecture hall).
+/// `index.html` applies a stored step before the app loads and repeats this range.
+pub const FONT_STEPS: std::ops::RangeInclusive<i32> = -2..=12;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Theme {
@@ -143,6 +144,10 @@ mod tests {
     fn font_steps_cover_laptop_to_projector() {
         assert_eq!(font_scale(*FONT_STEPS.start()), 0.75);
         assert_eq!(font_scale(0), 1.0);
-        assert_eq!(font_scale(*FONT_STEPS.end()), 1.75);
+        assert_eq!(
+            font_scale(*FONT_STEPS.end()),
+            2.5,
+            "250 %: the back row of a lecture hall"
+        );
     }
 }

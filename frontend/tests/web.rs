@@ -464,7 +464,7 @@ async fn the_font_control_scales_the_page_for_projectors() {
         "{}",
         root_style()
     );
-    let larger = find(&root, "button[aria-label='Larger text']").unwrap();
+    let larger = find(&root, "button[aria-label='A+ larger text']").unwrap();
     larger.click();
     larger.click();
     settle_until(|| root_style().contains("--font-scale: 1.25")).await;

@@ -191,7 +191,9 @@ pub fn RunOutput(
                         view! {
                             <details class="compiler-output" open=failed>
                                 <summary>"Compiler output"</summary>
-                                <pre>{compiler}</pre>
+                                // Never wrapped, so rustc's `^^^` markers stay under what they
+                                // mark; it scrolls sideways instead (and so takes keyboard focus).
+                                <pre tabindex="0">{compiler}</pre>
                             </details>
                         }
                     })

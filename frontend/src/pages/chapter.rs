@@ -31,10 +31,22 @@ pub fn ChapterPage() -> impl IntoView {
     // The chapter last shown: a reload of the same chapter keeps the reader's place.
     let shown = StoredValue::new(String::new());
 
+    // A teacher at a projector hides the outline to give the chapter the whole width; remembered.
+    let outline_hidden = RwSignal::new(outline_hidden_stored());
+    let toggle_outline = move |_| {
+        outline_hidden.update(|hidden| *hidden = !*hidden);
+        if let Some(storage) = window().local_storage().ok().flatten() {
+            let _ = storage.set_item(OUTLINE_KEY, &outline_hidden.get_untracked().to_string());
+        }
+    };
     view! {
-        <div class="chapter-layout">
+        <div class="chapter-layout" class:outline-hidden=move || outline_hidden.get()>
             <Sidebar current=slug />
             <article class="chapter">
+                <button type="button" class="outline-toggle" aria-pressed=move || outline_hidden.get().to_string()
+                    on:click=toggle_outline>
+                    {move || if outline_hidden.get() { "☰ Show outline" } else { "⇤ Hide outline" }}
+                </button>
                 <Transition fallback=|| view! { <Loading label="Loading chapter…" /> }>
                     <ErrorBoundary fallback=|errors| view! { <ErrorList errors /> }>
                         {move || Suspend::new(async move {
@@ -55,6 +67,17 @@ pub fn ChapterPage() -> impl IntoView {
             </article>
         </div>
     }
+}
+
+const OUTLINE_KEY: &str = "rmp.outlineHidden";
+
+fn outline_hidden_stored() -> bool {
+    window()
+        .local_storage()
+        .ok()
+        .flatten()
+        .and_then(|s| s.get_item(OUTLINE_KEY).ok().flatten())
+        .is_some_and(|v| v == "true")
 }
 
 /// The chapter itself: title, prose, code, and links to its neighbours.
