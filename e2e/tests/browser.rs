@@ -269,13 +269,7 @@ async fn a_keyboard_reader_skips_to_the_content_runs_an_example_and_uses_the_hel
         skip, "Skip to content",
         "the first Tab reaches the skip link"
     );
-    h.client
-        .active_element()
-        .await
-        .unwrap()
-        .send_keys(&Key::Enter.to_string())
-        .await
-        .unwrap();
+    h.press(&Key::Enter.to_string()).await;
     h.wait_until(
         "return document.activeElement && document.activeElement.id === 'main';",
         "focus moved to the main content",
@@ -290,13 +284,7 @@ async fn a_keyboard_reader_skips_to_the_content_runs_an_example_and_uses_the_hel
         )
         .await;
     assert_eq!(name, "Run example 1", "Run buttons are told apart by name");
-    h.client
-        .active_element()
-        .await
-        .unwrap()
-        .send_keys(&Key::Enter.to_string())
-        .await
-        .unwrap();
+    h.press(&Key::Enter.to_string()).await;
     h.wait_until(
         "return !!document.querySelector('.code-block.runnable .run-status.ok, .code-block.runnable .run-status.failed');",
         "the run shows its output",
@@ -325,13 +313,7 @@ async fn a_keyboard_reader_skips_to_the_content_runs_an_example_and_uses_the_hel
     )
     .await;
     for _ in 0..3 {
-        h.client
-            .active_element()
-            .await
-            .unwrap()
-            .send_keys(&Key::Tab.to_string())
-            .await
-            .unwrap();
+        h.press(&Key::Tab.to_string()).await;
         assert_eq!(
             h.eval("return document.querySelector('dialog.dialog').contains(document.activeElement) || document.activeElement === document.body;")
                 .await,
@@ -339,13 +321,7 @@ async fn a_keyboard_reader_skips_to_the_content_runs_an_example_and_uses_the_hel
             "Tab stays in the dialog (the page behind is inert)"
         );
     }
-    h.client
-        .active_element()
-        .await
-        .unwrap()
-        .send_keys(&Key::Escape.to_string())
-        .await
-        .unwrap();
+    h.press(&Key::Escape.to_string()).await;
     h.wait_until(
         "return !document.querySelector('dialog.dialog').open;",
         "Escape closes the dialog",
