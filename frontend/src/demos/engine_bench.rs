@@ -73,10 +73,11 @@ pub fn run(commands: usize, runs: usize, now: impl Fn() -> f64) -> BenchResult {
 
 /// What a [`Bench`] is doing.
 enum Phase {
-    /// Building the workload by driving a scratch engine, as [`flow::generate`] does.
+    /// Building the workload by driving a scratch engine, as [`flow::generate`] does (boxed: the
+    /// other phases carry nothing).
     Generating {
-        generator: FlowGenerator,
-        scratch: Engine,
+        generator: Box<FlowGenerator>,
+        scratch: Box<Engine>,
     },
     /// Replaying the warm-up (untimed) into `engine`.
     WarmingUp,
@@ -120,8 +121,11 @@ impl Bench {
             commands,
             runs: runs.max(1),
             phase: Phase::Generating {
-                generator: FlowGenerator::new(FlowConfig::new(flow::demo_symbols()), SEED),
-                scratch: new_engine(),
+                generator: Box::new(FlowGenerator::new(
+                    FlowConfig::new(flow::demo_symbols()),
+                    SEED,
+                )),
+                scratch: Box::new(new_engine()),
             },
             engine: new_engine(),
             engine_config,
