@@ -22,12 +22,14 @@ pub fn Header() -> impl IntoView {
                 <span>"Rust Mastery Playground"</span>
             </A>
             <button
-                class="menu-button"
+                class="icon-button menu-button"
+                aria-label="Menu"
+                title="Sections"
                 aria-expanded=move || menu_open.get().to_string()
                 aria-controls="sections-menu"
                 on:click=move |_| menu_open.update(|open| *open = !*open)
             >
-                "☰ Menu"
+                "☰"
             </button>
             <nav class="topbar-nav" class:open=move || menu_open.get() id="sections-menu" aria-label="Sections">
                 <A href="/">"Courses"</A>
