@@ -328,6 +328,29 @@ async fn a_keyboard_reader_skips_to_the_content_runs_an_example_and_uses_the_hel
     )
     .await;
 
+    // Reset from the keyboard: the button goes away with the edit, and focus lands in the code.
+    h.eval(
+        "const content = document.querySelector('.code-block.runnable .cm-content[contenteditable=true]');
+         content.closest('.code-block').id = 'kb-block'; content.focus(); return null;",
+    )
+    .await;
+    h.press("// a note\n").await;
+    h.wait_until(
+        "return !!document.querySelector('#kb-block .reset-button');",
+        "the edit offers Reset",
+    )
+    .await;
+    h.eval("document.querySelector('#kb-block .reset-button').focus(); return null;")
+        .await;
+    h.press(&Key::Enter.to_string()).await;
+    h.wait_until(
+        "return !document.querySelector('#kb-block .reset-button')
+             && document.activeElement.classList.contains('cm-content')
+             && !!document.activeElement.closest('#kb-block');",
+        "focus moved into the reset code",
+    )
+    .await;
+
     // On a phone the sections are behind a menu button.
     h.resize(390, 844).await;
     h.wait_until(

@@ -35,6 +35,19 @@ pub async fn chapter(slug: String) -> Result<Chapter, ApiFailure> {
     get_json(&format!("/api/chapters/{}", encode_segment(&slug))).await
 }
 
+/// The sentence in a JavaScript error ("Failed to fetch"), never its stack trace, which means
+/// nothing to a student.
+pub fn js_message(error: &wasm_bindgen::JsValue) -> String {
+    if let Some(text) = error.as_string() {
+        return text;
+    }
+    error
+        .dyn_ref::<js_sys::Error>()
+        .map(|e| String::from(e.message()))
+        .filter(|m| !m.is_empty())
+        .unwrap_or_else(|| "the browser gave no reason".to_owned())
+}
+
 /// Percent-encodes everything but unreserved characters, so a slug cannot change the path.
 fn encode_segment(segment: &str) -> String {
     let mut out = String::with_capacity(segment.len());
@@ -49,9 +62,7 @@ fn encode_segment(segment: &str) -> String {
 }
 
 async fn get_json<T: DeserializeOwned>(url: &str) -> Result<T, ApiFailure> {
-    let network = |e: wasm_bindgen::JsValue| {
-        ApiFailure::Network(e.as_string().unwrap_or_else(|| format!("{e:?}")))
-    };
+    let network = |e: wasm_bindgen::JsValue| ApiFailure::Network(js_message(&e));
     let window = web_sys::window().ok_or_else(|| ApiFailure::Network("no window".into()))?;
     let response: web_sys::Response = JsFuture::from(window.fetch_with_str(url))
         .await

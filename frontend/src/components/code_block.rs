@@ -228,7 +228,11 @@ pub fn RunButtons(
     let name = move |verb: &str| format!("{verb} {subject}");
     view! {
         <Show when=move || runner.active()>
-            <button class="kill-button" title="Stop the program" on:click=move |_| runner.kill()>
+            <button class="kill-button" title="Stop the program" on:click=move |event| {
+                // Stop disappears when the run ends: keyboard focus moves to Run instead.
+                focus_in_block(&event, ".run-button");
+                runner.kill();
+            }>
                 "■ Stop"
             </button>
         </Show>
@@ -310,7 +314,11 @@ pub fn ResetButton(
 ) -> impl IntoView {
     view! {
         <Show when=move || edits.edited.get()>
-            <button class="reset-button" title=title on:click=move |_| edits.reset()>
+            <button class="reset-button" title=title on:click=move |event| {
+                // The button goes away with the edit: keyboard focus moves to the code instead.
+                focus_in_block(&event, ".cm-content, textarea");
+                edits.reset();
+            }>
                 "↺ Reset"
             </button>
         </Show>
@@ -396,4 +404,19 @@ fn copy_with_text_area(text: &str) -> bool {
         .unwrap_or(false);
     area.remove();
     ok
+}
+
+/// Moves keyboard focus to the first element matching `selector` in the block (code block, files
+/// block or exercise) whose button sent `event`, for buttons that disappear once pressed.
+pub fn focus_in_block(event: &leptos::ev::MouseEvent, selector: &str) {
+    use wasm_bindgen::JsCast;
+    let target = event
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        .and_then(|button| button.closest(".code-block, .exercise").ok().flatten())
+        .and_then(|block| block.query_selector(selector).ok().flatten())
+        .and_then(|found| found.dyn_into::<web_sys::HtmlElement>().ok());
+    if let Some(element) = target {
+        let _ = element.focus();
+    }
 }

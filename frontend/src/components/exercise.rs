@@ -7,7 +7,9 @@ use api_types::{
 use leptos::prelude::*;
 
 use crate::actions::request_for;
-use crate::components::code_block::{CopyButton, HiddenLinesToggle, ResetButton, line_count};
+use crate::components::code_block::{
+    CopyButton, HiddenLinesToggle, ResetButton, focus_in_block, line_count,
+};
 use crate::components::edits::{BlockEdits, OutdatedNotice};
 use crate::components::progress::Recorder;
 use crate::components::run_output::{RunOutput, Stage};
@@ -247,7 +249,10 @@ pub fn ExerciseView(
                         <HiddenLinesToggle count=hidden_count shown=hidden_shown />
                         <ResetButton edits title="Start again from the starter code" />
                         <Show when=active>
-                            <button class="kill-button" title="Stop the tests" on:click=move |_| runner.kill()>
+                            <button class="kill-button" title="Stop the tests" on:click=move |event| {
+                                focus_in_block(&event, ".run-button");
+                                runner.kill();
+                            }>
                                 "■ Stop"
                             </button>
                         </Show>

@@ -6,7 +6,7 @@ use api_types::{Action, FileSet, ProjectFile};
 use leptos::prelude::*;
 
 use crate::actions::{request_for, text_hash};
-use crate::components::code_block::{CopyButton, RunButtons};
+use crate::components::code_block::{CopyButton, RunButtons, focus_in_block};
 use crate::components::edits::{BlockEdits, OutdatedNotice};
 use crate::components::progress::Recorder;
 use crate::components::run_output::RunOutput;
@@ -100,7 +100,9 @@ pub fn FileSetView(
             start(Action::View(view));
         }
     });
-    let reset_all = move |_| {
+    let reset_all = move |event: leptos::ev::MouseEvent| {
+        // The button goes away with the edits: keyboard focus moves to the code instead.
+        focus_in_block(&event, ".cm-content, textarea");
         editors.with_value(|all| {
             for editor in all {
                 if editor.edits.edited.get_untracked() {

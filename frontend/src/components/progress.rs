@@ -330,11 +330,12 @@ fn download(text: &str, name: &str) -> Result<(), String> {
     let options = web_sys::BlobPropertyBag::new();
     options.set_type("application/json");
     let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options)
-        .map_err(|e| format!("{e:?}"))?;
-    let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(|e| format!("{e:?}"))?;
+        .map_err(|e| crate::api::js_message(&e))?;
+    let url =
+        web_sys::Url::create_object_url_with_blob(&blob).map_err(|e| crate::api::js_message(&e))?;
     let link: web_sys::HtmlAnchorElement = document()
         .create_element("a")
-        .map_err(|e| format!("{e:?}"))?
+        .map_err(|e| crate::api::js_message(&e))?
         .unchecked_into();
     link.set_href(&url);
     link.set_download(name);
