@@ -5,7 +5,7 @@
 
 use std::time::{Duration, Instant};
 
-use api_types::{Action, ExecuteRequest, Level, Outcome, Phase, ProjectFile, RunnerId, TestStatus};
+use api_types::{Action, ExecuteRequest, Level, Outcome, Phase, TestStatus};
 use sandbox::{Job, JobError};
 
 /// The run limit of these tests: short, so the looping program costs little.
@@ -13,20 +13,12 @@ mod common;
 use common::{RUN_LIMIT, connect, finish, run};
 
 fn request(files: &[(&str, &str)], action: Action) -> ExecuteRequest {
-    ExecuteRequest {
-        files: files
-            .iter()
-            .map(|(p, c)| ProjectFile::new(*p, *c))
-            .collect(),
-        runner: RunnerId::new("miri"),
-        action,
-        ..ExecuteRequest::default()
-    }
+    common::request("miri", files, action)
 }
 
 /// The job a client's request becomes: checked as the server does.
 fn job(files: &[(&str, &str)], action: Action) -> Job {
-    Job::from_request(request(files, action), false).expect("a valid request")
+    common::job(request(files, action))
 }
 
 const USE_AFTER_FREE: &str = "fn main() {

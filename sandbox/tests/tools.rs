@@ -3,9 +3,7 @@
 //! Ignored by a plain `cargo test`; `cargo xtask test` builds the images and runs them with
 //! `--ignored`. Run by hand without Docker or the images they fail, saying why.
 
-use api_types::{
-    Action, CompilerView, ExecuteRequest, Level, Mode, Outcome, ProjectFile, TestStatus,
-};
+use api_types::{Action, CompilerView, ExecuteRequest, Level, Mode, Outcome, RunnerId, TestStatus};
 use sandbox::{DockerConfig, DockerSandbox, Report};
 
 mod common;
@@ -16,15 +14,9 @@ async fn connect() -> DockerSandbox {
     common::connect_with(0, sandbox::Limits::default().run_timeout).await
 }
 
+/// A request on the default (stable) runner.
 fn request(files: &[(&str, &str)], action: Action) -> ExecuteRequest {
-    ExecuteRequest {
-        files: files
-            .iter()
-            .map(|(p, c)| ProjectFile::new(*p, *c))
-            .collect(),
-        action,
-        ..ExecuteRequest::default()
-    }
+    common::request(RunnerId::STABLE, files, action)
 }
 
 fn view_text(report: &Report) -> &str {
