@@ -112,8 +112,9 @@ fn system_theme() -> Theme {
     if dark { Theme::Dark } else { Theme::Light }
 }
 
-fn storage() -> Option<web_sys::Storage> {
-    // Storage can be unavailable (private modes, sandboxed iframes): preferences then last a visit.
+/// The browser's localStorage, where every remembered choice lives (preferences, saved edits,
+/// progress). It can be unavailable (private modes, sandboxed iframes): things then last a visit.
+pub fn storage() -> Option<web_sys::Storage> {
     window().local_storage().ok().flatten()
 }
 

@@ -12,6 +12,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::prefs::storage;
+
 const PREFIX: &str = "rmp.edit.v1";
 
 /// A student's version of one block.
@@ -56,11 +58,6 @@ pub fn interpret(stored: Option<&str>, current_hash: &str) -> Result<Restore, St
     } else {
         Restore::Outdated(edit)
     })
-}
-
-fn storage() -> Option<web_sys::Storage> {
-    // Storage can be missing (private modes, sandboxed embeds): edits then last a visit.
-    leptos::prelude::window().local_storage().ok().flatten()
 }
 
 /// What is saved for `block` of `chapter`, given the hash of the block's current original.

@@ -8,6 +8,7 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 
+use crate::prefs::storage;
 use crate::progress::{ChapterProgress, ChapterStatus, Done, Progress, STORAGE_KEY};
 
 /// Context: the learner's progress. Every change is saved at once.
@@ -19,10 +20,6 @@ pub struct ProgressStore {
 /// Context inside a chapter page: which chapter the blocks belong to.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CurrentChapter(pub String);
-
-fn storage() -> Option<web_sys::Storage> {
-    window().local_storage().ok().flatten()
-}
 
 fn load() -> Progress {
     let stored = storage().and_then(|s| s.get_item(STORAGE_KEY).ok().flatten());

@@ -16,6 +16,7 @@ use crate::components::shortcuts::plain_key;
 use crate::components::status::{ErrorList, Loading};
 use crate::demos::EmbeddedDemo;
 use crate::pages::not_found::ChapterNotFound;
+use crate::prefs::storage;
 
 /// `/learn/:slug`: a chapter with its course's outline beside it.
 #[component]
@@ -35,7 +36,7 @@ pub fn ChapterPage() -> impl IntoView {
     let outline_hidden = RwSignal::new(outline_hidden_stored());
     let toggle_outline = move |_| {
         outline_hidden.update(|hidden| *hidden = !*hidden);
-        if let Some(storage) = window().local_storage().ok().flatten() {
+        if let Some(storage) = storage() {
             let _ = storage.set_item(OUTLINE_KEY, &outline_hidden.get_untracked().to_string());
         }
     };
@@ -72,10 +73,7 @@ pub fn ChapterPage() -> impl IntoView {
 const OUTLINE_KEY: &str = "rmp.outlineHidden";
 
 fn outline_hidden_stored() -> bool {
-    window()
-        .local_storage()
-        .ok()
-        .flatten()
+    storage()
         .and_then(|s| s.get_item(OUTLINE_KEY).ok().flatten())
         .is_some_and(|v| v == "true")
 }
