@@ -14,7 +14,9 @@ use crate::components::edits::{BlockEdits, OutdatedNotice};
 use crate::components::progress::Recorder;
 use crate::components::run_output::{RunOutput, Stage};
 use crate::components::runner::Runner;
-use crate::components::tools::{SourceEditor, ToolBar, ViewPanel, ViewState, apply_result};
+use crate::components::tools::{
+    FileTabs, SourceEditor, ToolBar, ViewPanel, ViewState, apply_result,
+};
 use crate::editor::{CodeEditor, EditorControl};
 
 /// What the tests said, in words for the student.
@@ -98,6 +100,7 @@ pub fn ExerciseView(
             .collect::<Vec<_>>(),
     );
     let selected = RwSignal::new(0usize);
+    let open_files = FileTabs { editors, selected };
     let whole = StoredValue::new(exercise.clone());
     let mode = RwSignal::new(exercise.run.mode);
     let views = ViewState::new();
@@ -187,15 +190,7 @@ pub fn ExerciseView(
     let tests_open = RwSignal::new(false);
     let on_locate = Callback::new(move |(file, line, column): (String, u32, u32)| {
         if main_path.with_value(|p| *p != file) {
-            let found = editors.with_value(|all| {
-                all.iter()
-                    .position(|e| e.path.with_value(|p| *p == file))
-                    .map(|i| (i, all[i]))
-            });
-            if let Some((index, editor)) = found {
-                selected.set(index);
-                editor.control().go_to(line, column);
-            }
+            open_files.go_to(&file, line, column);
             return;
         }
         selected.set(0);
@@ -241,11 +236,7 @@ pub fn ExerciseView(
                         </Show>
                     </span>
                     <span class="code-actions">
-                        <CopyButton text=Callback::new(move |()| {
-                            editors.with_value(|all| {
-                                all.get(selected.get_untracked()).map_or_else(String::new, |e| e.control().doc())
-                            })
-                        }) />
+                        <CopyButton text=Callback::new(move |()| open_files.open_text()) />
                         <HiddenLinesToggle count=hidden_count shown=hidden_shown />
                         <ResetButton edits title="Start again from the starter code" />
                         <Show when=active>

@@ -11,7 +11,9 @@ use crate::components::edits::{BlockEdits, OutdatedNotice};
 use crate::components::progress::Recorder;
 use crate::components::run_output::RunOutput;
 use crate::components::runner::Runner;
-use crate::components::tools::{SourceEditor, ToolBar, ViewPanel, ViewState, apply_result};
+use crate::components::tools::{
+    FileTabs, SourceEditor, ToolBar, ViewPanel, ViewState, apply_result,
+};
 use crate::editor::CodeEditor;
 
 /// The files of a lab, as tabs, and the project's buttons when it can run.
@@ -73,16 +75,9 @@ pub fn FileSetView(
     let on_action = Callback::new(start);
     let on_format = Callback::new(move |()| start(Action::Fmt));
     let on_clippy = Callback::new(move |()| start(Action::Clippy));
+    let open_files = FileTabs { editors, selected };
     let on_locate = Callback::new(move |(file, line, column): (String, u32, u32)| {
-        let found = editors.with_value(|all| {
-            all.iter()
-                .position(|e| e.path.with_value(|p| *p == file))
-                .map(|i| (i, all[i]))
-        });
-        if let Some((index, editor)) = found {
-            selected.set(index);
-            editor.control().go_to(line, column);
-        }
+        open_files.go_to(&file, line, column);
     });
     let on_source = Callback::new(move |source: Option<(String, u32)>| {
         editors.with_value(|all| {
@@ -207,11 +202,7 @@ pub fn FileSetView(
                     </Show>
                 </span>
                 <span class="code-actions">
-                    <CopyButton text=Callback::new(move |()| {
-                        editors.with_value(|all| {
-                            all.get(selected.get_untracked()).map_or_else(String::new, |e| e.control().doc())
-                        })
-                    }) />
+                    <CopyButton text=Callback::new(move |()| open_files.open_text()) />
                     <Show when=edited>
                         <button class="reset-button" title="Put every file of this project back as written" on:click=reset_all>
                             "↺ Reset"

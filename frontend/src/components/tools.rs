@@ -41,6 +41,39 @@ impl SourceEditor {
     }
 }
 
+/// The files of a project or exercise, one tab each, and the tab that is open.
+#[derive(Clone, Copy)]
+pub struct FileTabs {
+    pub editors: StoredValue<Vec<SourceEditor>>,
+    pub selected: RwSignal<usize>,
+}
+
+impl FileTabs {
+    /// The text of the open tab's file (the reader's edits included).
+    pub fn open_text(self) -> String {
+        self.editors.with_value(|all| {
+            all.get(self.selected.get_untracked())
+                .map_or_else(String::new, |e| e.control().doc())
+        })
+    }
+
+    /// Opens the tab of `file` and puts the cursor at (`line`, `column`); false when no file of
+    /// the project has that path.
+    pub fn go_to(self, file: &str, line: u32, column: u32) -> bool {
+        let found = self.editors.with_value(|all| {
+            all.iter()
+                .position(|e| e.path.with_value(|p| p == file))
+                .map(|i| (i, all[i]))
+        });
+        let Some((index, editor)) = found else {
+            return false;
+        };
+        self.selected.set(index);
+        editor.control().go_to(line, column);
+        true
+    }
+}
+
 /// A block's compiler view: the last one received and the panel's editor.
 #[derive(Clone, Copy)]
 pub struct ViewState {
