@@ -40,7 +40,8 @@ fn push_escaped(out: &mut String, text: &str) {
     }
 }
 
-fn escape(text: &str) -> String {
+/// `text` HTML-escaped, quotes included (so it is safe in an attribute too).
+pub(crate) fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     push_escaped(&mut out, text);
     out

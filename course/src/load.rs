@@ -129,19 +129,9 @@ fn check_parts(
             });
         }
     }
-    // The `part` line of a chapter's front matter, else the line after its opening `+++`.
+    // The `part` line of a chapter's front matter (read again only to report a mistake).
     let front_line = |chapter: &Chapter| {
-        std::fs::read_to_string(&chapter.path)
-            .ok()
-            .and_then(|source| {
-                source
-                    .lines()
-                    .skip(1)
-                    .take_while(|l| l.trim_end() != "+++")
-                    .position(|l| l.trim_start().starts_with("part"))
-                    .map(|i| i + 2)
-            })
-            .unwrap_or(2)
+        fs::read_to_string(&chapter.path).map_or(2, |source| front_matter_line(&source, "part"))
     };
     let mut finished: Vec<&str> = Vec::new();
     let mut current: Option<&str> = None;
@@ -215,34 +205,51 @@ fn load_chapter(path: &Path, course_slug: &str) -> Result<Chapter, ContentError>
         headings: rendered.headings,
         problems: rendered.problems,
         tasks: rendered.tasks,
+        links: chapter_links(&source),
     })
 }
 
-/// A link to `/learn/<slug>` in a chapter's source must name a chapter that exists: a broken one
-/// is a problem at its line (the chapter still loads).
+/// A link to `/learn/<slug>` in a chapter must name a chapter that exists: a broken one is a
+/// problem at its line (the chapter still loads). The links were collected while loading.
 fn check_chapter_links(library: &mut Library) {
     let known: std::collections::HashSet<String> = library.by_slug.keys().cloned().collect();
     for course in &mut library.courses {
         for chapter in &mut course.chapters {
-            let Ok(source) = fs::read_to_string(&chapter.path) else {
-                continue;
-            };
-            for (index, line) in source.lines().enumerate() {
-                for (at, _) in line.match_indices("](/learn/") {
-                    let slug: String = line[at + "](/learn/".len()..]
-                        .chars()
-                        .take_while(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-')
-                        .collect();
-                    if !known.contains(&slug) {
-                        chapter.problems.push(crate::Problem {
-                            line: index + 1,
-                            message: format!("the link to /learn/{slug} names no chapter"),
-                        });
-                    }
+            for (line, slug) in &chapter.links {
+                if !known.contains(slug) {
+                    chapter.problems.push(crate::Problem {
+                        line: *line,
+                        message: format!("the link to /learn/{slug} names no chapter"),
+                    });
                 }
             }
         }
     }
+}
+
+/// Every `](/learn/<slug>` in `source`, with its 1-based line.
+fn chapter_links(source: &str) -> Vec<(usize, String)> {
+    let mut links = Vec::new();
+    for (index, line) in source.lines().enumerate() {
+        for (at, _) in line.match_indices("](/learn/") {
+            let slug: String = line[at + "](/learn/".len()..]
+                .chars()
+                .take_while(|c| is_slug_char(*c))
+                .collect();
+            links.push((index + 1, slug));
+        }
+    }
+    links
+}
+
+/// The 1-based line of `key` in `source`'s front matter, else the line after its opening `+++`.
+fn front_matter_line(source: &str, key: &str) -> usize {
+    source
+        .lines()
+        .skip(1)
+        .take_while(|l| l.trim_end() != "+++")
+        .position(|l| l.trim_start().starts_with(key))
+        .map_or(2, |i| i + 2)
 }
 
 /// The title and summary are shown as plain text (outlines, page titles, link previews), so
@@ -254,12 +261,8 @@ fn plain_text_problems(source: &str, front: &crate::FrontMatter) -> Vec<crate::P
             .into_iter()
             .find(|mark| value.contains(mark))
         {
-            let line = source
-                .lines()
-                .position(|l| l.trim_start().starts_with(key))
-                .map_or(2, |i| i + 1);
             problems.push(crate::Problem {
-                line,
+                line: front_matter_line(source, key),
                 message: format!(
                     "the {key} is plain text (it is shown in outlines and titles), so `{mark}` would show as is; write it without Markdown"
                 ),
@@ -271,10 +274,11 @@ fn plain_text_problems(source: &str, front: &crate::FrontMatter) -> Vec<crate::P
 
 /// Lowercase letters, digits and dashes: safe in a URL and a file name.
 fn is_slug(name: &str) -> bool {
-    !name.is_empty()
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    !name.is_empty() && name.chars().all(is_slug_char)
+}
+
+fn is_slug_char(c: char) -> bool {
+    c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'
 }
 
 /// The slug of a file or directory: its name without extension, checked to be URL-safe.

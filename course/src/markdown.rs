@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use pulldown_cmark::{CodeBlockKind, CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 
 use crate::hidden::{split_hidden, visible_part};
-use crate::highlight::highlight;
+use crate::highlight::{escape, highlight};
 use api_types::ProjectFile;
 use api_types::project::check_project;
 
@@ -455,16 +455,9 @@ fn mark_tasks(events: &mut [Event], tasks: &mut Vec<String>) {
         tasks.push(id.clone());
         events[at] = Event::InlineHtml(CowStr::from(format!(
             r#"<input type="checkbox" class="task" data-task="{id}" aria-label="{}">"#,
-            escape_attribute(text)
+            escape(text)
         )));
     }
-}
-
-fn escape_attribute(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('"', "&quot;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
 }
 
 fn plain_text(events: &[Event]) -> String {

@@ -93,6 +93,8 @@ pub struct Chapter {
     pub problems: Vec<Problem>,
     /// Checklist item ids (task list items in the prose), in order.
     pub tasks: Vec<String>,
+    /// Links to chapters (`/learn/<slug>`) with their lines, checked once every slug is known.
+    pub links: Vec<(usize, String)>,
 }
 
 /// Something wrong at one line of a chapter, for the author.
