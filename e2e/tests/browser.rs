@@ -329,11 +329,10 @@ async fn a_keyboard_reader_skips_to_the_content_runs_an_example_and_uses_the_hel
     .await;
 
     // Reset from the keyboard: the button goes away with the edit, and focus lands in the code.
-    h.eval(
-        "const content = document.querySelector('.code-block.runnable .cm-content[contenteditable=true]');
-         content.closest('.code-block').id = 'kb-block'; content.focus(); return null;",
-    )
-    .await;
+    h.tag_first_editable_example("/learn/trait-patterns", "kb-block")
+        .await;
+    h.eval("document.querySelector('#kb-block .cm-content').focus(); return null;")
+        .await;
     h.press("// a note\n").await;
     h.wait_until(
         "return !!document.querySelector('#kb-block .reset-button');",
