@@ -8,6 +8,7 @@ import {
   EditorSelection,
   EditorState,
   Prec,
+  RangeSetBuilder,
   StateEffect,
   StateField,
   Transaction,
@@ -16,6 +17,7 @@ import {
 import {
   Decoration,
   EditorView,
+  ViewPlugin,
   WidgetType,
   drawSelection,
   highlightActiveLine,
@@ -164,6 +166,51 @@ function buildDeco(doc, starts, shown) {
   }
   return Decoration.set(ranges);
 }
+
+/** Line decorations for a hanging indent of `columns`, made once per width. */
+const hangingLines = new Map();
+function hangingLine(columns) {
+  let deco = hangingLines.get(columns);
+  if (!deco) {
+    deco = Decoration.line({
+      attributes: { style: `padding-left: calc(0.6rem + ${columns}ch); text-indent: -${columns}ch` },
+    });
+    hangingLines.set(columns, deco);
+  }
+  return deco;
+}
+
+/**
+ * Long lines wrap instead of scrolling sideways: at a projector's text size a line that runs off
+ * the box is code the room cannot see. A continuation starts two columns further in than its
+ * line's own indentation, so a wrapped statement still reads as one.
+ */
+const wrapWithHangingIndent = [
+  EditorView.lineWrapping,
+  ViewPlugin.fromClass(
+    class {
+      constructor(view) {
+        this.decorations = this.build(view);
+      }
+      update(update) {
+        if (update.docChanged || update.viewportChanged) this.decorations = this.build(update.view);
+      }
+      build(view) {
+        const builder = new RangeSetBuilder();
+        for (const { from, to } of view.visibleRanges) {
+          for (let pos = from; pos <= to; ) {
+            const line = view.state.doc.lineAt(pos);
+            const indent = /^[ \t]*/.exec(line.text)[0].replace(/\t/g, "    ").length;
+            builder.add(line.from, line.from, hangingLine(indent + 2));
+            pos = line.to + 1;
+          }
+        }
+        return builder.finish();
+      }
+    },
+    { decorations: (plugin) => plugin.decorations },
+  ),
+];
 
 /** @type {StateField<Hidden>} */
 const hiddenField = StateField.define({
@@ -457,6 +504,27 @@ export class Editor {
       },
       mouseleave: () => hover(0),
     });
+    // A keyboard reader tabbing through the page must not be caught by an editor: focus that
+    // arrives without a pointer starts in tab-focus mode (Tab moves on, nothing is edited), and
+    // the first key that types or moves inside the editor makes Tab indent, as it does for a
+    // student who clicked in.
+    let pointerFocus = false;
+    const modifierOnly = new Set(["Tab", "Shift", "Control", "Alt", "Meta", "Escape", "CapsLock"]);
+    const tabEntry = EditorView.domEventHandlers({
+      pointerdown: () => {
+        pointerFocus = true;
+      },
+      focus: (_event, view) => {
+        view.setTabFocusMode(!pointerFocus);
+        pointerFocus = false;
+      },
+      keydown: (event, view) => {
+        if (!modifierOnly.has(event.key) && !event.ctrlKey && !event.metaKey && !event.altKey) {
+          view.setTabFocusMode(false);
+        }
+        return false;
+      },
+    });
 
     const notify = EditorView.updateListener.of((update) => {
       const quiet = update.transactions.some((tr) => tr.annotation(fromApi));
@@ -496,6 +564,8 @@ export class Editor {
       pointer,
       mappedField,
     ];
+    // Compiler views (MIR, assembly) keep their columns; code a student reads wraps.
+    if (!this.isView) extensions.push(wrapWithHangingIndent);
     if (this.isView) {
       // Read-only, but focusable, so the keyboard can move through it and Ctrl-F searches it.
       extensions.push(
@@ -513,7 +583,9 @@ export class Editor {
         highlightActiveLine(),
         highlightActiveLineGutter(),
         this.gutterSlot.of(lintGutter()),
-        // Tab indents; Escape then Tab, or Ctrl-M (Shift-Alt-M on macOS) first, moves focus on.
+        // Tab indents once the student types (see tabEntry); Escape then Tab, or Ctrl-M
+        // (Shift-Alt-M on macOS) first, moves focus on.
+        tabEntry,
         keymap.of([...defaultKeymap, ...historyKeymap, indentWithTab]),
       );
     } else {

@@ -7,6 +7,7 @@ use leptos::ev::keydown;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
+use crate::components::search::SearchOpen;
 use crate::prefs::use_prefs;
 
 /// Whether the shortcut help overlay is open.
@@ -15,6 +16,7 @@ pub struct HelpOpen(pub RwSignal<bool>);
 
 /// Every shortcut the app offers, as shown in the help overlay.
 pub const SHORTCUTS: &[(&str, &str)] = &[
+    ("/ or Ctrl / ⌘ + K", "Search every course"),
     ("t", "Switch between light and dark theme"),
     ("+ / -", "Larger or smaller text (for projectors)"),
     ("0", "Reset text size"),
@@ -36,7 +38,10 @@ pub const SHORTCUTS: &[(&str, &str)] = &[
         "Ctrl / ⌘ + F",
         "In a compiler view (MIR, assembly, …): search it",
     ),
-    ("Tab / Shift + Tab", "In an editor: indent or dedent"),
+    (
+        "Tab / Shift + Tab",
+        "Move through the page; in an editor you have typed in or clicked: indent or dedent",
+    ),
     (
         "Esc, then Tab",
         "In an editor: leave it and move to the next control",
@@ -68,6 +73,7 @@ pub fn plain_key(event: &web_sys::KeyboardEvent) -> Option<String> {
 pub fn install_global_shortcuts() {
     let prefs = use_prefs();
     let help = HelpOpen(RwSignal::new(false));
+    let search = use_context::<SearchOpen>();
     provide_context(help);
     // The listener lives as long as the page: the app root is never unmounted.
     let _handle = window_event_listener(keydown, move |event| {
@@ -92,6 +98,12 @@ pub fn install_global_shortcuts() {
             "?" => {
                 help.0.update(|open| *open = !*open);
                 true
+            }
+            "/" if !help.0.get_untracked() => {
+                if let Some(SearchOpen(open)) = search {
+                    open.set(true);
+                }
+                search.is_some()
             }
             "Escape" if help.0.get_untracked() => {
                 help.0.set(false);
