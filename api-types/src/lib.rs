@@ -7,11 +7,13 @@
 mod execute;
 pub mod flags;
 pub mod project;
+mod search;
 mod test_report;
 
 pub use execute::*;
 pub use flags::CodegenFlag;
 pub use project::ProjectFile;
+pub use search::*;
 use serde::{Deserialize, Serialize};
 pub use test_report::parse_test_report;
 

@@ -26,6 +26,9 @@ pub struct Snapshot {
     pub library: Arc<Library>,
     /// The outline (`GET /api/courses`), built once per version: every page asks for it.
     pub courses: Arc<api_types::CourseList>,
+    /// The search index (`GET /api/search`) as JSON, serialised once per version: it is the
+    /// largest answer the API gives, and every reader who searches asks for it.
+    pub search: axum::body::Bytes,
     pub event: ContentEvent,
 }
 
@@ -62,6 +65,7 @@ impl Content {
         };
         let (sender, _) = watch::channel(Snapshot {
             courses: Arc::new(course_list(&library)),
+            search: search_json(&library),
             library: Arc::new(library),
             event,
         });
@@ -80,6 +84,11 @@ impl Content {
     /// The outline of the library being served now.
     pub fn courses(&self) -> Arc<api_types::CourseList> {
         Arc::clone(&self.sender.borrow().courses)
+    }
+
+    /// The search index of the library being served now, as JSON.
+    pub fn search(&self) -> axum::body::Bytes {
+        self.sender.borrow().search.clone()
     }
 
     /// Whether the directory is watched (pages may subscribe to reloads).
@@ -115,6 +124,7 @@ impl Content {
                         rejected: None,
                         problems: problems(&library),
                     };
+                    snapshot.search = search_json(&library);
                     snapshot.library = Arc::new(library);
                     snapshot.courses = Arc::new(courses);
                 }
@@ -210,6 +220,24 @@ fn changed_chapters(old: &Library, new: &Library) -> Vec<String> {
         .filter(|slug| chapter_page(old, slug) != chapter_page(new, slug))
         .map(str::to_owned)
         .collect()
+}
+
+/// `GET /api/search`: the library's search index, serialised.
+fn search_json(library: &Library) -> axum::body::Bytes {
+    let index = library.search_index();
+    let json = serde_json::to_vec(&index).unwrap_or_else(|err| {
+        // Plain strings and vectors always serialise; an empty index keeps the page working.
+        tracing::error!(%err, "cannot serialise the search index");
+        b"{\"chapters\":[]}".to_vec()
+    });
+    let sections: usize = index.chapters.iter().map(|c| c.sections.len()).sum();
+    tracing::info!(
+        chapters = index.chapters.len(),
+        sections,
+        bytes = json.len(),
+        "search index built"
+    );
+    axum::body::Bytes::from(json)
 }
 
 /// `GET /api/courses`: the outline, with what progress is counted against in each chapter.

@@ -22,6 +22,7 @@ mod info;
 mod load;
 mod markdown;
 mod model;
+mod search;
 mod wire;
 
 pub use error::ContentError;

@@ -2,6 +2,8 @@
 //! which also turns it into the wire types of `api-types`.
 
 use axum::extract::{OriginalUri, Path, State};
+use axum::http::header;
+use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::{Json, Router};
 
@@ -15,6 +17,7 @@ pub fn router() -> Router<AppState> {
         .route("/courses", get(courses))
         .route("/chapters/{slug}", get(chapter))
         .route("/runners", get(runner_list))
+        .route("/search", get(search))
         .fallback(unknown_endpoint)
 }
 
@@ -69,6 +72,18 @@ async fn runner_list(State(state): State<AppState>) -> Json<api_types::RunnerLis
 
 async fn courses(State(state): State<AppState>) -> Json<api_types::CourseList> {
     Json(api_types::CourseList::clone(&state.content.courses()))
+}
+
+/// The search index, fetched once by a page whose reader opens search. It changes only when the
+/// content does, so a browser may keep it for a few minutes.
+async fn search(State(state): State<AppState>) -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "application/json"),
+            (header::CACHE_CONTROL, "public, max-age=300"),
+        ],
+        state.content.search(),
+    )
 }
 
 async fn chapter(
