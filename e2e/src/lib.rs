@@ -138,6 +138,13 @@ impl Harness {
         }
     }
 
+    /// Stops the server now, as a lost connection would: what the page already holds must keep
+    /// working without it.
+    pub fn stop_server(&mut self) {
+        let _ = self._server.0.kill();
+        let _ = self._server.0.wait();
+    }
+
     /// Replaces the text of the editor in `block` (a CSS selector) by typing, as a student
     /// would: click, select all, type.
     pub async fn retype(&self, block: &str, text: &str) {

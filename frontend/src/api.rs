@@ -31,6 +31,11 @@ pub async fn runners() -> Result<RunnerList, ApiFailure> {
     get_json("/api/runners").await
 }
 
+/// Everything search looks through (large: fetched only when a reader opens search).
+pub async fn search_index() -> Result<api_types::SearchIndex, ApiFailure> {
+    get_json("/api/search").await
+}
+
 pub async fn chapter(slug: String) -> Result<Chapter, ApiFailure> {
     get_json(&format!("/api/chapters/{}", encode_segment(&slug))).await
 }

@@ -13,6 +13,7 @@ pub mod prefs;
 pub mod progress;
 pub mod run;
 pub mod saved;
+pub mod search;
 
 use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes};
@@ -21,6 +22,7 @@ use wasm_bindgen::JsCast;
 
 use crate::components::header::Header;
 use crate::components::live_content::{ContentProblems, LiveContent};
+use crate::components::search::SearchDialog;
 use crate::components::shortcuts::ShortcutHelp;
 use crate::demos::lock_free::LockFreePage;
 use crate::demos::matching_engine::MatchingEnginePage;
@@ -54,6 +56,7 @@ pub fn App() -> impl IntoView {
         api::courses()
     })));
     components::availability::Availability::provide();
+    components::search::SearchOpen::provide();
     components::shortcuts::install_global_shortcuts();
     editor::EditorBundle::provide();
 
@@ -79,6 +82,7 @@ pub fn App() -> impl IntoView {
                 </Routes>
             </main>
             <ShortcutHelp />
+            <SearchDialog />
         </Router>
     }
 }

@@ -30,7 +30,7 @@ pub fn CodeBlockView(
     if block.language != "rust" {
         let code = block.code.clone();
         return view! {
-            <figure class="code-block" data-index=block.index>
+            <figure class="code-block" id=api_types::block_anchor(&block.id) data-index=block.index>
                 <figcaption class="code-toolbar">
                     <span class="code-language">{block.language.clone()}</span>
                     <span class="code-actions">
@@ -115,7 +115,7 @@ pub fn CodeBlockView(
         "Example code"
     };
     view! {
-        <figure class="code-block" class:runnable=runnable data-index=block.index>
+        <figure class="code-block" class:runnable=runnable id=api_types::block_anchor(&block.id) data-index=block.index>
             <figcaption class="code-toolbar">
                 <span class="code-language">
                     {label}

@@ -212,7 +212,7 @@ pub fn ExerciseView(
     let tests_hidden = RwSignal::new(false);
 
     view! {
-        <section class="exercise" data-index=exercise.index aria-label=format!("Exercise {number}")>
+        <section class="exercise" id=api_types::block_anchor(&exercise.id) data-index=exercise.index aria-label=format!("Exercise {number}")>
             <header class="exercise-header">
                 <h3>{format!("Exercise {number}")}</h3>
                 <Show when=move || verdict_signal.with(|v| v.as_ref().is_some_and(|v| v.passed))>

@@ -193,7 +193,7 @@ pub fn FileSetView(
         (false, _) => "Project",
     };
     view! {
-        <figure class="code-block file-set" class:runnable=runnable>
+        <figure class="code-block file-set" class:runnable=runnable id=api_types::block_anchor(&set.id)>
             <figcaption class="code-toolbar">
                 <span class="code-language">
                     {label}

@@ -1,6 +1,7 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
+use crate::components::search::SearchButton;
 use crate::components::shortcuts::HelpOpen;
 use crate::prefs::{FONT_STEPS, Theme, font_scale, use_prefs};
 
@@ -37,6 +38,7 @@ pub fn Header() -> impl IntoView {
                 <A href="/demos/lock-free">"Lock-free explorer"</A>
             </nav>
             <div class="topbar-tools">
+                <SearchButton />
                 <FontSizeControl />
                 <ThemeToggle />
                 <button

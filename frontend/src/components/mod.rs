@@ -10,6 +10,7 @@ pub mod live_content;
 pub mod progress;
 pub mod run_output;
 pub mod runner;
+pub mod search;
 pub mod shortcuts;
 pub mod status;
 pub mod tools;

@@ -2,7 +2,8 @@ use api_types::{Block, Chapter};
 use leptos::ev::keydown;
 use leptos::prelude::*;
 use leptos_router::components::A;
-use leptos_router::hooks::{use_navigate, use_params_map};
+use leptos_router::hooks::{use_location, use_navigate, use_params_map};
+use wasm_bindgen::JsCast;
 
 use crate::CoursesResource;
 use crate::api::{self, ApiFailure};
@@ -87,9 +88,11 @@ fn ChapterBody(
     keep_place: bool,
 ) -> impl IntoView {
     document().set_title(&format!("{} · Rust Mastery Playground", chapter.title));
-    if !keep_place {
+    let has_target = !window().location().hash().unwrap_or_default().is_empty();
+    if !keep_place && !has_target {
         window().scroll_to_with_x_and_y(0.0, 0.0);
     }
+    follow_hash();
     install_neighbour_keys(&chapter);
     ChapterEdits::provide(&chapter.slug);
     provide_context(CurrentChapter(chapter.slug.clone()));
@@ -274,6 +277,58 @@ fn mark_read_at_the_end(slug: &str, end: NodeRef<leptos::html::Nav>) {
     on_cleanup(move || handle.remove());
     // A chapter short enough to end on the first screen is read once shown (after layout).
     request_animation_frame(check);
+}
+
+/// Brings the element the URL's `#anchor` names (a heading, a code block, an exercise) into view
+/// and gives it focus, when the chapter is shown and whenever the anchor changes: a search result,
+/// a heading's `#` link or a shared link lands on its place. Once more after the editors have
+/// settled, since they change the page's height as they mount.
+fn follow_hash() {
+    let location = use_location();
+    Effect::new(move |_| {
+        let hash = location.hash.get();
+        let id = hash.trim_start_matches('#').to_owned();
+        if id.is_empty() {
+            return;
+        }
+        let first = id.clone();
+        request_animation_frame(move || reveal(&first, true));
+        set_timeout(
+            move || reveal(&id, false),
+            std::time::Duration::from_millis(400),
+        );
+    });
+}
+
+fn reveal(id: &str, focus: bool) {
+    let id = js_sys::decode_uri_component(id)
+        .ok()
+        .and_then(|s| s.as_string())
+        .unwrap_or_else(|| id.to_owned());
+    let Some(target) = document().get_element_by_id(&id) else {
+        return;
+    };
+    target.scroll_into_view();
+    if !focus {
+        return;
+    }
+    // Headings and blocks are not focusable; tabindex -1 lets focus (and a screen reader's
+    // reading position) move there without adding them to the Tab order.
+    if !target.has_attribute("tabindex") {
+        let _ = target.set_attribute("tabindex", "-1");
+    }
+    if let Some(element) = target.dyn_ref::<web_sys::HtmlElement>() {
+        let options = web_sys::FocusOptions::new();
+        options.set_prevent_scroll(true);
+        let _ = element.focus_with_options(&options);
+    }
+    let _ = target.class_list().add_1("arrived");
+    set_timeout(
+        move || {
+            let _ = target.class_list().remove_1("arrived");
+        },
+        std::time::Duration::from_millis(2000),
+    );
 }
 
 /// Leaves a `rmp:chapter-painted` performance mark at the first frame after the chapter is in the
