@@ -545,7 +545,8 @@ fn StackPicture(
         <svg
             class="memory"
             viewBox=format!("0 0 {width} {STACK_HEIGHT}")
-            style=format!("max-width: {}px", width * 1.4)
+            // Grows with the reader's text size, so its labels stay as large as the text beside it.
+            style=format!("max-width: calc({}px * var(--font-scale))", width * 1.4)
             role="img"
             aria-label=format!("Stack memory. {}.", spoken.join(". "))
         >
