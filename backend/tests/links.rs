@@ -132,6 +132,14 @@ async fn a_chapter_link_previews_with_its_own_title_and_summary() {
     assert!(page.contains("<div id=\"boot\">"), "the body is kept");
     assert!(!page.contains("noindex"));
 
+    // The SPA's router takes a trailing `/` as the same page; the canonical address has none.
+    let (status, _, slashed) = get(&f.state, "/learn/plain/").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        meta(&slashed, "property", "og:url"),
+        "http://play.test:8080/learn/plain"
+    );
+
     let (_, _, other) = get(&f.state, "/learn/deeper").await;
     assert_eq!(title(&other), "Going deeper · Rust Mastery Playground");
 }

@@ -75,8 +75,13 @@ pub enum Page<'a> {
 }
 
 impl<'a> Page<'a> {
-    /// The page at `path` (the request's path, without query), looked up in `library`.
+    /// The page at `path` (the request's path, without query), looked up in `library`. One
+    /// trailing `/` names the same page, as it does for the SPA's router.
     pub fn resolve(path: &str, library: &'a Library) -> Page<'a> {
+        let path = path
+            .strip_suffix('/')
+            .filter(|rest| !rest.is_empty())
+            .unwrap_or(path);
         let segments: Vec<&str> = path.strip_prefix('/').unwrap_or(path).split('/').collect();
         match segments.as_slice() {
             [""] => Page::Index,
@@ -102,8 +107,20 @@ impl<'a> Page<'a> {
         }
     }
 
-    /// The tags for this page's `<head>`, escaped. `path` is the page's own address on `site`.
-    pub fn head(&self, site: &PublicUrl, path: &str) -> String {
+    /// The page's own address (its canonical path), built from what it is rather than from the
+    /// request; `None` for a page that does not exist.
+    pub fn path(&self) -> Option<String> {
+        match self {
+            Page::Index => Some("/".to_owned()),
+            Page::Course(course) => Some(format!("/courses/{}", course.slug)),
+            Page::Chapter(chapter) => Some(format!("/learn/{}", chapter.slug)),
+            Page::Demo(demo) => Some(demo.path().to_owned()),
+            Page::UnknownChapter | Page::NotFound => None,
+        }
+    }
+
+    /// The tags for this page's `<head>`, escaped, with absolute addresses on `site`.
+    pub fn head(&self, site: &PublicUrl) -> String {
         let (title, description, kind) = match self {
             Page::Index => (None, SITE_DESCRIPTION, "website"),
             Page::Course(course) => (
@@ -126,7 +143,7 @@ impl<'a> Page<'a> {
             Some(title) => format!("{title} · {SITE_NAME}"),
             None => SITE_NAME.to_owned(),
         };
-        let url = escape(&site.join(path));
+        let url = escape(&site.join(&self.path().unwrap_or_default()));
         let og_title = escape(title.unwrap_or(SITE_NAME));
         let description = escape(description);
         format!(
@@ -158,6 +175,13 @@ fn not_found_head(title: &str) -> String {
 pub fn render_shell(shell: &str, head: &str) -> String {
     let mut page = shell.to_owned();
     if let Some((start, end)) = element(&page, "<meta name=\"description\"", ">") {
+        // With the indentation and line break before it, so no blank line is left.
+        let line_start = page[..start].trim_end_matches([' ', '\t']).len();
+        let start = if page[..line_start].ends_with('\n') {
+            line_start - 1
+        } else {
+            start
+        };
         page.replace_range(start..end, "");
     }
     if let Some((start, end)) = element(&page, "<title>", "</title>") {
@@ -210,6 +234,10 @@ mod tests {
         assert_eq!(page.matches("<title>").count(), 1, "{page}");
         assert_eq!(page.matches("<meta name=\"description\"").count(), 1);
         assert!(page.contains("<title>X</title>"));
+        assert!(
+            !page.contains("\n    \n"),
+            "no blank line where the description was: {page}"
+        );
         assert!(!page.contains(SITE_DESCRIPTION));
         assert!(
             page.contains("Loading Rust Mastery Playground"),

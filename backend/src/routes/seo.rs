@@ -7,7 +7,7 @@ use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
-use super::head::{Demo, escape};
+use super::head::{Demo, Page, escape};
 use crate::AppState;
 use crate::config::PublicUrl;
 
@@ -50,19 +50,16 @@ async fn robots(State(state): State<AppState>, request: Request) -> Response {
 async fn sitemap(State(state): State<AppState>, request: Request) -> Response {
     let site = public_url(&state, &request);
     let library = state.content.library();
-    let paths = std::iter::once("/".to_owned())
-        .chain(
-            library
-                .courses
-                .iter()
-                .map(|course| format!("/courses/{}", course.slug)),
-        )
+    // The same addresses the pages call canonical.
+    let pages = std::iter::once(Page::Index)
+        .chain(library.courses.iter().map(Page::Course))
         .chain(
             library
                 .chapters()
-                .map(|(_, chapter)| format!("/learn/{}", chapter.slug)),
+                .map(|(_, chapter)| Page::Chapter(chapter)),
         )
-        .chain(Demo::ALL.into_iter().map(|demo| demo.path().to_owned()));
+        .chain(Demo::ALL.into_iter().map(Page::Demo));
+    let paths = pages.filter_map(|page| page.path());
     let mut body = String::from(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
          <urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",

@@ -66,7 +66,7 @@ pub async fn serve(State(state): State<AppState>, request: Request) -> Response 
         };
         let library = state.content.library();
         let page = Page::resolve(&path, &library);
-        let html = render_shell(&shell, &page.head(&site, &path));
+        let html = render_shell(&shell, &page.head(&site));
         // The app shell must be revalidated so a new deployment is picked up at once.
         ((page.status(), Html(html)).into_response(), "no-cache")
     };
