@@ -30,6 +30,59 @@ pub struct Config {
     pub admission: AdmissionConfig,
     /// `RMP_TRUST_FORWARDED_FOR`: identify clients by `X-Forwarded-For` (behind a proxy).
     pub trust_forwarded_for: bool,
+    /// `RMP_PUBLIC_URL`, e.g. `https://play.example.org`: the origin readers reach the site at,
+    /// for the absolute addresses in link previews, `<link rel="canonical">` and the sitemap.
+    /// Unset, each request's `Host` header is used with `http://` (right for local use only).
+    pub public_url: Option<PublicUrl>,
+}
+
+/// The site's public origin: `http` or `https`, a host and maybe a port; no path, no trailing `/`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PublicUrl(String);
+
+impl PublicUrl {
+    /// Checks `text` is an origin such as `https://play.example.org` (a trailing `/` is dropped).
+    pub fn parse(text: &str) -> Result<PublicUrl, String> {
+        let explain = || {
+            format!(
+                "RMP_PUBLIC_URL=`{text}`: expected the site's origin such as \
+                 https://play.example.org (http or https, a host, an optional port, no path)"
+            )
+        };
+        let trimmed = text.trim().trim_end_matches('/');
+        let host = trimmed
+            .strip_prefix("https://")
+            .or_else(|| trimmed.strip_prefix("http://"))
+            .ok_or_else(explain)?;
+        if !is_host_and_port(host) {
+            return Err(explain());
+        }
+        Ok(PublicUrl(trimmed.to_owned()))
+    }
+
+    /// The origin seen by a request that came in with this `Host` header, when no public URL is
+    /// configured. `None` for a missing or malformed header.
+    pub fn from_host(host: &str) -> Option<PublicUrl> {
+        is_host_and_port(host).then(|| PublicUrl(format!("http://{host}")))
+    }
+
+    /// The absolute address of `path` (which starts with `/`) on this site.
+    pub fn join(&self, path: &str) -> String {
+        format!("{}{path}", self.0)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A host name or address with an optional port: the only characters allowed, so a hostile `Host`
+/// header cannot smuggle anything else into the addresses the server writes.
+fn is_host_and_port(text: &str) -> bool {
+    !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'))
 }
 
 /// How many executions run at once and how many may wait.
@@ -149,6 +202,10 @@ impl Config {
             docker,
             admission,
             trust_forwarded_for: flag("RMP_TRUST_FORWARDED_FOR", false)?,
+            public_url: lookup("RMP_PUBLIC_URL")
+                .filter(|text| !text.trim().is_empty())
+                .map(|text| PublicUrl::parse(&text))
+                .transpose()?,
         })
     }
 }
@@ -191,6 +248,38 @@ mod tests {
         let err =
             Config::from_lookup(|k| (k == "RMP_MEMORY_MB").then(|| "lots".into())).unwrap_err();
         assert_eq!(err, "RMP_MEMORY_MB=`lots` is not a whole number");
+    }
+
+    #[test]
+    fn the_public_url_is_an_origin() {
+        let config = Config::from_lookup(|k| {
+            (k == "RMP_PUBLIC_URL").then(|| "https://play.example.org/".into())
+        })
+        .unwrap();
+        let url = config.public_url.unwrap();
+        assert_eq!(url.as_str(), "https://play.example.org");
+        assert_eq!(
+            url.join("/learn/macros"),
+            "https://play.example.org/learn/macros"
+        );
+        assert_eq!(Config::from_lookup(|_| None).unwrap().public_url, None);
+        for bad in [
+            "play.example.org",
+            "ftp://play.example.org",
+            "https://play.example.org/app",
+            "https://",
+            "https://a\"b",
+        ] {
+            let err =
+                Config::from_lookup(|k| (k == "RMP_PUBLIC_URL").then(|| bad.into())).unwrap_err();
+            assert!(err.contains("expected the site's origin"), "{bad}: {err}");
+        }
+        assert_eq!(
+            PublicUrl::from_host("localhost:8080").unwrap().as_str(),
+            "http://localhost:8080"
+        );
+        assert_eq!(PublicUrl::from_host("evil\"><script>"), None);
+        assert_eq!(PublicUrl::from_host(""), None);
     }
 
     #[test]

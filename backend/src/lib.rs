@@ -40,6 +40,8 @@ pub struct AppState {
     pub site_dir: PathBuf,
     /// Runs code: the sandbox behind admission control.
     pub runner: Runner,
+    /// The origin for absolute addresses (`RMP_PUBLIC_URL`); `None`: each request's `Host`.
+    pub public_url: Option<config::PublicUrl>,
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -82,6 +84,7 @@ pub fn app(state: AppState) -> Router {
     // the content events' stream lives as long as its page: none goes under the 30 s timeout.
     Router::new()
         .nest("/api", routes::api::router())
+        .merge(routes::seo::router())
         .fallback(routes::spa::serve)
         .layer(timeout)
         .merge(routes::execute::router())

@@ -49,6 +49,12 @@ async fn run() -> anyhow::Result<()> {
         );
     }
 
+    if config.public_url.is_none() {
+        tracing::info!(
+            "RMP_PUBLIC_URL is not set: link previews and the sitemap use each request's Host over http"
+        );
+    }
+
     let sandbox: Arc<dyn Sandbox> = if !config.sandbox_enabled {
         tracing::warn!("running code is turned off (RMP_SANDBOX=none)");
         Arc::new(Unavailable::new(
@@ -93,6 +99,7 @@ async fn run() -> anyhow::Result<()> {
         store: Arc::new(store),
         site_dir: config.site_dir.clone(),
         runner: runner.clone(),
+        public_url: config.public_url.clone(),
     };
     let listener = tokio::net::TcpListener::bind(config.addr)
         .await

@@ -37,7 +37,7 @@ fn fixture() -> Fixture {
     let site = dir.path().join("site");
     write(
         &site.join("index.html"),
-        "<!doctype html><title>app shell</title>",
+        "<!doctype html><html><head><title>Shell</title></head><body>app shell</body></html>",
     );
     write(
         &site.join("frontend-0123456789abcdef_bg.wasm"),
@@ -64,6 +64,7 @@ fn fixture() -> Fixture {
         store: Arc::new(store),
         site_dir: site,
         runner: backend::Runner::unavailable("no sandbox in these tests"),
+        public_url: None,
     };
     Fixture { _dir: dir, state }
 }
@@ -193,14 +194,15 @@ async fn an_unknown_endpoint_is_a_json_404() {
 #[tokio::test]
 async fn deep_links_get_the_app_shell_uncached() {
     let f = fixture();
-    for uri in [
-        "/",
-        "/learn/first",
-        "/learn/does-not-exist",
-        "/some/deep/route",
+    // Unknown addresses get the shell too, as a 404 (tests/links.rs).
+    for (uri, expected) in [
+        ("/", StatusCode::OK),
+        ("/learn/first", StatusCode::OK),
+        ("/learn/does-not-exist", StatusCode::NOT_FOUND),
+        ("/some/deep/route", StatusCode::NOT_FOUND),
     ] {
         let (status, headers, body) = get(&f.state, uri).await;
-        assert_eq!(status, StatusCode::OK, "{uri}");
+        assert_eq!(status, expected, "{uri}");
         assert_eq!(headers[header::CACHE_CONTROL], "no-cache", "{uri}");
         assert!(
             String::from_utf8(body).unwrap().contains("app shell"),

@@ -31,6 +31,7 @@ async fn start() -> (SocketAddr, Arc<DockerSandbox>, tempfile::TempDir) {
         store: Arc::new(Store::open(&dir.path().join("data")).unwrap()),
         site_dir: dir.path().join("site"),
         runner: Runner::new(sandbox.clone(), AdmissionConfig::default()),
+        public_url: None,
     };
     let addr = common::serve(state).await;
     (addr, sandbox, dir)

@@ -43,6 +43,7 @@ fn fixture(sandbox: Arc<dyn sandbox::Sandbox>, admission: AdmissionConfig) -> Fi
         store: Arc::new(store),
         site_dir: dir.path().join("site"),
         runner: Runner::new(sandbox, admission),
+        public_url: None,
     };
     Fixture { _dir: dir, state }
 }

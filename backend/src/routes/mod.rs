@@ -1,4 +1,6 @@
 pub mod api;
 pub mod content_events;
 pub mod execute;
+pub mod head;
+pub mod seo;
 pub mod spa;

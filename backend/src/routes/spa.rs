@@ -1,16 +1,21 @@
-//! Everything outside `/api`: the built SPA's files, and `index.html` for client-side routes.
+//! Everything outside `/api`: the built SPA's files, and `index.html` for client-side routes,
+//! its head written for the page asked for (see [`super::head`]).
 
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use tower::ServiceExt;
-use tower_http::services::{ServeDir, ServeFile};
+use tower_http::services::ServeDir;
 
+use super::head::{Page, render_shell};
+use super::seo::public_url;
 use crate::AppState;
 
 /// Serves a file from the site directory, or `index.html` for paths that look like app routes
-/// (no file extension), so a deep link such as `/learn/<chapter>` loads the app.
+/// (no file extension), so a deep link such as `/learn/<chapter>` loads the app. The shell's head
+/// names the page; an address the app does not have gets the same shell with status 404, and the
+/// app shows its not-found page.
 pub async fn serve(State(state): State<AppState>, request: Request) -> Response {
     if !matches!(*request.method(), Method::GET | Method::HEAD) {
         return StatusCode::METHOD_NOT_ALLOWED.into_response();
@@ -29,8 +34,8 @@ pub async fn serve(State(state): State<AppState>, request: Request) -> Response 
         .precompressed_br()
         .precompressed_gzip()
         .append_index_html_on_directories(false);
+    let site = public_url(&state, &request);
     let (parts, body) = request.into_parts();
-    let retry = Request::from_parts(parts.clone(), Body::empty());
     let found = match files.oneshot(Request::from_parts(parts, body)).await {
         Ok(response) => response,
         Err(never) => match never {},
@@ -46,14 +51,24 @@ pub async fn serve(State(state): State<AppState>, request: Request) -> Response 
     } else if looks_like_file {
         return (StatusCode::NOT_FOUND, "not found").into_response();
     } else {
-        let page = ServeFile::new(&index)
-            .precompressed_br()
-            .precompressed_gzip();
-        match page.oneshot(retry).await {
-            // The app shell must be revalidated so a new deployment is picked up at once.
-            Ok(response) => (response.map(Body::new), "no-cache"),
-            Err(never) => match never {},
-        }
+        // Read on every request, like the files, so a rebuilt site is served at once. The
+        // router's compression layer compresses the page, as the precompressed copy did.
+        let shell = match tokio::fs::read_to_string(&index).await {
+            Ok(shell) => shell,
+            Err(err) => {
+                tracing::error!(path = %index.display(), %err, "cannot read the app shell");
+                return (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "cannot read the app shell",
+                )
+                    .into_response();
+            }
+        };
+        let library = state.content.library();
+        let page = Page::resolve(&path, &library);
+        let html = render_shell(&shell, &page.head(&site));
+        // The app shell must be revalidated so a new deployment is picked up at once.
+        ((page.status(), Html(html)).into_response(), "no-cache")
     };
     response
         .headers_mut()

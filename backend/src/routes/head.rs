@@ -1,0 +1,308 @@
+//! What each app page says about itself before any script runs: the `<title>`, description,
+//! OpenGraph and Twitter tags and canonical address that link previews (chats, blogs, search
+//! engines) read from the raw HTML, and whether the address exists at all (HTTP 200 or 404).
+//!
+//! The routes here mirror the SPA's (`frontend/src/lib.rs`, `App`); a page the SPA has and this
+//! module does not would answer 404 while the app renders it, so add new routes to both.
+//! Everything taken from the content is data: it is HTML-escaped on its way into the head.
+
+use axum::http::StatusCode;
+use course::{Chapter, Course, Library};
+
+use crate::config::PublicUrl;
+
+/// The site's name, as the SPA appends it to every title.
+pub const SITE_NAME: &str = "Rust Mastery Playground";
+
+/// What the course index says, and the built shell's own description.
+const SITE_DESCRIPTION: &str =
+    "Learn advanced Rust by reading, running and changing every example.";
+
+/// The pages that do not come from the content.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Demo {
+    MatchingEngine,
+    LockFree,
+}
+
+impl Demo {
+    pub const ALL: [Demo; 2] = [Demo::MatchingEngine, Demo::LockFree];
+
+    pub fn path(self) -> &'static str {
+        match self {
+            Demo::MatchingEngine => "/demos/matching-engine",
+            Demo::LockFree => "/demos/lock-free",
+        }
+    }
+
+    /// The title the demo's page sets (`frontend/src/demos/*.rs`), without the site name.
+    fn title(self) -> &'static str {
+        match self {
+            Demo::MatchingEngine => "Matching engine",
+            Demo::LockFree => "Lock-free explorer",
+        }
+    }
+
+    fn description(self) -> &'static str {
+        match self {
+            Demo::MatchingEngine => {
+                "A limit-order-book matching engine compiled to WebAssembly and running in your \
+                 browser: price-time priority, GTC, IOC and FOK limits, market orders, cancels, \
+                 modifies and self-trade prevention."
+            }
+            Demo::LockFree => {
+                "Step two threads through a lock-free stack or ring one atomic operation at a \
+                 time, and watch the schedule that breaks the naive stack (ABA) as it happens."
+            }
+        }
+    }
+}
+
+/// An address the server was asked for, as the SPA will understand it.
+#[derive(Clone, Copy, Debug)]
+pub enum Page<'a> {
+    Index,
+    Course(&'a Course),
+    Chapter(&'a Chapter),
+    Demo(Demo),
+    /// `/learn/<slug>` naming no chapter: the SPA says "Chapter not found".
+    UnknownChapter,
+    /// Any other address: the SPA says "Page not found".
+    NotFound,
+    // Shares (`/s/<id>`, issue 12 item 1) belong here: an arm that looks the id up in the store,
+    // titled by the share, and `UnknownShare` (404) for an id it does not hold. Until shares
+    // exist `/s/...` is `NotFound`.
+}
+
+impl<'a> Page<'a> {
+    /// The page at `path` (the request's path, without query), looked up in `library`. One
+    /// trailing `/` names the same page, as it does for the SPA's router.
+    pub fn resolve(path: &str, library: &'a Library) -> Page<'a> {
+        let path = path
+            .strip_suffix('/')
+            .filter(|rest| !rest.is_empty())
+            .unwrap_or(path);
+        let segments: Vec<&str> = path.strip_prefix('/').unwrap_or(path).split('/').collect();
+        match segments.as_slice() {
+            [""] => Page::Index,
+            ["courses", slug] => library
+                .courses
+                .iter()
+                .find(|course| course.slug == *slug)
+                .map_or(Page::NotFound, Page::Course),
+            ["learn", slug] => library
+                .chapter(slug)
+                .map_or(Page::UnknownChapter, |(_, chapter)| Page::Chapter(chapter)),
+            _ => Demo::ALL
+                .into_iter()
+                .find(|demo| demo.path() == path)
+                .map_or(Page::NotFound, Page::Demo),
+        }
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Page::UnknownChapter | Page::NotFound => StatusCode::NOT_FOUND,
+            _ => StatusCode::OK,
+        }
+    }
+
+    /// The page's own address (its canonical path), built from what it is rather than from the
+    /// request; `None` for a page that does not exist.
+    pub fn path(&self) -> Option<String> {
+        match self {
+            Page::Index => Some("/".to_owned()),
+            Page::Course(course) => Some(format!("/courses/{}", course.slug)),
+            Page::Chapter(chapter) => Some(format!("/learn/{}", chapter.slug)),
+            Page::Demo(demo) => Some(demo.path().to_owned()),
+            Page::UnknownChapter | Page::NotFound => None,
+        }
+    }
+
+    /// The tags for this page's `<head>`, escaped, with absolute addresses on `site`.
+    pub fn head(&self, site: &PublicUrl) -> String {
+        let (title, description, kind) = match self {
+            Page::Index => (None, SITE_DESCRIPTION, "website"),
+            Page::Course(course) => (
+                Some(course.title.as_str()),
+                course.summary.as_str(),
+                "website",
+            ),
+            Page::Chapter(chapter) => (
+                Some(chapter.front.title.as_str()),
+                chapter.front.summary.as_str(),
+                "article",
+            ),
+            Page::Demo(demo) => (Some(demo.title()), demo.description(), "website"),
+            // The same titles as the SPA's not-found pages; kept out of search indexes, and no
+            // canonical address, so nothing from the requested path is written back.
+            Page::UnknownChapter => return not_found_head("Chapter not found"),
+            Page::NotFound => return not_found_head("Page not found"),
+        };
+        let full_title = match title {
+            Some(title) => format!("{title} · {SITE_NAME}"),
+            None => SITE_NAME.to_owned(),
+        };
+        let url = escape(&site.join(&self.path().unwrap_or_default()));
+        let og_title = escape(title.unwrap_or(SITE_NAME));
+        let description = escape(description);
+        format!(
+            "<title>{}</title>\n    \
+             <meta name=\"description\" content=\"{description}\" />\n    \
+             <link rel=\"canonical\" href=\"{url}\" />\n    \
+             <meta property=\"og:type\" content=\"{kind}\" />\n    \
+             <meta property=\"og:site_name\" content=\"{SITE_NAME}\" />\n    \
+             <meta property=\"og:title\" content=\"{og_title}\" />\n    \
+             <meta property=\"og:description\" content=\"{description}\" />\n    \
+             <meta property=\"og:url\" content=\"{url}\" />\n    \
+             <meta name=\"twitter:card\" content=\"summary\" />",
+            escape(&full_title),
+        )
+    }
+}
+
+fn not_found_head(title: &str) -> String {
+    format!(
+        "<title>{title} · {SITE_NAME}</title>\n    \
+         <meta name=\"description\" content=\"{SITE_DESCRIPTION}\" />\n    \
+         <meta name=\"robots\" content=\"noindex\" />"
+    )
+}
+
+/// The built `index.html` with its `<title>` replaced by `head` and its own description removed
+/// (the head carries the page's). Trunk copies both from `frontend/index.html`; should a future
+/// shell lack a title, the tags go just before `</head>`.
+pub fn render_shell(shell: &str, head: &str) -> String {
+    let mut page = shell.to_owned();
+    if let Some((start, end)) = element(&page, "<meta name=\"description\"", ">") {
+        // With the indentation and line break before it, so no blank line is left.
+        let line_start = page[..start].trim_end_matches([' ', '\t']).len();
+        let start = if page[..line_start].ends_with('\n') {
+            line_start - 1
+        } else {
+            start
+        };
+        page.replace_range(start..end, "");
+    }
+    if let Some((start, end)) = element(&page, "<title>", "</title>") {
+        page.replace_range(start..end, head);
+    } else if let Some(start) = page.find("</head>") {
+        page.insert_str(start, head);
+    } else {
+        // No head at all: the parser puts leading tags into the head it makes up.
+        page.insert_str(0, head);
+    }
+    page
+}
+
+/// The byte range of the first text starting with `open` and ending with the next `close`.
+fn element(text: &str, open: &str, close: &str) -> Option<(usize, usize)> {
+    let start = text.find(open)?;
+    let end = start + open.len() + text[start + open.len()..].find(close)? + close.len();
+    Some((start, end))
+}
+
+/// Escapes text for HTML or XML content and for quoted attribute values.
+pub fn escape(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => escaped.push_str("&amp;"),
+            '<' => escaped.push_str("&lt;"),
+            '>' => escaped.push_str("&gt;"),
+            '"' => escaped.push_str("&quot;"),
+            '\'' => escaped.push_str("&#39;"),
+            _ => escaped.push(c),
+        }
+    }
+    escaped
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_real_shell_keeps_one_title_and_one_description() {
+        // The source Trunk copies into `dist/index.html`: if its title or description change
+        // shape, this is where the rewrite would silently stop working.
+        let shell = include_str!("../../../frontend/index.html");
+        let page = render_shell(
+            shell,
+            "<title>X</title><meta name=\"description\" content=\"Y\" />",
+        );
+        assert_eq!(page.matches("<title>").count(), 1, "{page}");
+        assert_eq!(page.matches("<meta name=\"description\"").count(), 1);
+        assert!(page.contains("<title>X</title>"));
+        assert!(
+            !page.contains("\n    \n"),
+            "no blank line where the description was: {page}"
+        );
+        assert!(!page.contains(SITE_DESCRIPTION));
+        assert!(
+            page.contains("Loading Rust Mastery Playground"),
+            "the body is kept"
+        );
+    }
+
+    #[test]
+    fn a_shell_without_a_title_gets_the_tags_in_its_head() {
+        assert_eq!(
+            render_shell(
+                "<html><head></head><body></body></html>",
+                "<title>X</title>"
+            ),
+            "<html><head><title>X</title></head><body></body></html>"
+        );
+        assert_eq!(
+            render_shell("<p>hi", "<title>X</title>"),
+            "<title>X</title><p>hi"
+        );
+    }
+
+    #[test]
+    fn markup_and_quotes_are_escaped() {
+        assert_eq!(
+            escape(r#"</title><script>alert('x')</script> & "q""#),
+            "&lt;/title&gt;&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;q&quot;"
+        );
+    }
+
+    #[test]
+    fn demos_are_pages_and_other_paths_are_not() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("basics")).unwrap();
+        std::fs::write(
+            dir.path().join("basics/course.toml"),
+            "title = \"Basics\"\nsummary = \"First\"\norder = 1\n",
+        )
+        .unwrap();
+        let library = Library::load(dir.path()).unwrap();
+        assert!(matches!(Page::resolve("/", &library), Page::Index));
+        assert!(matches!(
+            Page::resolve("/courses/basics", &library),
+            Page::Course(_)
+        ));
+        assert!(matches!(
+            Page::resolve("/demos/lock-free", &library),
+            Page::Demo(Demo::LockFree)
+        ));
+        for path in [
+            "/nope",
+            "/courses/nope",
+            "/courses/basics/x",
+            "/demos",
+            "/learn",
+            "/s/abc",
+        ] {
+            assert!(
+                matches!(Page::resolve(path, &library), Page::NotFound),
+                "{path}"
+            );
+        }
+        assert!(matches!(
+            Page::resolve("/learn/nope", &library),
+            Page::UnknownChapter
+        ));
+    }
+}
