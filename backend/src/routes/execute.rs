@@ -80,7 +80,11 @@ impl FromRequestParts<AppState> for Client {
 /// The address the trusted proxy saw: the last `X-Forwarded-For` entry, the one it appended.
 /// Earlier entries come from the client and could be anything.
 fn forwarded_for(parts: &Parts) -> Option<IpAddr> {
-    let header = parts.headers.get_all("x-forwarded-for").iter().last()?;
+    let header = parts
+        .headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .next_back()?;
     header
         .to_str()
         .ok()?
