@@ -385,9 +385,15 @@ impl Admission {
     /// Tells every waiter its place in the order [`State::service_order`] will serve them.
     fn publish_positions(&self, state: &State) {
         for (position, (client, index)) in state.service_order().into_iter().enumerate() {
+            // Only a changed position wakes its waiter: a class of 200 arriving at once would
+            // otherwise send every waiting socket 200 `queued` messages.
             state.queues[client][index]
                 .position
-                .send_replace(position + 1);
+                .send_if_modified(|current| {
+                    let changed = *current != position + 1;
+                    *current = position + 1;
+                    changed
+                });
         }
     }
 }

@@ -77,21 +77,17 @@ impl FromRequestParts<AppState> for Client {
     }
 }
 
-/// The address the trusted proxy saw: the last `X-Forwarded-For` entry, the one it appended.
-/// Earlier entries come from the client and could be anything.
+/// The address the trusted proxy saw: the last `X-Forwarded-For` entry, the one it appended
+/// (some proxies add the port). Earlier entries come from the client and could be anything.
 fn forwarded_for(parts: &Parts) -> Option<IpAddr> {
     let header = parts
         .headers
         .get_all("x-forwarded-for")
         .iter()
         .next_back()?;
-    header
-        .to_str()
-        .ok()?
-        .rsplit(',')
-        .next()?
-        .trim()
-        .parse()
+    let last = header.to_str().ok()?.rsplit(',').next()?.trim();
+    last.parse()
+        .or_else(|_| last.parse::<SocketAddr>().map(|with_port| with_port.ip()))
         .ok()
 }
 
@@ -321,6 +317,34 @@ async fn reply(sink: &mut Sink, message: ServerMessage) -> After {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn parts(forwarded: &[&str]) -> Parts {
+        let mut request = axum::http::Request::get("/api/execute");
+        for value in forwarded {
+            request = request.header("x-forwarded-for", *value);
+        }
+        request.body(()).unwrap().into_parts().0
+    }
+
+    #[test]
+    fn the_forwarded_address_is_the_last_hop() {
+        let ip = |s: &str| Some(s.parse::<IpAddr>().unwrap());
+        assert_eq!(
+            forwarded_for(&parts(&["6.6.6.6, 10.1.2.3"])),
+            ip("10.1.2.3")
+        );
+        assert_eq!(
+            forwarded_for(&parts(&["6.6.6.6", "10.1.2.3"])),
+            ip("10.1.2.3")
+        );
+        assert_eq!(forwarded_for(&parts(&["10.1.2.3:4567"])), ip("10.1.2.3"));
+        assert_eq!(
+            forwarded_for(&parts(&["[2001:db8::1]:443"])),
+            ip("2001:db8::1")
+        );
+        assert_eq!(forwarded_for(&parts(&["not an address"])), None);
+        assert_eq!(forwarded_for(&parts(&[])), None);
+    }
 
     #[test]
     fn oversized_code_is_refused_with_its_size() {
