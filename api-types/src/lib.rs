@@ -4,6 +4,7 @@
 //! crate knows about HTTP, the database or the DOM, so it builds for native targets and wasm32.
 #![forbid(unsafe_code)]
 
+pub mod browser;
 mod execute;
 pub mod flags;
 pub mod project;

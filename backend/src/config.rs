@@ -26,9 +26,11 @@ pub struct Config {
     /// container per run), `RMP_SANDBOX_SWEEP` (default true) and the limits below.
     pub docker: DockerConfig,
     /// Admission control: `RMP_RUN_CONCURRENCY` (default: the number of CPUs),
-    /// `RMP_QUEUE_CAPACITY` (64), `RMP_QUEUE_PER_CLIENT` (32), `RMP_QUEUE_TIMEOUT_SECS` (60).
+    /// `RMP_QUEUE_CAPACITY` (512), `RMP_QUEUE_PER_ADDRESS` (256), `RMP_QUEUE_PER_BROWSER` (8),
+    /// `RMP_QUEUE_TIMEOUT_SECS` (60).
     pub admission: AdmissionConfig,
-    /// `RMP_TRUST_FORWARDED_FOR`: identify clients by `X-Forwarded-For` (behind a proxy).
+    /// `RMP_TRUST_FORWARDED_FOR`: identify clients by the last `X-Forwarded-For` entry, the one
+    /// the trusted reverse proxy in front of the server appended (set it only behind one).
     pub trust_forwarded_for: bool,
     /// `RMP_PUBLIC_URL`, e.g. `https://play.example.org`: the origin readers reach the site at,
     /// for the absolute addresses in link previews, `<link rel="canonical">` and the sitemap.
@@ -89,8 +91,13 @@ fn is_host_and_port(text: &str) -> bool {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AdmissionConfig {
     pub concurrency: usize,
+    /// Waiting executions, in all.
     pub queue_capacity: usize,
-    pub per_client_queue: usize,
+    /// Waiting executions from one address (a classroom's NAT): room for a class of 200, and
+    /// half the queue, so one network cannot fill it whatever browser ids it sends.
+    pub per_address_queue: usize,
+    /// Waiting executions from one browser (or from the id-less clients of one address).
+    pub per_browser_queue: usize,
     pub queue_timeout: Duration,
 }
 
@@ -98,8 +105,9 @@ impl Default for AdmissionConfig {
     fn default() -> AdmissionConfig {
         AdmissionConfig {
             concurrency: std::thread::available_parallelism().map_or(2, |n| n.get()),
-            queue_capacity: 64,
-            per_client_queue: 32,
+            queue_capacity: 512,
+            per_address_queue: 256,
+            per_browser_queue: 8,
             queue_timeout: Duration::from_secs(60),
         }
     }
@@ -175,6 +183,15 @@ impl Config {
             sweep_on_start: flag("RMP_SANDBOX_SWEEP", true)?,
             idle_lifetime: docker_defaults.idle_lifetime,
         };
+        if lookup("RMP_QUEUE_PER_CLIENT").is_some() {
+            // Its meaning changed when fairness learnt browsers; say so rather than ignore it.
+            return Err(
+                "RMP_QUEUE_PER_CLIENT is no longer read: set RMP_QUEUE_PER_ADDRESS (one \
+                 network's share of the queue, default 256) and RMP_QUEUE_PER_BROWSER (one \
+                 browser's, default 8) instead"
+                    .to_owned(),
+            );
+        }
         let admission_defaults = AdmissionConfig::default();
         let admission = AdmissionConfig {
             concurrency: number("RMP_RUN_CONCURRENCY", admission_defaults.concurrency as u64)?
@@ -183,9 +200,13 @@ impl Config {
                 "RMP_QUEUE_CAPACITY",
                 admission_defaults.queue_capacity as u64,
             )? as usize,
-            per_client_queue: number(
-                "RMP_QUEUE_PER_CLIENT",
-                admission_defaults.per_client_queue as u64,
+            per_address_queue: number(
+                "RMP_QUEUE_PER_ADDRESS",
+                admission_defaults.per_address_queue as u64,
+            )? as usize,
+            per_browser_queue: number(
+                "RMP_QUEUE_PER_BROWSER",
+                admission_defaults.per_browser_queue as u64,
             )? as usize,
             queue_timeout: Duration::from_secs(number(
                 "RMP_QUEUE_TIMEOUT_SECS",
@@ -244,6 +265,9 @@ mod tests {
         assert_eq!(config.docker.limits.memory_mb, 512);
         assert_eq!(config.docker.warm_pool, 0);
         assert_eq!(config.admission.concurrency, 4);
+        assert_eq!(config.admission.per_address_queue, 256);
+        assert_eq!(config.admission.per_browser_queue, 8);
+        assert!(config.admission.per_address_queue < config.admission.queue_capacity);
         assert!(config.sandbox_enabled);
         let err =
             Config::from_lookup(|k| (k == "RMP_MEMORY_MB").then(|| "lots".into())).unwrap_err();
@@ -280,6 +304,13 @@ mod tests {
         );
         assert_eq!(PublicUrl::from_host("evil\"><script>"), None);
         assert_eq!(PublicUrl::from_host(""), None);
+    }
+
+    #[test]
+    fn the_old_per_client_setting_is_refused_with_its_replacements() {
+        let err = Config::from_lookup(|k| (k == "RMP_QUEUE_PER_CLIENT").then(|| "32".into()))
+            .unwrap_err();
+        assert!(err.contains("RMP_QUEUE_PER_ADDRESS"), "{err}");
     }
 
     #[test]

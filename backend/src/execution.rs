@@ -10,8 +10,9 @@ use sandbox::{
 };
 use tokio::sync::{mpsc, watch};
 
-use crate::admission::{Admission, Refused};
+use crate::admission::{Admission, ClientKey, Refused};
 use crate::config::AdmissionConfig;
+use crate::metrics::{Metrics, RunOutcome};
 
 /// Everything needed to run code: the sandbox, admission, and the shutdown signal.
 #[derive(Clone)]
@@ -20,6 +21,9 @@ pub struct Runner {
     pub admission: Arc<Admission>,
     /// Identify clients by `X-Forwarded-For` (only behind a trusted proxy).
     pub trust_forwarded_for: bool,
+    /// The server's metrics: the executions' own, and the HTTP layer's (kept here so that every
+    /// app state has exactly one registry).
+    pub metrics: Arc<Metrics>,
     shutdown: Arc<watch::Sender<bool>>,
 }
 
@@ -40,6 +44,7 @@ impl Runner {
             sandbox,
             admission: Admission::new(admission),
             trust_forwarded_for: false,
+            metrics: Arc::new(Metrics::new()),
             shutdown: Arc::new(watch::channel(false).0),
         }
     }
@@ -64,10 +69,32 @@ impl Runner {
     /// Runs `job` for `client`: waits for a slot (reporting [`ServerMessage::Queued`]), runs it
     /// (reporting its progress and output), and returns its report. `controls` carries stdin and
     /// Stop from the client, while it waits or runs. Dropping the future drops the execution, and
-    /// the sandbox removes its container.
+    /// the sandbox removes its container. Every call is counted in [`Runner::metrics`].
     pub async fn execute(
         &self,
-        client: &str,
+        client: &ClientKey,
+        job: Job,
+        updates: mpsc::UnboundedSender<ServerMessage>,
+        controls: mpsc::UnboundedReceiver<Control>,
+    ) -> Result<Report, ExecutionError> {
+        // Dropped unfinished (the client left), the record counts the execution as abandoned.
+        let record = self.metrics.run_started(&job.runner, job.action);
+        let result = self.admit_and_run(client, job, updates, controls).await;
+        let outcome = match &result {
+            Ok(report) => RunOutcome::of(&report.result.outcome),
+            Err(ExecutionError::Busy(refused)) => {
+                self.metrics.refused(refused);
+                RunOutcome::Refused
+            }
+            Err(ExecutionError::Sandbox(_)) => RunOutcome::SandboxError,
+        };
+        record.finish(outcome);
+        result
+    }
+
+    async fn admit_and_run(
+        &self,
+        client: &ClientKey,
         job: Job,
         updates: mpsc::UnboundedSender<ServerMessage>,
         mut controls: mpsc::UnboundedReceiver<Control>,
@@ -117,6 +144,10 @@ impl Runner {
             }
         };
         let queued = arrived.elapsed();
+        self.metrics.waited(queued);
+        let runner = job.runner.clone();
+        // Which phases began, so durations are observed only for phases that happened.
+        let (mut compiling, mut running) = (false, false);
 
         let (events_tx, mut events) = mpsc::unbounded_channel();
         let (control, control_rx) = mpsc::unbounded_channel();
@@ -136,7 +167,11 @@ impl Runner {
             tokio::select! {
                 // Events first, so that output is reported before the end.
                 biased;
-                Some(event) = events.recv() => { let _ = updates.send(server_message(event)); }
+                Some(event) = events.recv() => {
+                    compiling |= event == Event::Compiling;
+                    running |= event == Event::Running;
+                    let _ = updates.send(server_message(event));
+                }
                 report = &mut execution => break report,
                 received = controls.recv(), if controls_open => match received {
                     Some(c) => { let _ = control.send(c); }
@@ -150,9 +185,20 @@ impl Runner {
         };
         drop(permit);
         while let Ok(event) = events.try_recv() {
+            compiling |= event == Event::Compiling;
+            running |= event == Event::Running;
             let _ = updates.send(server_message(event));
         }
         let mut report = report?;
+        let timings = report.result.timings;
+        if compiling {
+            self.metrics
+                .compiled(&runner, Duration::from_millis(timings.compile_ms));
+        }
+        if running {
+            self.metrics
+                .ran(&runner, Duration::from_millis(timings.run_ms));
+        }
         let ms = millis(queued);
         report.result.timings.queued_ms = ms;
         report.result.timings.total_ms += ms;

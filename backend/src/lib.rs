@@ -9,6 +9,7 @@ pub mod config;
 pub mod content;
 pub mod error;
 pub mod execution;
+pub mod metrics;
 mod routes;
 pub mod store;
 
@@ -17,7 +18,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
+use axum::extract::{MatchedPath, State};
 use axum::http::{HeaderName, HeaderValue, Request, header};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::get;
 use tower::ServiceBuilder;
 use tower_http::compression::CompressionLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -82,13 +87,33 @@ pub fn app(state: AppState) -> Router {
 
     // Executions are bounded by admission and the sandbox's limits instead, and a WebSocket or
     // the content events' stream lives as long as its page: none goes under the 30 s timeout.
+    let metrics = Arc::clone(&state.runner.metrics);
     Router::new()
         .nest("/api", routes::api::router())
         .merge(routes::seo::router())
+        .route("/metrics", get(metrics::serve))
         .fallback(routes::spa::serve)
         .layer(timeout)
         .merge(routes::execute::router())
         .merge(routes::content_events::router())
+        // `Router::layer` wraps each route after it matched, so the request carries its
+        // `MatchedPath`: the label is the route's template, never the raw path.
+        .layer(middleware::from_fn_with_state(metrics, count_request))
         .layer(middleware)
         .with_state(state)
+}
+
+/// Counts every answered request by route template and status.
+async fn count_request(
+    State(metrics): State<Arc<metrics::Metrics>>,
+    request: axum::extract::Request,
+    next: Next,
+) -> Response {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|path| path.as_str().to_owned());
+    let response = next.run(request).await;
+    metrics.http_request(route.as_deref(), response.status());
+    response
 }

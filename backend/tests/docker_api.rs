@@ -118,6 +118,49 @@ async fn a_websocket_client_that_leaves_mid_run_gets_its_container_removed() {
     assert_eq!(sandbox.containers().await.unwrap(), Vec::<String>::new());
 }
 
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs dockerd and the runner image: cargo xtask test runs it"]
+async fn metrics_parse_and_count_a_real_run() {
+    let (addr, sandbox, _dir) = start().await;
+    sandbox.wait_warm(Duration::from_secs(20)).await;
+    let body = serde_json::to_string(&request("fn main() { println!(\"counted\"); }")).unwrap();
+    let (status, reply) = post_json(addr, "/api/execute", &body).await;
+    assert_eq!(status, 200, "{reply}");
+    let (status, text) = get_json(addr, "/metrics").await;
+    assert_eq!(status, 200, "{text}");
+    let samples = common::parse_exposition(&text);
+    let value = |name: &str, labels: &[(&str, &str)]| common::sample(&samples, name, labels);
+    let run = [
+        ("runner", "stable"),
+        ("action", "run"),
+        ("outcome", "success"),
+    ];
+    assert_eq!(value("rmp_runs_total", &run), Some(1.0), "{text}");
+    let stable = [("runner", "stable")];
+    assert_eq!(
+        value("rmp_compile_duration_seconds_count", &stable),
+        Some(1.0)
+    );
+    assert_eq!(value("rmp_run_duration_seconds_count", &stable), Some(1.0));
+    let compile_seconds = value("rmp_compile_duration_seconds_sum", &stable).unwrap();
+    assert!(
+        compile_seconds > 0.0,
+        "a real compile takes time: {compile_seconds}"
+    );
+    assert_eq!(value("rmp_queue_wait_seconds_count", &[]), Some(1.0));
+    // The warm pool (1) is refilled once the run ends; other tests in this binary may hold more.
+    let alive = value("rmp_containers_alive", &[]).unwrap();
+    assert!(alive >= 1.0, "the warm container is counted: {alive}");
+    assert_eq!(
+        value(
+            "rmp_http_requests_total",
+            &[("route", "/api/execute"), ("status", "200")]
+        ),
+        Some(1.0)
+    );
+    sandbox.shutdown().await;
+}
+
 /// A minimal HTTP/1.1 GET.
 async fn get_json(addr: SocketAddr, path: &str) -> (u16, String) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};

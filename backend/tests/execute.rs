@@ -52,7 +52,8 @@ fn admission(concurrency: usize, capacity: usize, per_client: usize) -> Admissio
     AdmissionConfig {
         concurrency,
         queue_capacity: capacity,
-        per_client_queue: per_client,
+        per_address_queue: per_client,
+        per_browser_queue: per_client,
         queue_timeout: Duration::from_secs(30),
     }
 }

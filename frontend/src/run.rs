@@ -9,7 +9,8 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::Closure;
 use web_sys::{CloseEvent, MessageEvent, WebSocket};
 
-/// The socket URL for this page's origin (`ws:` or `wss:` to match `http:` or `https:`).
+/// The socket URL for this page's origin (`ws:` or `wss:` to match `http:` or `https:`), with
+/// this browser's id for the server's fair queue.
 pub fn socket_url() -> String {
     let location = web_sys::window().expect("a window").location();
     let scheme = match location.protocol().as_deref() {
@@ -17,7 +18,40 @@ pub fn socket_url() -> String {
         _ => "ws:",
     };
     let host = location.host().unwrap_or_default();
-    format!("{scheme}//{host}/api/ws")
+    let param = api_types::browser::BROWSER_ID_PARAM;
+    format!("{scheme}//{host}/api/ws?{param}={}", browser_id())
+}
+
+/// Where [`browser_id`] keeps the id.
+const BROWSER_ID_KEY: &str = "rmp.browserId";
+
+/// This browser's random id, made once and kept in localStorage (for the page's life when
+/// storage is off). The server uses it only to share its run queue fairly between students behind
+/// one address (see `api_types::browser`), so it needs to differ between browsers, not be secret.
+pub fn browser_id() -> String {
+    thread_local! {
+        static ID: std::cell::OnceCell<String> = const { std::cell::OnceCell::new() };
+    }
+    ID.with(|id| {
+        id.get_or_init(|| {
+            let storage = crate::prefs::storage();
+            let kept = storage
+                .as_ref()
+                .and_then(|s| s.get_item(BROWSER_ID_KEY).ok().flatten())
+                .filter(|id| api_types::browser::is_valid_browser_id(id));
+            kept.unwrap_or_else(|| {
+                // 128 bits from Math.random, as hex: a URL-safe id of 32 characters.
+                let fresh: String = (0..4)
+                    .map(|_| format!("{:08x}", (js_sys::Math::random() * 4_294_967_296.0) as u32))
+                    .collect();
+                if let Some(storage) = storage {
+                    let _ = storage.set_item(BROWSER_ID_KEY, &fresh);
+                }
+                fresh
+            })
+        })
+        .clone()
+    })
 }
 
 /// A running execution. Keep it alive while the run lasts.

@@ -813,3 +813,17 @@ async fn a_multi_file_exercise_has_a_tab_per_starter_file_and_copies_each_soluti
     assert_eq!(value(0), "mod shapes;\nfn main() { shapes::area(); }\n");
     assert_eq!(value(1), "pub fn area() -> u32 { 6 }\n");
 }
+
+#[wasm_bindgen_test]
+fn the_browser_id_is_made_once_kept_and_sent_on_the_socket() {
+    let id = frontend::run::browser_id();
+    assert!(api_types::browser::is_valid_browser_id(&id), "{id}");
+    assert_eq!(frontend::run::browser_id(), id, "the same id every time");
+    let kept = frontend::prefs::storage()
+        .unwrap()
+        .get_item("rmp.browserId")
+        .unwrap();
+    assert_eq!(kept.as_deref(), Some(id.as_str()), "kept in localStorage");
+    let url = frontend::run::socket_url();
+    assert!(url.ends_with(&format!("/api/ws?browser={id}")), "{url}");
+}

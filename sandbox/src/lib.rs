@@ -153,6 +153,13 @@ pub trait Sandbox: Send + Sync + 'static {
     /// The limits executions run under (shown to students in explanations).
     fn limits(&self) -> &Limits;
 
+    /// How many containers this process holds now: running jobs and the warm pool, from the
+    /// request that creates one until it is handed to the reaper for removal (for the server's
+    /// metrics). Counted by the container guards, so a sandbox that starts none (a fake) reports 0.
+    fn containers_alive(&self) -> usize {
+        reaper::alive()
+    }
+
     /// Whether each runner of the registry can run here now; `Err` holds the reason, in words
     /// for a student. By default every runner is available (fakes above the seam).
     fn runners(&self) -> BoxFuture<'_, Vec<RunnerStatus>> {

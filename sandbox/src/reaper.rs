@@ -12,6 +12,14 @@ use crate::docker::{connect, status_code};
 
 static NEXT_NAME: AtomicU64 = AtomicU64::new(0);
 
+/// Containers this process holds: counted when a guard is made, uncounted when the guard hands
+/// its container to the reaper. Read by [`crate::Sandbox::containers_alive`].
+static ALIVE: AtomicUsize = AtomicUsize::new(0);
+
+pub(crate) fn alive() -> usize {
+    ALIVE.load(Ordering::Relaxed)
+}
+
 /// A number unique in this process, for names and instance labels.
 pub(crate) fn next_id() -> u64 {
     NEXT_NAME.fetch_add(1, Ordering::SeqCst)
@@ -33,6 +41,7 @@ impl ContainerGuard {
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.subsec_nanos())
             .unwrap_or(0);
+        ALIVE.fetch_add(1, Ordering::Relaxed);
         ContainerGuard {
             name: format!("rmp-sandbox-{}-{n}-{nanos:x}", std::process::id()),
             reaper,
@@ -48,6 +57,7 @@ impl ContainerGuard {
 
 impl Drop for ContainerGuard {
     fn drop(&mut self) {
+        ALIVE.fetch_sub(1, Ordering::Relaxed);
         self.reaper
             .remove(std::mem::take(&mut self.name), !self.confirmed);
     }

@@ -5,13 +5,14 @@
 //! Neither sits under the app's 30 s request timeout: an execution is bounded by the queue
 //! timeout plus the sandbox's own compile and run limits.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use api_types::{ClientMessage, ExecuteRequest, ExecuteResponse, ServerMessage};
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRequestParts, State};
+use axum::http::StatusCode;
 use axum::http::request::Parts;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use futures_util::{SinkExt, StreamExt};
@@ -19,6 +20,7 @@ use sandbox::{Control, Job, StopReason};
 use tokio::sync::mpsc;
 
 use crate::AppState;
+use crate::admission::{ClientKey, address_key};
 use crate::error::{ApiError, ApiJson};
 use crate::execution::{ExecutionError, Runner, stopped};
 
@@ -33,30 +35,80 @@ pub fn router() -> Router<AppState> {
         .layer(DefaultBodyLimit::max(3 * 1024 * 1024))
 }
 
-/// The client's identity for fairness: its IP address.
-pub struct Client(pub String);
+/// The client's identity for fairness, and nothing else: its address and, when it sent one,
+/// its browser id (the `x-rmp-browser` header or the `browser` query parameter).
+pub struct Client(pub ClientKey);
+
+/// A browser id that is not one: 400 with the API's error shape.
+pub struct BadBrowserId;
+
+impl IntoResponse for BadBrowserId {
+    fn into_response(self) -> Response {
+        let error = format!(
+            "the browser id must be {} to {} letters, digits, `-` or `_`",
+            api_types::browser::BROWSER_ID_MIN_LEN,
+            api_types::browser::BROWSER_ID_MAX_LEN
+        );
+        (StatusCode::BAD_REQUEST, Json(api_types::ApiError { error })).into_response()
+    }
+}
 
 impl FromRequestParts<AppState> for Client {
-    type Rejection = std::convert::Infallible;
+    type Rejection = BadBrowserId;
 
     async fn from_request_parts(
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Client, Self::Rejection> {
-        if state.runner.trust_forwarded_for
-            && let Some(first) = parts
-                .headers
-                .get("x-forwarded-for")
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.split(',').next())
-        {
-            return Ok(Client(first.trim().to_owned()));
-        }
-        let ip = parts
+        let peer = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
-            .map_or_else(|| "unknown".to_owned(), |info| info.0.ip().to_string());
-        Ok(Client(ip))
+            .map(|info| info.0.ip());
+        let forwarded = state
+            .runner
+            .trust_forwarded_for
+            .then(|| forwarded_for(parts))
+            .flatten();
+        let address = forwarded
+            .or(peer)
+            .map_or_else(|| "unknown".to_owned(), address_key);
+        let browser = browser_id(parts)?;
+        Ok(Client(ClientKey::new(address, browser)))
+    }
+}
+
+/// The address the trusted proxy saw: the last `X-Forwarded-For` entry, the one it appended
+/// (some proxies add the port). Earlier entries come from the client and could be anything.
+fn forwarded_for(parts: &Parts) -> Option<IpAddr> {
+    let header = parts
+        .headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .next_back()?;
+    let last = header.to_str().ok()?.rsplit(',').next()?.trim();
+    last.parse()
+        .or_else(|_| last.parse::<SocketAddr>().map(|with_port| with_port.ip()))
+        .ok()
+}
+
+/// The browser id from the header (HTTP) or the query (WebSocket), if any; a malformed one is
+/// refused rather than ignored, so a broken client learns of it.
+fn browser_id(parts: &Parts) -> Result<Option<&str>, BadBrowserId> {
+    let from_header = parts
+        .headers
+        .get(api_types::browser::BROWSER_ID_HEADER)
+        .map(|v| v.to_str().map_err(|_| BadBrowserId))
+        .transpose()?;
+    let from_query = parts.uri.query().and_then(|query| {
+        query.split('&').find_map(|pair| {
+            pair.strip_prefix(api_types::browser::BROWSER_ID_PARAM)?
+                .strip_prefix('=')
+        })
+    });
+    match from_header.or(from_query) {
+        Some(id) if api_types::browser::is_valid_browser_id(id) => Ok(Some(id)),
+        Some(_) => Err(BadBrowserId),
+        None => Ok(None),
     }
 }
 
@@ -118,7 +170,8 @@ enum After {
 
 /// One WebSocket connection: executions one after another until the client leaves or the
 /// server shuts down. Dropping an execution (client gone) kills its container.
-async fn session(runner: Runner, client: String, socket: WebSocket) {
+async fn session(runner: Runner, client: ClientKey, socket: WebSocket) {
+    let _open = runner.metrics.websocket_opened();
     let (mut sink, mut stream) = socket.split();
     let mut shutdown = runner.shutting_down();
     loop {
@@ -202,7 +255,7 @@ fn read_client(message: Option<Result<Message, axum::Error>>) -> Option<Said> {
 /// messages come in as controls, and the report ends it as `finished`.
 async fn run_streaming(
     runner: &Runner,
-    client: &str,
+    client: &ClientKey,
     request: ExecuteRequest,
     sink: &mut Sink,
     stream: &mut Stream,
@@ -264,6 +317,34 @@ async fn reply(sink: &mut Sink, message: ServerMessage) -> After {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn parts(forwarded: &[&str]) -> Parts {
+        let mut request = axum::http::Request::get("/api/execute");
+        for value in forwarded {
+            request = request.header("x-forwarded-for", *value);
+        }
+        request.body(()).unwrap().into_parts().0
+    }
+
+    #[test]
+    fn the_forwarded_address_is_the_last_hop() {
+        let ip = |s: &str| Some(s.parse::<IpAddr>().unwrap());
+        assert_eq!(
+            forwarded_for(&parts(&["6.6.6.6, 10.1.2.3"])),
+            ip("10.1.2.3")
+        );
+        assert_eq!(
+            forwarded_for(&parts(&["6.6.6.6", "10.1.2.3"])),
+            ip("10.1.2.3")
+        );
+        assert_eq!(forwarded_for(&parts(&["10.1.2.3:4567"])), ip("10.1.2.3"));
+        assert_eq!(
+            forwarded_for(&parts(&["[2001:db8::1]:443"])),
+            ip("2001:db8::1")
+        );
+        assert_eq!(forwarded_for(&parts(&["not an address"])), None);
+        assert_eq!(forwarded_for(&parts(&[])), None);
+    }
 
     #[test]
     fn oversized_code_is_refused_with_its_size() {

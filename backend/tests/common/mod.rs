@@ -45,3 +45,134 @@ pub async fn serve(state: AppState) -> SocketAddr {
     });
     addr
 }
+
+/// One sample of a metrics exposition: `name{label="value",...} value`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sample {
+    pub name: String,
+    pub labels: std::collections::BTreeMap<String, String>,
+    pub value: f64,
+}
+
+/// Parses the OpenMetrics text `/metrics` serves, panicking with the line on anything malformed:
+/// a sample whose family has no `# TYPE` before it, a bad name, label or value, text after
+/// `# EOF` or no `# EOF` at all.
+pub fn parse_exposition(text: &str) -> Vec<Sample> {
+    fn is_name(name: &str) -> bool {
+        let mut chars = name.chars();
+        chars
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_' || c == ':')
+            && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':')
+    }
+    let mut families: Vec<String> = Vec::new();
+    let mut samples = Vec::new();
+    let mut ended = false;
+    for line in text.lines() {
+        assert!(!ended, "text after `# EOF`: {line:?}");
+        if line == "# EOF" {
+            ended = true;
+            continue;
+        }
+        if let Some(comment) = line.strip_prefix("# ") {
+            let mut words = comment.splitn(3, ' ');
+            let (kind, name) = (words.next().unwrap(), words.next().unwrap_or(""));
+            assert!(
+                matches!(kind, "HELP" | "TYPE" | "UNIT") && is_name(name),
+                "bad comment line {line:?}"
+            );
+            if kind == "TYPE" {
+                let kind = words.next().unwrap_or("");
+                assert!(
+                    [
+                        "counter",
+                        "gauge",
+                        "histogram",
+                        "summary",
+                        "info",
+                        "unknown"
+                    ]
+                    .contains(&kind),
+                    "unknown type in {line:?}"
+                );
+                families.push(name.to_owned());
+            }
+            continue;
+        }
+        let (series, value) = line
+            .rsplit_once(' ')
+            .unwrap_or_else(|| panic!("no value in {line:?}"));
+        let value: f64 = match value {
+            "+Inf" => f64::INFINITY,
+            "-Inf" => f64::NEG_INFINITY,
+            other => other
+                .parse()
+                .unwrap_or_else(|_| panic!("bad value in {line:?}")),
+        };
+        let (name, labels) = match series.split_once('{') {
+            None => (series, std::collections::BTreeMap::new()),
+            Some((name, rest)) => {
+                let body = rest
+                    .strip_suffix('}')
+                    .unwrap_or_else(|| panic!("unclosed labels in {line:?}"));
+                let mut labels = std::collections::BTreeMap::new();
+                let mut rest = body;
+                while !rest.is_empty() {
+                    let (key, after) = rest
+                        .split_once("=\"")
+                        .unwrap_or_else(|| panic!("bad label in {line:?}"));
+                    assert!(is_name(key), "bad label name in {line:?}");
+                    let mut value = String::new();
+                    let mut chars = after.char_indices();
+                    let end = loop {
+                        match chars.next() {
+                            Some((_, '\\')) => match chars.next() {
+                                Some((_, 'n')) => value.push('\n'),
+                                Some((_, c @ ('\\' | '"'))) => value.push(c),
+                                _ => panic!("bad escape in {line:?}"),
+                            },
+                            Some((i, '"')) => break i,
+                            Some((_, c)) => value.push(c),
+                            None => panic!("unterminated label value in {line:?}"),
+                        }
+                    };
+                    labels.insert(key.to_owned(), value);
+                    rest = &after[end + 1..];
+                    rest = rest.strip_prefix(',').unwrap_or(rest);
+                }
+                (name, labels)
+            }
+        };
+        assert!(is_name(name), "bad metric name in {line:?}");
+        let family = ["_total", "_bucket", "_sum", "_count", "_created", "_info"]
+            .iter()
+            .find_map(|suffix| name.strip_suffix(suffix))
+            .filter(|family| families.iter().any(|f| f == family))
+            .unwrap_or(name);
+        assert!(
+            families.iter().any(|f| f == family),
+            "no `# TYPE` before {line:?}"
+        );
+        samples.push(Sample {
+            name: name.to_owned(),
+            labels,
+            value,
+        });
+    }
+    assert!(ended, "no `# EOF` at the end");
+    samples
+}
+
+/// The value of the sample `name` with exactly `labels`, if present.
+pub fn sample(samples: &[Sample], name: &str, labels: &[(&str, &str)]) -> Option<f64> {
+    samples
+        .iter()
+        .find(|s| {
+            s.name == name
+                && s.labels.len() == labels.len()
+                && labels
+                    .iter()
+                    .all(|(k, v)| s.labels.get(*k).map(String::as_str) == Some(*v))
+        })
+        .map(|s| s.value)
+}
