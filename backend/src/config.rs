@@ -121,6 +121,8 @@ impl Config {
             limits,
             sweep_on_start: flag("RMP_SANDBOX_SWEEP", true)?,
             idle_lifetime: docker_defaults.idle_lifetime,
+            // `DOCKER_HOST` (a `unix://` socket) picks another daemon.
+            socket: docker_defaults.socket,
         };
         let admission_defaults = AdmissionConfig::default();
         let admission = AdmissionConfig {
