@@ -789,12 +789,10 @@ impl Sandbox for DockerSandbox {
             let mut statuses = Vec::new();
             for spec in runners::all() {
                 let present = match self.inner.config.images.get(&spec.id) {
-                    // While Docker is down, what was known stands: the Run buttons stay, and a
-                    // run is answered with "restarting, try again".
-                    Some(image) => match self.inner.image_present(image).await {
-                        Ok(present) => present,
-                        Err(_) => self.inner.known(image),
-                    },
+                    // While Docker is unreachable nothing can be known: the Run buttons stay,
+                    // and a run is answered with "restarting, try again" (then, once Docker is
+                    // back, with the missing image's sentence if it is missing).
+                    Some(image) => self.inner.image_present(image).await.unwrap_or(true),
                     None => false,
                 };
                 statuses.push(crate::RunnerStatus {
