@@ -23,7 +23,8 @@ pub struct Config {
     /// `RMP_SANDBOX`: `docker` (default) or `none` to serve without running code.
     pub sandbox_enabled: bool,
     /// The sandbox settings: `RMP_RUNNER_IMAGE_STABLE`, `RMP_WARM_POOL` (default 2; 0 = a
-    /// container per run), `RMP_SANDBOX_SWEEP` (default true) and the limits below.
+    /// container per run), `RMP_SANDBOX_SWEEP` (default true: remove orphans of server processes that
+    /// are provably gone, never a live one's) and the limits below.
     pub docker: DockerConfig,
     /// Admission control: `RMP_RUN_CONCURRENCY` (default: the number of CPUs),
     /// `RMP_QUEUE_CAPACITY` (64), `RMP_QUEUE_PER_CLIENT` (32), `RMP_QUEUE_TIMEOUT_SECS` (60).

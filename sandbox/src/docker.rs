@@ -378,8 +378,10 @@ async fn refill_loop(inner: Weak<Inner>, refill: Arc<Notify>) {
                 && inner.known(&inner.config.default_image())
                 && let Err(err) = inner.fill().await
             {
-                if inner.explain(err).await.retry_after().is_none() {
-                    tracing::warn!("cannot start a warm sandbox container; retrying in 2 s");
+                // While Docker is away the supervisor says so once; this says only the rest.
+                let err = inner.explain(err).await;
+                if err.retry_after().is_none() {
+                    tracing::warn!(error = %err, "cannot start a warm sandbox container; retrying in 2 s");
                 }
                 drop(inner);
                 tokio::time::sleep(Duration::from_secs(2)).await;
