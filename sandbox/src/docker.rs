@@ -831,7 +831,16 @@ impl Sandbox for DockerSandbox {
                 .drain(..)
                 .collect();
             drop(idle);
-            self.inner.reaper.wait_idle(Duration::from_secs(30)).await;
+            // Nothing can be removed while Docker is away: waiting would only delay the exit.
+            // The containers end by themselves (their attachments are gone, so their helpers
+            // read end of file) and `AutoRemove` or the next server's orphan sweep removes them.
+            if self.inner.docker().is_ok() {
+                self.inner.reaper.wait_idle(Duration::from_secs(30)).await;
+            } else {
+                tracing::warn!(
+                    "Docker is unreachable at shutdown: sandbox containers are left to AutoRemove and the next start's sweep"
+                );
+            }
         })
     }
 
