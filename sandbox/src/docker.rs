@@ -3,9 +3,10 @@
 //! A container's main process is the job helper (`runner-images/stable/rmp-job.rs`), attached
 //! before it starts and waiting for a job on its stdin. [`DockerConfig::warm_pool`] such
 //! containers are kept ready while nothing runs; a job takes one (or starts one if none is
-//! ready), and the container is destroyed afterwards. Containers are never reused. A warm
-//! container that died or vanished meanwhile says nothing at all when the job is fed in; the job
-//! then runs on a fresh container, and the student sees a normal run.
+//! ready), and the container is destroyed afterwards. Containers are never reused. A container
+//! that died or vanished before the job was fed in (a warm one killed behind the sandbox's back)
+//! says nothing at all; the job then runs once more on a fresh container, and the student sees a
+//! normal run.
 //!
 //! Removal goes through [`Reaper`], a thread with its own runtime and Docker connection, so a
 //! container is removed even when the future that ran the job is dropped mid-way (client gone)
@@ -743,9 +744,10 @@ impl Inner {
         Ok(report)
     }
 
-    /// Drives `job` in a container. A warm container that died or vanished since it was started
-    /// (killed, removed by someone, or its attachment lost) says nothing at all; the job is then
-    /// fed to a fresh container, so the student sees a normal run.
+    /// Drives `job` in a container. A container that died or vanished before it said anything
+    /// (a warm one killed or removed by someone, or whose attachment was lost; a fresh one removed
+    /// by a careless sweep) is replaced once by a fresh container, so the student sees a normal
+    /// run. Stops and timeouts are never retried.
     async fn run_once(
         &self,
         image: &str,
@@ -757,8 +759,11 @@ impl Inner {
         let (session, warm) = self.open(image).await?;
         let mut run = Run::new(self.config.limits.clone(), started, job);
         run.drive(session, encoded.to_vec(), job, io).await?;
-        if warm && run.heard_nothing() {
-            tracing::info!("a warm sandbox container was dead; running the job on a fresh one");
+        if run.heard_nothing() {
+            tracing::info!(
+                warm,
+                "a sandbox container died before saying anything; running the job on a fresh one"
+            );
             let session = self.start_session(image).await?;
             run = Run::new(self.config.limits.clone(), started, job);
             run.drive(session, encoded.to_vec(), job, io).await?;
