@@ -34,7 +34,7 @@ use tokio::sync::Notify;
 use crate::owner::{Liveness, Owner, process_start};
 use crate::reaper::{ContainerGuard, Reaper, next_id};
 use crate::run::{Run, Session, unavailable};
-use crate::{BoxFuture, DaemonDown, Event, Job, JobIo, Limits, Report, Sandbox, SandboxError};
+use crate::{BoxFuture, Event, Job, JobIo, Limits, Report, Sandbox, SandboxError};
 
 /// The label every sandbox container carries: `rmp.sandbox=1`.
 pub const LABEL_KEY: &str = "rmp.sandbox";
@@ -398,10 +398,8 @@ impl Inner {
     fn docker(&self) -> Result<Docker, SandboxError> {
         match &*self.link.read().unwrap_or_else(|e| e.into_inner()) {
             Link::Up(docker) => Ok(docker.clone()),
-            Link::Down(cause) => Err(SandboxError::Restarting(DaemonDown(cause.clone()))),
-            Link::Unknown => Err(SandboxError::Restarting(DaemonDown(
-                "not connected yet".into(),
-            ))),
+            Link::Down(cause) => Err(SandboxError::Restarting(cause.clone())),
+            Link::Unknown => Err(SandboxError::Restarting("not connected yet".into())),
         }
     }
 
@@ -510,7 +508,7 @@ impl Inner {
             Err(cause) => {
                 tracing::warn!(error = %err, "a Docker call failed and Docker no longer answers");
                 self.lost(cause.clone());
-                SandboxError::Restarting(DaemonDown(cause))
+                SandboxError::Restarting(cause)
             }
         }
     }

@@ -186,8 +186,9 @@ pub enum SandboxError {
     )]
     Unavailable(String),
     /// Docker cannot be reached now (down, or restarting); the sandbox reconnects by itself.
-    #[error("The code runner is restarting; try again in a few seconds.")]
-    Restarting(#[source] DaemonDown),
+    /// Students read [`RESTARTING`].
+    #[error("Docker cannot be reached, reconnecting: {0}")]
+    Restarting(String),
     #[error("cannot {action}: {source}")]
     Docker {
         action: &'static str,
@@ -201,10 +202,8 @@ pub enum SandboxError {
     Invalid(JobError),
 }
 
-/// Why Docker could not be reached, for the logs (students see [`SandboxError::Restarting`]).
-#[derive(Debug, thiserror::Error)]
-#[error("Docker cannot be reached: {0}")]
-pub struct DaemonDown(pub String);
+/// What a student reads while Docker is being reconnected.
+pub const RESTARTING: &str = "The code runner is restarting; try again in a few seconds.";
 
 impl SandboxError {
     /// When a client may try again, for errors that pass by themselves.
@@ -224,9 +223,8 @@ impl SandboxError {
                  Try again in a moment."
                     .into()
             }
-            SandboxError::Unavailable(_)
-            | SandboxError::Restarting(_)
-            | SandboxError::Invalid(_) => self.to_string(),
+            SandboxError::Restarting(_) => RESTARTING.into(),
+            SandboxError::Unavailable(_) | SandboxError::Invalid(_) => self.to_string(),
         }
     }
 }
