@@ -338,6 +338,10 @@ async fn watch_daemon(inner: Weak<Inner>, trouble: Arc<Notify>) {
                 let Some(strong) = inner.upgrade() else {
                     return;
                 };
+                // A job may have found it lost meanwhile: then reconnect rather than ping.
+                if strong.docker().is_err() {
+                    continue;
+                }
                 if let Err(cause) = ping(&docker).await {
                     strong.lost(cause);
                 }
@@ -411,8 +415,17 @@ impl Inner {
     /// attachments died with the connection) are dropped; their guards hand them to the
     /// reaper, which removes them once Docker is back.
     fn lost(&self, cause: String) {
+        let was_up = {
+            let mut link = self.link.write().unwrap_or_else(|e| e.into_inner());
+            let was_up = matches!(*link, Link::Up(_));
+            *link = Link::Down(cause.clone());
+            was_up
+        };
+        // Several failing jobs may notice the same loss; it is told and handled once.
+        if !was_up {
+            return;
+        }
         tracing::warn!(%cause, "Docker stopped answering: runs answer 503 until it is back; reconnecting");
-        self.set_link(Link::Down(cause));
         let idle: Vec<Warm> = self
             .pool
             .lock()
