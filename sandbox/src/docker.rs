@@ -747,10 +747,20 @@ impl Inner {
             Ok(run) => run,
             Err(err) => return Err(self.explain(err).await),
         };
+        let vanished = run.supervisor_vanished(&job);
         let mut report = match run.finish(&job) {
             Ok(report) => report,
             Err(err) => return Err(self.explain(err).await),
         };
+        // A helper that vanished mid-run is the program's doing, unless Docker went with it:
+        // then the student is told to run again, not blamed.
+        if vanished {
+            let docker = self.docker()?;
+            if let Err(cause) = ping(&docker).await {
+                self.lost(cause.clone());
+                return Err(SandboxError::Restarting(cause));
+            }
+        }
         crate::plan::refine(&job, spec, &mut report);
         Ok(report)
     }

@@ -128,6 +128,12 @@ impl Run {
         !self.heard && self.stop.is_none() && !self.timed_out
     }
 
+    /// Whether the helper ended without a word on how the program finished, and nobody
+    /// stopped it (the outcome is then `Killed`, explained as the program's doing).
+    pub(crate) fn supervisor_vanished(&self, job: &Job) -> bool {
+        self.stop.is_none() && !self.timed_out && self.outcome(job) == Outcome::Killed
+    }
+
     /// Whether the helper has said all it will say.
     fn done(&self, action: Action) -> bool {
         self.exited.is_some()

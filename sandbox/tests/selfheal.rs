@@ -257,3 +257,50 @@ fn tempfile_dir() -> std::path::PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs dockerd and the runner image: cargo xtask test runs it"]
+async fn a_daemon_lost_while_a_program_runs_is_not_blamed_on_the_program() {
+    let dir = tempfile_dir().join("mid-run");
+    std::fs::create_dir_all(&dir).unwrap();
+    let proxy = DockerProxy::new(dir.join("docker.sock"), "/var/run/docker.sock");
+    proxy.restore().unwrap();
+    let sandbox = DockerSandbox::connect(DockerConfig {
+        socket: Some(proxy.socket().to_owned()),
+        ..config(0)
+    })
+    .await
+    .unwrap();
+    let (events, mut heard) = tokio::sync::mpsc::unbounded_channel();
+    let (_control, control) = tokio::sync::mpsc::unbounded_channel();
+    let program = "fn main() {\n    println!(\"started\");\n    std::thread::sleep(std::time::Duration::from_secs(3));\n}\n";
+    let result = {
+        let execution = sandbox.execute(Job::run(program), JobIo { events, control });
+        tokio::pin!(execution);
+        // Cut the daemon once the program prints, while it sleeps.
+        loop {
+            tokio::select! {
+                Some(event) = heard.recv() => {
+                    if event == sandbox::Event::Stdout("started\n".into()) {
+                        proxy.cut();
+                    }
+                }
+                result = &mut execution => break result,
+            }
+        }
+    };
+    match result {
+        Err(err @ SandboxError::Restarting(_)) => {
+            assert_eq!(err.for_student(), sandbox::RESTARTING);
+        }
+        other => panic!("expected the restarting error, got {other:?}"),
+    }
+    proxy.restore().unwrap();
+    assert!(sandbox.wait_connected(PATIENCE).await, "never reconnected");
+    let instance = sandbox.instance().to_owned();
+    finish(sandbox).await;
+    assert_eq!(
+        containers_of(&docker().await, &instance).await,
+        Vec::<String>::new()
+    );
+}
