@@ -87,8 +87,8 @@ async fn containers_of(docker: &Docker, instance: &str) -> Vec<String> {
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "needs dockerd and the runner image: cargo xtask test runs it"]
 async fn a_daemon_down_at_start_up_and_lost_later_is_reconnected_without_leaks() {
-    let dir = tempfile_dir();
-    let proxy = DockerProxy::new(dir.join("docker.sock"), "/var/run/docker.sock");
+    let dir = tempfile::tempdir().unwrap();
+    let proxy = DockerProxy::new(dir.path().join("docker.sock"), "/var/run/docker.sock");
     let sandbox = DockerSandbox::start(DockerConfig {
         socket: Some(proxy.socket().to_owned()),
         ..config(1)
@@ -251,19 +251,11 @@ async fn a_warm_container_killed_or_removed_behind_the_sandboxs_back_is_replaced
     finish(sandbox).await;
 }
 
-/// A fresh directory for the proxy's socket (kept short: socket paths are limited to 108 bytes).
-fn tempfile_dir() -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("rmp-selfheal-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "needs dockerd and the runner image: cargo xtask test runs it"]
 async fn a_daemon_lost_while_a_program_runs_is_not_blamed_on_the_program() {
-    let dir = tempfile_dir().join("mid-run");
-    std::fs::create_dir_all(&dir).unwrap();
-    let proxy = DockerProxy::new(dir.join("docker.sock"), "/var/run/docker.sock");
+    let dir = tempfile::tempdir().unwrap();
+    let proxy = DockerProxy::new(dir.path().join("docker.sock"), "/var/run/docker.sock");
     proxy.restore().unwrap();
     let sandbox = DockerSandbox::connect(DockerConfig {
         socket: Some(proxy.socket().to_owned()),
