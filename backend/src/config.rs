@@ -23,7 +23,8 @@ pub struct Config {
     /// `RMP_SANDBOX`: `docker` (default) or `none` to serve without running code.
     pub sandbox_enabled: bool,
     /// The sandbox settings: `RMP_RUNNER_IMAGE_STABLE`, `RMP_WARM_POOL` (default 2; 0 = a
-    /// container per run), `RMP_SANDBOX_SWEEP` (default true) and the limits below.
+    /// container per run), `RMP_SANDBOX_SWEEP` (default true: remove orphans of server processes that
+    /// are provably gone, never a live one's) and the limits below.
     pub docker: DockerConfig,
     /// Admission control: `RMP_RUN_CONCURRENCY` (default: the number of CPUs),
     /// `RMP_QUEUE_CAPACITY` (512), `RMP_QUEUE_PER_ADDRESS` (256), `RMP_QUEUE_PER_BROWSER` (8),
@@ -182,6 +183,8 @@ impl Config {
             limits,
             sweep_on_start: flag("RMP_SANDBOX_SWEEP", true)?,
             idle_lifetime: docker_defaults.idle_lifetime,
+            // `DOCKER_HOST` (a `unix://` socket) picks another daemon.
+            socket: docker_defaults.socket,
         };
         if lookup("RMP_QUEUE_PER_CLIENT").is_some() {
             // Its meaning changed when fairness learnt browsers; say so rather than ignore it.

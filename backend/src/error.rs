@@ -23,7 +23,8 @@ pub enum ApiError {
         message: String,
         retry_after_secs: u64,
     },
-    #[error("{0}")]
+    /// Worded for a student; the technical cause is its source, for the logs.
+    #[error("{}", .0.for_student())]
     Sandbox(#[from] sandbox::SandboxError),
     /// The code cannot be run as sent (a bad path, a flag off the allow-list, an unknown crate).
     #[error("{0}")]
@@ -43,9 +44,9 @@ impl ApiError {
             ApiError::BadJson(rejection) => rejection.status(),
             ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
-            ApiError::Sandbox(sandbox::SandboxError::Unavailable(_)) => {
-                StatusCode::SERVICE_UNAVAILABLE
-            }
+            ApiError::Sandbox(
+                sandbox::SandboxError::Unavailable(_) | sandbox::SandboxError::Restarting(_),
+            ) => StatusCode::SERVICE_UNAVAILABLE,
             // A job made without the edge's checks that planning refused: still the code's fault.
             ApiError::Sandbox(sandbox::SandboxError::Invalid(_)) => StatusCode::BAD_REQUEST,
             ApiError::Sandbox(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -72,6 +73,7 @@ impl IntoResponse for ApiError {
             ApiError::Busy {
                 retry_after_secs, ..
             } => Some(*retry_after_secs),
+            ApiError::Sandbox(error) => error.retry_after().map(|after| after.as_secs()),
             _ => None,
         };
         let body = api_types::ApiError {

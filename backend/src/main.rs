@@ -61,22 +61,17 @@ async fn run() -> anyhow::Result<()> {
             "running code is turned off (RMP_SANDBOX=none)",
         ))
     } else {
-        match DockerSandbox::connect(config.docker.clone()).await {
-            Ok(sandbox) => {
-                tracing::info!(
-                    image = %config.docker.default_image(),
-                    warm_pool = config.docker.warm_pool,
-                    concurrency = config.admission.concurrency,
-                    "sandbox ready"
-                );
-                Arc::new(sandbox)
-            }
-            Err(err) => {
-                // Pages still work; Run explains what is missing.
-                tracing::warn!(error = %err, "the sandbox is unavailable: Run will fail until Docker is reachable and the server restarts");
-                Arc::new(Unavailable::new(err.to_string()))
-            }
-        }
+        // Starts even while Docker is down: pages are served, runs answer 503 with Retry-After
+        // until the sandbox reconnects by itself.
+        let sandbox = DockerSandbox::start(config.docker.clone()).await;
+        tracing::info!(
+            image = %config.docker.default_image(),
+            warm_pool = config.docker.warm_pool,
+            concurrency = config.admission.concurrency,
+            docker = if sandbox.is_connected() { "connected" } else { "reconnecting" },
+            "sandbox ready"
+        );
+        Arc::new(sandbox)
     };
     let mut runner = Runner::new(Arc::clone(&sandbox), config.admission.clone());
     runner.trust_forwarded_for = config.trust_forwarded_for;

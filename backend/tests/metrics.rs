@@ -37,6 +37,7 @@ fn state(
         store: Arc::new(Store::open(&dir.path().join("data")).unwrap()),
         site_dir: dir.path().join("site"),
         runner: Runner::new(sandbox, admission),
+        public_url: None,
     };
     (dir, state)
 }

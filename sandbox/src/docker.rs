@@ -3,15 +3,24 @@
 //! A container's main process is the job helper (`runner-images/stable/rmp-job.rs`), attached
 //! before it starts and waiting for a job on its stdin. [`DockerConfig::warm_pool`] such
 //! containers are kept ready while nothing runs; a job takes one (or starts one if none is
-//! ready), and the container is destroyed afterwards. Containers are never reused.
+//! ready), and the container is destroyed afterwards. Containers are never reused. A container
+//! that died or vanished before the job was fed in (a warm one killed behind the sandbox's back)
+//! says nothing at all; the job then runs once more on a fresh container, and the student sees a
+//! normal run.
 //!
 //! Removal goes through [`Reaper`], a thread with its own runtime and Docker connection, so a
 //! container is removed even when the future that ran the job is dropped mid-way (client gone)
-//! or its runtime is shutting down. Every container carries the label `rmp.sandbox=1`.
+//! or its runtime is shutting down. Every container carries the label `rmp.sandbox=1`, its
+//! instance's `rmp.instance` and its owner process's identity (see `owner.rs`).
+//!
+//! Docker may be down at start-up or restart later: a supervisor task pings it, marks the link
+//! down (runs then fail with [`SandboxError::Restarting`] at once, the warm pool is dropped),
+//! reconnects with backoff, sweeps this instance's leftovers and refills the pool.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::{Arc, Mutex, RwLock, Weak};
 use std::time::{Duration, Instant};
 
 use api_types::RunnerId;
@@ -22,6 +31,7 @@ use bollard::query_parameters::{
 };
 use tokio::sync::Notify;
 
+use crate::owner::{Liveness, Owner, process_start};
 use crate::reaper::{ContainerGuard, Reaper, next_id};
 use crate::run::{Run, Session, unavailable};
 use crate::{BoxFuture, Event, Job, JobIo, Limits, Report, Sandbox, SandboxError};
@@ -29,11 +39,20 @@ use crate::{BoxFuture, Event, Job, JobIo, Limits, Report, Sandbox, SandboxError}
 /// The label every sandbox container carries: `rmp.sandbox=1`.
 pub const LABEL_KEY: &str = "rmp.sandbox";
 pub const LABEL_VALUE: &str = "1";
-const INSTANCE_KEY: &str = "rmp.instance";
+/// The label naming the [`DockerSandbox`] instance that made a container.
+pub const INSTANCE_KEY: &str = "rmp.instance";
 
 const HELPER: &str = "/opt/rmp/bin/rmp-job";
 /// Everything in a sandbox runs as `runner`, not root.
 const RUNNER_USER: &str = "1000:1000";
+
+/// How often a connected sandbox checks that Docker still answers.
+const PROBE_INTERVAL: Duration = Duration::from_secs(5);
+/// How long a health check waits for Docker's answer.
+const PING_TIMEOUT: Duration = Duration::from_secs(3);
+/// Reconnection attempts start this often and slow down to [`MAX_BACKOFF`].
+const FIRST_BACKOFF: Duration = Duration::from_millis(250);
+const MAX_BACKOFF: Duration = Duration::from_secs(5);
 
 /// How the Docker sandbox runs.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -44,12 +63,15 @@ pub struct DockerConfig {
     /// Started containers kept ready; 0 creates a container per run.
     pub warm_pool: usize,
     pub limits: Limits,
-    /// Remove every sandbox container at start-up: leftovers of a server that was killed.
-    /// Only right when this is the only server using the daemon.
+    /// On each connection to Docker, also remove orphans: containers whose owner process is
+    /// provably gone (see `owner.rs`), e.g. a server that was killed. Never another live
+    /// instance's. This instance's own leftovers are removed on every reconnection regardless.
     pub sweep_on_start: bool,
     /// A warm container lives at most this long (its idle process then exits and Docker
     /// removes it), so nothing outlives a killed server for long.
     pub idle_lifetime: Duration,
+    /// The daemon's socket; `None`: `DOCKER_HOST` (a `unix://` one) or `/var/run/docker.sock`.
+    pub socket: Option<PathBuf>,
 }
 
 impl DockerConfig {
@@ -73,6 +95,7 @@ impl Default for DockerConfig {
             limits: Limits::default(),
             sweep_on_start: false,
             idle_lifetime: Duration::from_secs(3600),
+            socket: None,
         }
     }
 }
@@ -82,11 +105,25 @@ pub struct DockerSandbox {
     inner: Arc<Inner>,
 }
 
+/// The connection to Docker as the sandbox last found it.
+enum Link {
+    /// Not asked yet (the sandbox is being built).
+    Unknown,
+    Up(Docker),
+    /// Unreachable, with the last failure (for the logs).
+    Down(String),
+}
+
 struct Inner {
-    docker: Docker,
+    link: RwLock<Link>,
+    /// Wakes the supervisor early: something saw Docker fail.
+    trouble: Arc<Notify>,
     /// Labels this instance's containers (`rmp.instance`), to tell them from other servers' or
     /// tests'.
     instance: String,
+    /// This process, labelled on every container so other instances' sweeps can tell whether
+    /// it is alive; `None` where `/proc` cannot say (then no sweep removes its containers).
+    owner: Option<Owner>,
     config: DockerConfig,
     reaper: Reaper,
     pool: Mutex<VecDeque<Warm>>,
@@ -120,89 +157,137 @@ pub(crate) fn status_code(error: &bollard::errors::Error) -> Option<u16> {
     }
 }
 
-pub(crate) async fn connect() -> Result<Docker, SandboxError> {
-    let docker =
-        Docker::connect_with_local_defaults().map_err(docker_error("connect to Docker"))?;
-    docker
+/// Opens a client on `socket` (`None`: the local default) and settles the API version with the
+/// daemon, which must answer.
+pub(crate) async fn open(socket: Option<&Path>) -> Result<Docker, SandboxError> {
+    let docker = match socket {
+        Some(path) => {
+            Docker::connect_with_unix(&path.to_string_lossy(), 120, bollard::API_DEFAULT_VERSION)
+        }
+        None => Docker::connect_with_local_defaults(),
+    }
+    .map_err(docker_error("connect to Docker"))?;
+    let docker = docker
         .negotiate_version()
         .await
-        .map_err(docker_error("reach the Docker daemon"))
+        .map_err(docker_error("reach the Docker daemon"))?;
+    docker
+        .ping()
+        .await
+        .map_err(docker_error("reach the Docker daemon"))?;
+    Ok(docker)
 }
 
 impl DockerSandbox {
-    /// Connects to the local daemon, sweeps leftovers if asked, and starts the warm pool.
+    /// Connects to the daemon, which must answer now (tools and tests: a missing Docker is an
+    /// error to report), sweeps, and starts the warm pool.
     pub async fn connect(config: DockerConfig) -> Result<DockerSandbox, SandboxError> {
-        let docker = connect().await?;
-        docker
-            .ping()
-            .await
-            .map_err(docker_error("reach the Docker daemon"))?;
-        let reaper = Reaper::start();
-        if config.sweep_on_start {
-            for id in list_sandbox_containers(&docker, None).await? {
-                tracing::info!(%id, "removing a sandbox container left by an earlier run");
-                reaper.remove(id, false);
+        let docker = open(config.socket.as_deref()).await?;
+        let sandbox = DockerSandbox::build(config, Link::Unknown);
+        sandbox.inner.regained(docker).await;
+        sandbox.supervise();
+        Ok(sandbox)
+    }
+
+    /// A sandbox whether or not Docker answers now (the server: pages keep being served). While
+    /// Docker is unreachable runs fail with [`SandboxError::Restarting`]; the sandbox reconnects
+    /// by itself, sweeps and fills its warm pool.
+    pub async fn start(config: DockerConfig) -> DockerSandbox {
+        match open(config.socket.as_deref()).await {
+            Ok(docker) => {
+                let sandbox = DockerSandbox::build(config, Link::Unknown);
+                sandbox.inner.regained(docker).await;
+                sandbox.supervise();
+                sandbox
             }
-            reaper.wait_idle(Duration::from_secs(30)).await;
-        }
-        let mut present = BTreeSet::new();
-        for (runner, image) in &config.images {
-            if docker.inspect_image(image).await.is_ok() {
-                present.insert(image.clone());
-            } else {
-                tracing::warn!(
-                    %runner,
-                    %image,
-                    "a runner image is missing: its runs will say so until `cargo xtask images` builds it"
-                );
+            Err(err) => {
+                tracing::warn!(error = %err, "Docker cannot be reached: runs answer 503 until it can; reconnecting in the background");
+                let sandbox = DockerSandbox::build(config, Link::Down(err.to_string()));
+                sandbox.supervise();
+                sandbox
             }
         }
-        let refill = Arc::new(Notify::new());
-        let instance = format!("{}-{}", std::process::id(), next_id());
+    }
+
+    fn build(config: DockerConfig, link: Link) -> DockerSandbox {
+        let reaper = Reaper::start(config.socket.clone());
         let inner = Arc::new(Inner {
-            docker,
-            instance,
+            link: RwLock::new(link),
+            trouble: Arc::new(Notify::new()),
+            instance: format!("{}-{}", std::process::id(), next_id()),
+            owner: Owner::current(),
             config,
             reaper,
             pool: Mutex::new(VecDeque::new()),
-            refill: Arc::clone(&refill),
+            refill: Arc::new(Notify::new()),
             closing: AtomicBool::new(false),
             starting: AtomicUsize::new(0),
             active: AtomicUsize::new(0),
-            present: Mutex::new(present),
+            present: Mutex::new(BTreeSet::new()),
         });
+        DockerSandbox { inner }
+    }
+
+    /// Starts the tasks that keep the link and the pool: both hold only weak references, so
+    /// dropping the sandbox ends them.
+    fn supervise(&self) {
+        let inner = &self.inner;
+        tokio::spawn(watch_daemon(
+            Arc::downgrade(inner),
+            Arc::clone(&inner.trouble),
+        ));
         if inner.config.warm_pool > 0 {
-            tokio::spawn(refill_loop(Arc::downgrade(&inner), refill));
+            tokio::spawn(refill_loop(
+                Arc::downgrade(inner),
+                Arc::clone(&inner.refill),
+            ));
         }
-        Ok(DockerSandbox { inner })
+    }
+
+    /// Whether Docker answered the last time the sandbox asked.
+    pub fn is_connected(&self) -> bool {
+        self.inner.docker().is_ok()
+    }
+
+    /// Waits until Docker is reached (or `timeout` passes); returns whether it is.
+    pub async fn wait_connected(&self, timeout: Duration) -> bool {
+        let until = Instant::now() + timeout;
+        while !self.is_connected() && Instant::now() < until {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        self.is_connected()
     }
 
     /// How many warm containers are ready now (for tests and the benchmark).
     pub fn warm_count(&self) -> usize {
-        self.inner
-            .pool
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .len()
+        self.inner.pool_len()
+    }
+
+    /// The name of this instance, the value of its containers' [`INSTANCE_KEY`] label.
+    pub fn instance(&self) -> &str {
+        &self.inner.instance
     }
 
     /// This instance's containers that still exist (warm ones included), once pending removals
     /// are done.
     pub async fn containers(&self) -> Result<Vec<String>, SandboxError> {
         self.inner.reaper.wait_idle(Duration::from_secs(30)).await;
-        list_sandbox_containers(
-            &self.inner.docker,
+        let docker = self.inner.docker()?;
+        let list = list_sandbox_containers(
+            &docker,
             Some(format!("{INSTANCE_KEY}={}", self.inner.instance)),
         )
-        .await
+        .await?;
+        Ok(list.into_iter().filter_map(|c| c.id).collect())
     }
 
-    /// The id of the image that runs `runner`'s jobs, or `None` when its image is missing.
-    /// Rebuilding an image changes its id, which is how caches of results tell a rebuilt runner
-    /// from the old one.
+    /// The id of the image that runs `runner`'s jobs, or `None` when its image is missing (or
+    /// Docker cannot be reached). Rebuilding an image changes its id, which is how caches of
+    /// results tell a rebuilt runner from the old one.
     pub async fn image_id(&self, runner: &RunnerId) -> Option<String> {
         let image = self.inner.config.images.get(runner)?;
-        self.inner.docker.inspect_image(image).await.ok()?.id
+        let docker = self.inner.docker().ok()?;
+        docker.inspect_image(image).await.ok()?.id
     }
 
     /// Waits until the warm pool is full (or `timeout` passes).
@@ -214,23 +299,76 @@ impl DockerSandbox {
     }
 }
 
-/// Ids of every container labelled as ours (and with `label`, if given), running or not.
+/// Every container labelled as ours (and with `label`, if given), running or not.
 async fn list_sandbox_containers(
     docker: &Docker,
     label: Option<String>,
-) -> Result<Vec<String>, SandboxError> {
+) -> Result<Vec<bollard::models::ContainerSummary>, SandboxError> {
     let mut labels = vec![format!("{LABEL_KEY}={LABEL_VALUE}")];
     labels.extend(label);
     let filters = HashMap::from([("label".to_owned(), labels)]);
-    let list = docker
+    docker
         .list_containers(Some(ListContainersOptions {
             all: true,
             filters: Some(filters),
             ..Default::default()
         }))
         .await
-        .map_err(docker_error("list sandbox containers"))?;
-    Ok(list.into_iter().filter_map(|c| c.id).collect())
+        .map_err(docker_error("list sandbox containers"))
+}
+
+/// Keeps the link to Docker: pings it while up (every [`PROBE_INTERVAL`], or at once when a job
+/// saw trouble), reconnects with backoff while down.
+async fn watch_daemon(inner: Weak<Inner>, trouble: Arc<Notify>) {
+    let mut backoff = FIRST_BACKOFF;
+    loop {
+        let Some(strong) = inner.upgrade() else {
+            return;
+        };
+        if strong.closing.load(Ordering::SeqCst) {
+            return;
+        }
+        match strong.docker() {
+            Ok(docker) => {
+                drop(strong);
+                tokio::select! {
+                    () = trouble.notified() => {}
+                    () = tokio::time::sleep(PROBE_INTERVAL) => {}
+                }
+                let Some(strong) = inner.upgrade() else {
+                    return;
+                };
+                // A job may have found it lost meanwhile: then reconnect rather than ping.
+                if strong.docker().is_err() {
+                    continue;
+                }
+                if let Err(cause) = ping(&docker).await {
+                    strong.lost(cause);
+                }
+            }
+            Err(_) => match open(strong.config.socket.as_deref()).await {
+                Ok(docker) => {
+                    strong.regained(docker).await;
+                    backoff = FIRST_BACKOFF;
+                }
+                Err(err) => {
+                    strong.set_link(Link::Down(err.to_string()));
+                    drop(strong);
+                    tokio::time::sleep(backoff).await;
+                    backoff = (backoff * 2).min(MAX_BACKOFF);
+                }
+            },
+        }
+    }
+}
+
+/// Whether Docker answers, within [`PING_TIMEOUT`]; the failure in words if not.
+async fn ping(docker: &Docker) -> Result<(), String> {
+    match tokio::time::timeout(PING_TIMEOUT, docker.ping()).await {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(err)) => Err(err.to_string()),
+        Err(_) => Err(format!("no answer to a ping within {PING_TIMEOUT:?}")),
+    }
 }
 
 /// Keeps the pool full. Holds only a weak reference, so dropping the sandbox ends it.
@@ -241,10 +379,15 @@ async fn refill_loop(inner: Weak<Inner>, refill: Arc<Notify>) {
             if inner.closing.load(Ordering::SeqCst) {
                 return;
             }
-            if inner.known(&inner.config.default_image())
+            if inner.docker().is_ok()
+                && inner.known(&inner.config.default_image())
                 && let Err(err) = inner.fill().await
             {
-                tracing::warn!(error = %err, "cannot start a warm sandbox container; retrying in 2 s");
+                // While Docker is away the supervisor says so once; this says only the rest.
+                let err = inner.explain(err).await;
+                if err.retry_after().is_none() {
+                    tracing::warn!(error = %err, "cannot start a warm sandbox container; retrying in 2 s");
+                }
                 drop(inner);
                 tokio::time::sleep(Duration::from_secs(2)).await;
                 continue;
@@ -255,6 +398,134 @@ async fn refill_loop(inner: Weak<Inner>, refill: Arc<Notify>) {
 }
 
 impl Inner {
+    /// A client for the daemon, or [`SandboxError::Restarting`] while it cannot be reached.
+    fn docker(&self) -> Result<Docker, SandboxError> {
+        match &*self.link.read().unwrap_or_else(|e| e.into_inner()) {
+            Link::Up(docker) => Ok(docker.clone()),
+            Link::Down(cause) => Err(SandboxError::Restarting(cause.clone())),
+            Link::Unknown => Err(SandboxError::Restarting("not connected yet".into())),
+        }
+    }
+
+    fn set_link(&self, link: Link) {
+        *self.link.write().unwrap_or_else(|e| e.into_inner()) = link;
+    }
+
+    /// Docker stopped answering: runs fail fast from now on, and the warm containers (whose
+    /// attachments died with the connection) are dropped; their guards hand them to the
+    /// reaper, which removes them once Docker is back.
+    fn lost(&self, cause: String) {
+        let was_up = {
+            let mut link = self.link.write().unwrap_or_else(|e| e.into_inner());
+            let was_up = matches!(*link, Link::Up(_));
+            *link = Link::Down(cause.clone());
+            was_up
+        };
+        // Several failing jobs may notice the same loss; it is told and handled once.
+        if !was_up {
+            return;
+        }
+        tracing::warn!(%cause, "Docker stopped answering: runs answer 503 until it is back; reconnecting");
+        let idle: Vec<Warm> = self
+            .pool
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .drain(..)
+            .collect();
+        drop(idle);
+        self.trouble.notify_one();
+    }
+
+    /// Docker answers (again): sweep, look the images up, and refill the pool.
+    async fn regained(&self, docker: Docker) {
+        let again = matches!(
+            &*self.link.read().unwrap_or_else(|e| e.into_inner()),
+            Link::Down(_)
+        );
+        if again {
+            tracing::info!("Docker answers again: runs are served");
+        }
+        self.set_link(Link::Up(docker.clone()));
+        if let Err(err) = self.sweep(&docker).await {
+            tracing::warn!(error = %err, "cannot sweep leftover sandbox containers");
+        }
+        let mut present = BTreeSet::new();
+        for (runner, image) in &self.config.images {
+            if docker.inspect_image(image).await.is_ok() {
+                present.insert(image.clone());
+            } else {
+                tracing::warn!(
+                    %runner,
+                    %image,
+                    "a runner image is missing: its runs will say so until `cargo xtask images` builds it"
+                );
+            }
+        }
+        *self.present.lock().unwrap_or_else(|e| e.into_inner()) = present;
+        self.refill.notify_one();
+    }
+
+    /// Removes this instance's containers that no guard holds (left when Docker was lost) and,
+    /// if configured, orphans of instances that are provably gone. Never a live instance's.
+    async fn sweep(&self, docker: &Docker) -> Result<(), SandboxError> {
+        let mut removed = 0;
+        for container in list_sandbox_containers(docker, None).await? {
+            let labels = container.labels.unwrap_or_default();
+            let Some(name) = container
+                .names
+                .iter()
+                .flatten()
+                .next()
+                .map(|n| n.trim_start_matches('/').to_owned())
+            else {
+                continue;
+            };
+            let ours = labels.get(INSTANCE_KEY) == Some(&self.instance);
+            let doomed = if ours {
+                !self.reaper.owns(&name)
+            } else {
+                self.config.sweep_on_start && self.orphaned(&labels)
+            };
+            if doomed {
+                tracing::info!(%name, ours, "removing a leftover sandbox container");
+                self.reaper.remove(name, false);
+                removed += 1;
+            }
+        }
+        if removed > 0 {
+            self.reaper.wait_idle(Duration::from_secs(30)).await;
+        }
+        Ok(())
+    }
+
+    /// Whether a container's owner process is provably gone.
+    fn orphaned(&self, labels: &HashMap<String, String>) -> bool {
+        let (Some(here), Some(owner)) = (&self.owner, Owner::from_labels(labels)) else {
+            return false;
+        };
+        owner.liveness(here, process_start) == Liveness::Gone
+    }
+
+    /// What a failed Docker call means: if Docker no longer answers, the link is marked down and
+    /// the student is told the runner is restarting; otherwise the error stands.
+    async fn explain(&self, err: SandboxError) -> SandboxError {
+        if !matches!(err, SandboxError::Docker { .. } | SandboxError::Protocol(_)) {
+            return err;
+        }
+        let docker = match self.docker() {
+            Ok(docker) => docker,
+            Err(down) => return down,
+        };
+        match ping(&docker).await {
+            Ok(()) => err,
+            Err(cause) => {
+                tracing::warn!(error = %err, "a Docker call failed and Docker no longer answers");
+                self.lost(cause.clone());
+                SandboxError::Restarting(cause)
+            }
+        }
+    }
+
     async fn fill(&self) -> Result<(), SandboxError> {
         loop {
             // Counted before checking `closing`: shutdown sets `closing` and then waits for
@@ -270,8 +541,9 @@ impl Inner {
             let started = self.start_idle().await;
             let result = started.map(|warm| {
                 let mut pool = self.pool.lock().unwrap_or_else(|e| e.into_inner());
-                // Once closing, `warm` is dropped here instead: removed.
-                if !self.closing.load(Ordering::SeqCst) {
+                // Once closing (or Docker lost meanwhile), `warm` is dropped here instead:
+                // removed.
+                if !self.closing.load(Ordering::SeqCst) && self.docker().is_ok() {
                     pool.push_back(warm);
                 }
             });
@@ -309,10 +581,15 @@ impl Inner {
             user: Some(RUNNER_USER.into()),
             working_dir: Some("/tmp".into()),
             env: Some(vec!["HOME=/tmp".into(), "TMPDIR=/tmp".into()]),
-            labels: Some(HashMap::from([
-                (LABEL_KEY.into(), LABEL_VALUE.into()),
-                (INSTANCE_KEY.into(), self.instance.clone()),
-            ])),
+            labels: Some(
+                [
+                    (LABEL_KEY.into(), LABEL_VALUE.into()),
+                    (INSTANCE_KEY.into(), self.instance.clone()),
+                ]
+                .into_iter()
+                .chain(self.owner.iter().flat_map(Owner::labels))
+                .collect(),
+            ),
             network_disabled: Some(true),
             attach_stdin: Some(true),
             attach_stdout: Some(true),
@@ -346,8 +623,9 @@ impl Inner {
     /// Creates a container; the guard exists before the request so that a drop mid-way still
     /// removes it.
     async fn create(&self, body: ContainerCreateBody) -> Result<ContainerGuard, SandboxError> {
+        let docker = self.docker()?;
         let guard = ContainerGuard::new(self.reaper.clone());
-        self.docker
+        docker
             .create_container(
                 Some(CreateContainerOptions {
                     name: Some(guard.name.clone()),
@@ -366,9 +644,9 @@ impl Inner {
         let guard = self
             .create(self.container_body(image, vec![HELPER.into(), idle]))
             .await?;
+        let docker = self.docker()?;
         // Attach before starting so that no output is missed.
-        let attached = self
-            .docker
+        let attached = docker
             .attach_container(
                 &guard.name,
                 Some(AttachContainerOptions {
@@ -381,7 +659,7 @@ impl Inner {
             )
             .await
             .map_err(docker_error("attach to a sandbox container"))?;
-        self.docker
+        docker
             .start_container(&guard.name, None)
             .await
             .map_err(docker_error("start a sandbox container"))?;
@@ -399,16 +677,16 @@ impl Inner {
         })
     }
 
-    /// A container ready for `job`: a warm one if there is one, else one started now (a
-    /// container per run).
-    async fn open(&self, image: &str) -> Result<Session, SandboxError> {
+    /// A container ready for `job`: a warm one if there is one (then `true`), else one started
+    /// now (a container per run).
+    async fn open(&self, image: &str) -> Result<(Session, bool), SandboxError> {
         // The warm pool holds the default runner's containers: the common case.
         if image == self.config.default_image()
             && let Some(warm) = self.take_warm()
         {
-            return Ok(warm.session);
+            return Ok((warm.session, true));
         }
-        self.start_session(image).await
+        Ok((self.start_session(image).await?, false))
     }
 
     /// Whether `image` is known to exist, without asking Docker.
@@ -421,11 +699,19 @@ impl Inner {
 
     /// Whether `image` exists; a missing one is looked for again each time. When the default
     /// runner's image appears, the warm pool starts filling.
-    async fn image_present(&self, image: &str) -> bool {
+    async fn image_present(&self, image: &str) -> Result<bool, SandboxError> {
         if self.known(image) {
-            return true;
+            return Ok(true);
         }
-        let found = self.docker.inspect_image(image).await.is_ok();
+        let found = match self.docker()?.inspect_image(image).await {
+            Ok(_) => true,
+            Err(err) if status_code(&err).is_some() => false,
+            Err(err) => {
+                return Err(self
+                    .explain(docker_error("look for a runner image")(err))
+                    .await);
+            }
+        };
         if found {
             self.present
                 .lock()
@@ -435,7 +721,7 @@ impl Inner {
                 self.refill.notify_one();
             }
         }
-        found
+        Ok(found)
     }
 
     async fn execute(&self, job: Job, mut io: JobIo) -> Result<Report, SandboxError> {
@@ -446,7 +732,9 @@ impl Inner {
         ) else {
             return Ok(unavailable(&job, &self.config.limits));
         };
-        if !self.image_present(image).await {
+        // Fail fast while Docker is down: the student is told to try again shortly.
+        self.docker()?;
+        if !self.image_present(image).await? {
             return Ok(unavailable(&job, &self.config.limits));
         }
         let plan = crate::plan::plan(&job, spec, &self.config.limits)
@@ -454,12 +742,54 @@ impl Inner {
         let _ = io.events.send(Event::Compiling);
         self.active.fetch_add(1, Ordering::SeqCst);
         let _active = Active(self);
-        let session = self.open(image).await?;
-        let mut run = Run::new(self.config.limits.clone(), started, &job);
-        run.drive(session, plan.encode(), &job, &mut io).await?;
-        let mut report = run.finish(&job)?;
+        let encoded = plan.encode();
+        let run = match self.run_once(image, &encoded, started, &job, &mut io).await {
+            Ok(run) => run,
+            Err(err) => return Err(self.explain(err).await),
+        };
+        let vanished = run.supervisor_vanished(&job);
+        let mut report = match run.finish(&job) {
+            Ok(report) => report,
+            Err(err) => return Err(self.explain(err).await),
+        };
+        // A helper that vanished mid-run is the program's doing, unless Docker went with it:
+        // then the student is told to run again, not blamed.
+        if vanished {
+            let docker = self.docker()?;
+            if let Err(cause) = ping(&docker).await {
+                self.lost(cause.clone());
+                return Err(SandboxError::Restarting(cause));
+            }
+        }
         crate::plan::refine(&job, spec, &mut report);
         Ok(report)
+    }
+
+    /// Drives `job` in a container. A container that died or vanished before it said anything
+    /// (a warm one killed or removed by someone, or whose attachment was lost; a fresh one removed
+    /// by a careless sweep) is replaced once by a fresh container, so the student sees a normal
+    /// run. Stops and timeouts are never retried.
+    async fn run_once(
+        &self,
+        image: &str,
+        encoded: &[u8],
+        started: Instant,
+        job: &Job,
+        io: &mut JobIo,
+    ) -> Result<Run, SandboxError> {
+        let (session, warm) = self.open(image).await?;
+        let mut run = Run::new(self.config.limits.clone(), started, job);
+        run.drive(session, encoded.to_vec(), job, io).await?;
+        if run.heard_nothing() {
+            tracing::info!(
+                warm,
+                "a sandbox container died before saying anything; running the job on a fresh one"
+            );
+            let session = self.start_session(image).await?;
+            run = Run::new(self.config.limits.clone(), started, job);
+            run.drive(session, encoded.to_vec(), job, io).await?;
+        }
+        Ok(run)
     }
 }
 
@@ -487,7 +817,10 @@ impl Sandbox for DockerSandbox {
             let mut statuses = Vec::new();
             for spec in runners::all() {
                 let present = match self.inner.config.images.get(&spec.id) {
-                    Some(image) => self.inner.image_present(image).await,
+                    // While Docker is unreachable nothing can be known: the Run buttons stay,
+                    // and a run is answered with "restarting, try again" (then, once Docker is
+                    // back, with the missing image's sentence if it is missing).
+                    Some(image) => self.inner.image_present(image).await.unwrap_or(true),
                     None => false,
                 };
                 statuses.push(crate::RunnerStatus {
@@ -524,7 +857,16 @@ impl Sandbox for DockerSandbox {
                 .drain(..)
                 .collect();
             drop(idle);
-            self.inner.reaper.wait_idle(Duration::from_secs(30)).await;
+            // Nothing can be removed while Docker is away: waiting would only delay the exit.
+            // The containers end by themselves (their attachments are gone, so their helpers
+            // read end of file) and `AutoRemove` or the next server's orphan sweep removes them.
+            if self.inner.docker().is_ok() {
+                self.inner.reaper.wait_idle(Duration::from_secs(30)).await;
+            } else {
+                tracing::warn!(
+                    "Docker is unreachable at shutdown: sandbox containers are left to AutoRemove and the next start's sweep"
+                );
+            }
         })
     }
 

@@ -1,7 +1,8 @@
 //! Runs untrusted Rust code: the only crate in the workspace that talks to Docker.
 //!
-//! Everything else sees the [`Sandbox`] trait. The server picks [`DockerSandbox`] at start-up (or
-//! [`Unavailable`] when Docker cannot be reached); tests use [`fake::ScriptedSandbox`].
+//! Everything else sees the [`Sandbox`] trait. The server picks [`DockerSandbox`] at start-up
+//! (even while Docker is down: it reconnects by itself), or [`Unavailable`] when running code is
+//! turned off; tests use [`fake::ScriptedSandbox`].
 //!
 //! One execution = one single-use container with no network, no capabilities, a read-only root,
 //! a small tmpfs to build in, and limits on memory, processes, CPU, time and output. The container
@@ -14,7 +15,9 @@ pub mod fake;
 mod job;
 mod outcome;
 mod output;
+mod owner;
 pub mod plan;
+pub mod proxy;
 mod reaper;
 mod run;
 pub mod views;
@@ -27,7 +30,7 @@ use api_types::ExecutionResult;
 use tokio::sync::mpsc;
 
 pub use diagnostics::parse_rustc_json;
-pub use docker::{DockerConfig, DockerSandbox, LABEL_KEY, LABEL_VALUE};
+pub use docker::{DockerConfig, DockerSandbox, INSTANCE_KEY, LABEL_KEY, LABEL_VALUE};
 pub use outcome::{Context as ExplainContext, explain, runner_unavailable};
 
 /// A boxed future, so that [`Sandbox`] can be used as `dyn Sandbox`.
@@ -189,6 +192,10 @@ pub enum SandboxError {
         "the code runner is not available on this server: {0} (an administrator can run `cargo xtask images`)"
     )]
     Unavailable(String),
+    /// Docker cannot be reached now (down, or restarting); the sandbox reconnects by itself.
+    /// Students read [`RESTARTING`].
+    #[error("Docker cannot be reached, reconnecting: {0}")]
+    Restarting(String),
     #[error("cannot {action}: {source}")]
     Docker {
         action: &'static str,
@@ -202,7 +209,38 @@ pub enum SandboxError {
     Invalid(JobError),
 }
 
-/// The sandbox used when Docker cannot be reached: every execution fails with the reason.
+/// What a student reads while Docker is being reconnected.
+pub const RESTARTING: &str = "The code runner is restarting; try again in a few seconds.";
+
+impl SandboxError {
+    /// When a client may try again, for errors that pass by themselves.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            SandboxError::Restarting(_) => Some(RESTART_RETRY_AFTER),
+            _ => None,
+        }
+    }
+
+    /// The sentence a student sees. Faults inside the server (Docker's answers, a broken
+    /// runner) are described in the logs, never in the page: they mean nothing to a student.
+    pub fn for_student(&self) -> String {
+        match self {
+            SandboxError::Docker { .. } | SandboxError::Protocol(_) => {
+                "Your code could not be run because of a problem on the server, not in your code. \
+                 Try again in a moment."
+                    .into()
+            }
+            SandboxError::Restarting(_) => RESTARTING.into(),
+            SandboxError::Unavailable(_) | SandboxError::Invalid(_) => self.to_string(),
+        }
+    }
+}
+
+/// What `Retry-After` suggests while Docker is unreachable: about one reconnection attempt at
+/// the longest backoff.
+pub const RESTART_RETRY_AFTER: Duration = Duration::from_secs(5);
+
+/// The sandbox used when running code is turned off: every execution fails with the reason.
 pub struct Unavailable {
     reason: String,
     limits: Limits,

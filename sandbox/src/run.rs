@@ -88,6 +88,8 @@ pub(crate) struct Run {
     helper_error: Option<String>,
     stop: Option<StopReason>,
     timed_out: bool,
+    /// Whether the container said anything at all (a dead one says nothing).
+    heard: bool,
 }
 
 impl Run {
@@ -116,7 +118,20 @@ impl Run {
             helper_error: None,
             stop: None,
             timed_out: false,
+            heard: false,
         }
+    }
+
+    /// Whether the container ended without a word and nobody stopped it: it was dead before the
+    /// job was fed in (a warm container killed or removed behind the sandbox's back).
+    pub(crate) fn heard_nothing(&self) -> bool {
+        !self.heard && self.stop.is_none() && !self.timed_out
+    }
+
+    /// Whether the helper ended without a word on how the program finished, and nobody
+    /// stopped it (the outcome is then `Killed`, explained as the program's doing).
+    pub(crate) fn supervisor_vanished(&self, job: &Job) -> bool {
+        self.stop.is_none() && !self.timed_out && self.outcome(job) == Outcome::Killed
     }
 
     /// Whether the helper has said all it will say.
@@ -165,6 +180,7 @@ impl Run {
                         None | Some(Err(_)) => break,
                         Some(Ok(message)) => message,
                     };
+                    self.heard = true;
                     match message {
                         LogOutput::StdOut { message } => {
                             raw += message.len();

@@ -60,7 +60,9 @@ pub fn run_all() -> Result<(), Failure> {
                 ("sandbox", "miri"),
                 ("sandbox", "cortex_m"),
                 ("sandbox", "loom"),
+                ("sandbox", "selfheal"),
                 ("backend", "docker_api"),
+                ("backend", "docker_down"),
                 ("content-verify", "docker"),
             ] {
                 cmd::cargo(&repo)

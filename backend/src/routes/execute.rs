@@ -299,7 +299,7 @@ async fn run_streaming(
         Err(err) => {
             let err = ApiError::from(err);
             if matches!(err, ApiError::Sandbox(_)) {
-                tracing::error!(error = %err, "an execution failed");
+                tracing::error!(error = %err, cause = ?err, "an execution failed");
             }
             refuse(err.to_string())
         }
