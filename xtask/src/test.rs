@@ -108,6 +108,8 @@ pub fn run_all() -> Result<(), Failure> {
                     "wasm-bindgen-test-runner",
                 )
                 .env("CHROMEDRIVER", &browser.chromedriver)
+        // Pages at laptop, projector and phone sizes (e2e/tests/screens.rs), to be looked at.
+        .env("RMP_E2E_SCREENSHOTS", screenshots_dir(repo))
                 .env("WASM_BINDGEN_TEST_TIMEOUT", "120")
                 .run()
         },
@@ -130,10 +132,19 @@ pub fn run_all() -> Result<(), Failure> {
     )?;
     docker::check_no_leftovers()?;
     println!(
+        "\nScreenshots of every page at laptop, projector and phone sizes: {}",
+        screenshots_dir(&repo).display()
+    );
+    println!(
         "\nAll checks passed in {:.1} s.",
         started.elapsed().as_secs_f64()
     );
     Ok(())
+}
+
+/// Where the end-to-end tests save their screenshots.
+fn screenshots_dir(repo: &Repo) -> std::path::PathBuf {
+    repo.target_dir.join("e2e-screenshots")
 }
 
 /// Builds the server, then returns `cargo` with the variables the end-to-end harness reads
