@@ -108,8 +108,6 @@ pub fn run_all() -> Result<(), Failure> {
                     "wasm-bindgen-test-runner",
                 )
                 .env("CHROMEDRIVER", &browser.chromedriver)
-        // Pages at laptop, projector and phone sizes (e2e/tests/screens.rs), to be looked at.
-        .env("RMP_E2E_SCREENSHOTS", screenshots_dir(repo))
                 .env("WASM_BINDGEN_TEST_TIMEOUT", "120")
                 .run()
         },
@@ -162,6 +160,8 @@ pub fn e2e_cargo(repo: &Repo, browser: &setup::Browser) -> Result<cmd::Cmd, Fail
         .env("RMP_E2E_CONTENT_DIR", repo.root.join("content"))
         .env("RMP_E2E_CHROME", &browser.chrome)
         .env("CHROMEDRIVER", &browser.chromedriver)
+        // Pages at laptop, projector and phone sizes (e2e/tests/screens.rs), to be looked at.
+        .env("RMP_E2E_SCREENSHOTS", screenshots_dir(repo))
         // The harness ends servers with SIGKILL, leaving no time to remove warm containers:
         // start none (a Run still gets a container of its own, removed when it ends).
         .env("RMP_WARM_POOL", "0"))
