@@ -31,10 +31,10 @@ use bollard::query_parameters::{
 };
 use tokio::sync::Notify;
 
-use crate::owner::{Liveness, Owner, process_start};
 use crate::reaper::{ContainerGuard, Reaper, next_id};
 use crate::run::{Run, Session, unavailable};
 use crate::{BoxFuture, Event, Job, JobIo, Limits, Report, Sandbox, SandboxError};
+use sandbox_owner::{Liveness, Owner, process_start};
 
 /// The label every sandbox container carries: `rmp.sandbox=1`.
 pub const LABEL_KEY: &str = "rmp.sandbox";

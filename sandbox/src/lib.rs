@@ -15,7 +15,6 @@ pub mod fake;
 mod job;
 mod outcome;
 mod output;
-mod owner;
 pub mod plan;
 pub mod proxy;
 mod reaper;

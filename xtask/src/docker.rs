@@ -94,19 +94,47 @@ fn start_daemon() -> Result<(), Failure> {
     )))
 }
 
-/// Ids of sandbox containers that still exist.
+/// Ids of sandbox containers no live process owns: orphans (their owner is provably gone, see
+/// `sandbox_owner`) and containers without owner labels (made by older servers). A running
+/// server's containers (`cargo xtask run` beside the tests, say) are not leftovers: the gate
+/// neither removes nor counts them.
 pub fn leftover_containers() -> Result<Vec<String>, Failure> {
+    use sandbox_owner::{BOOT_KEY, HOST_KEY, Liveness, Owner, PID_KEY, START_KEY, process_start};
+    let format = [HOST_KEY, BOOT_KEY, PID_KEY, START_KEY]
+        .map(|key| format!("{{{{.Label \"{key}\"}}}}"))
+        .join("\t");
     let out = Cmd::new("docker")
         .args([
             "ps",
             "--all",
-            "--quiet",
             "--filter",
             &format!("label={SANDBOX_LABEL}"),
+            "--format",
+            &format!("{{{{.ID}}}}\t{format}"),
         ])
         .output()
         .ok_or_else(|| Failure::new("`docker ps` failed: is the daemon still running?"))?;
-    Ok(out.split_whitespace().map(str::to_owned).collect())
+    let here = Owner::current();
+    Ok(out
+        .lines()
+        .filter_map(|line| {
+            let mut fields = line.split('\t');
+            let id = fields.next()?.trim().to_owned();
+            let labels: std::collections::HashMap<String, String> =
+                [HOST_KEY, BOOT_KEY, PID_KEY, START_KEY]
+                    .into_iter()
+                    .zip(fields)
+                    .filter(|(_, value)| !value.is_empty())
+                    .map(|(key, value)| (key.to_owned(), value.to_owned()))
+                    .collect();
+            let orphan = match (Owner::from_labels(&labels), &here) {
+                (None, _) => true,
+                (Some(owner), Some(here)) => owner.liveness(here, process_start) == Liveness::Gone,
+                (Some(_), None) => false,
+            };
+            (orphan && !id.is_empty()).then_some(id)
+        })
+        .collect())
 }
 
 /// Removes sandbox containers left by earlier runs (a server that was killed), so that the check

@@ -11,24 +11,24 @@
 
 use std::collections::HashMap;
 
-pub(crate) const HOST_KEY: &str = "rmp.owner.host";
-pub(crate) const BOOT_KEY: &str = "rmp.owner.boot";
-pub(crate) const PID_KEY: &str = "rmp.owner.pid";
-pub(crate) const START_KEY: &str = "rmp.owner.start";
+pub const HOST_KEY: &str = "rmp.owner.host";
+pub const BOOT_KEY: &str = "rmp.owner.boot";
+pub const PID_KEY: &str = "rmp.owner.pid";
+pub const START_KEY: &str = "rmp.owner.start";
 
 /// The identity of a process that owns sandbox containers.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct Owner {
-    pub(crate) host: String,
-    pub(crate) boot: String,
-    pub(crate) pid: u32,
+pub struct Owner {
+    pub host: String,
+    pub boot: String,
+    pub pid: u32,
     /// Start time of `pid` in clock ticks since boot.
-    pub(crate) start: u64,
+    pub start: u64,
 }
 
 /// What a sweep may conclude about a container's owner.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Liveness {
+pub enum Liveness {
     Alive,
     /// Provably gone: its containers are orphans.
     Gone,
@@ -38,7 +38,7 @@ pub(crate) enum Liveness {
 
 impl Owner {
     /// This process, or `None` where `/proc` does not say (then nothing is ever judged gone).
-    pub(crate) fn current() -> Option<Owner> {
+    pub fn current() -> Option<Owner> {
         let pid = std::process::id();
         Some(Owner {
             host: read_trimmed("/proc/sys/kernel/hostname")?,
@@ -48,7 +48,7 @@ impl Owner {
         })
     }
 
-    pub(crate) fn labels(&self) -> [(String, String); 4] {
+    pub fn labels(&self) -> [(String, String); 4] {
         [
             (HOST_KEY.into(), self.host.clone()),
             (BOOT_KEY.into(), self.boot.clone()),
@@ -57,7 +57,7 @@ impl Owner {
         ]
     }
 
-    pub(crate) fn from_labels(labels: &HashMap<String, String>) -> Option<Owner> {
+    pub fn from_labels(labels: &HashMap<String, String>) -> Option<Owner> {
         Some(Owner {
             host: labels.get(HOST_KEY)?.clone(),
             boot: labels.get(BOOT_KEY)?.clone(),
@@ -68,7 +68,7 @@ impl Owner {
 
     /// Whether `self` still runs, judged from `here` (this process); `start_of` gives a pid's
     /// start time on this host, `None` when no such process exists.
-    pub(crate) fn liveness(&self, here: &Owner, start_of: impl Fn(u32) -> Option<u64>) -> Liveness {
+    pub fn liveness(&self, here: &Owner, start_of: impl Fn(u32) -> Option<u64>) -> Liveness {
         if self.host != here.host {
             return Liveness::Unknown;
         }
@@ -89,7 +89,7 @@ fn read_trimmed(path: &str) -> Option<String> {
 }
 
 /// The start time of `pid` on this host (field 22 of `/proc/<pid>/stat`), if it exists.
-pub(crate) fn process_start(pid: u32) -> Option<u64> {
+pub fn process_start(pid: u32) -> Option<u64> {
     parse_start(&std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?)
 }
 
