@@ -75,6 +75,26 @@ async fn every_kind_of_page_passes_wcag_2_2_aa_in_both_themes() {
             }
             found.extend(here.into_iter().map(|v| format!("{path} ({theme}): {v}")));
         }
+        // The search dialog, open with results (its snippets, marks and kinds included).
+        h.click(".search-button").await;
+        h.wait_until(
+            "return document.activeElement.id === 'search-input';",
+            "search is open",
+        )
+        .await;
+        h.press("pin").await;
+        h.wait_until(
+            "return document.querySelectorAll('.search-results a').length > 3;",
+            "search shows results",
+        )
+        .await;
+        let here = violations(&h).await;
+        println!("axe: search dialog ({theme}): {} violations", here.len());
+        found.extend(
+            here.into_iter()
+                .map(|v| format!("search dialog ({theme}): {v}")),
+        );
+        h.press(&fantoccini::key::Key::Escape.to_string()).await;
     }
     assert!(
         found.is_empty(),

@@ -600,6 +600,9 @@ pub fn EngineBenchmark() -> impl IntoView {
     let progress = RwSignal::new(0.0f64);
     let result = RwSignal::new(None::<BenchResult>);
     let start = move |_| {
+        if running.get_untracked() {
+            return;
+        }
         running.set(true);
         progress.set(0.0);
         result.set(None);
@@ -654,7 +657,8 @@ pub fn EngineBenchmark() -> impl IntoView {
                         <option value="2000000">"2 000 000 (as natively)"</option>
                     </select>
                 </label>
-                <button class="primary run-bench" on:click=start disabled=move || running.get()>
+                // Busy: `aria-disabled`, not `disabled`, so keyboard focus stays on the button.
+                <button class="primary run-bench" on:click=start aria-disabled=move || running.get().to_string()>
                     "Run benchmark"
                 </button>
                 <span class="loading-inline">
