@@ -339,9 +339,13 @@ impl Harness {
         self.client.set_window_size(width, height).await.unwrap();
     }
 
-    /// Saves a PNG of the window to `path`.
+    /// Saves a PNG of the window to `path`, creating its folder.
     pub async fn screenshot(&self, path: &std::path::Path) {
         let png = self.client.screenshot().await.unwrap();
+        if let Some(folder) = path.parent() {
+            std::fs::create_dir_all(folder)
+                .unwrap_or_else(|e| panic!("create {}: {e}", folder.display()));
+        }
         std::fs::write(path, png).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
     }
 }
