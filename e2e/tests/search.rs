@@ -132,5 +132,30 @@ async fn a_reader_searches_from_the_keyboard_jumps_to_code_and_searches_offline(
         fetched, 1,
         "the index was fetched once, for the whole visit"
     );
+
+    // Following it needs the server: the reader gets a sentence and a way to try again, never a
+    // stack trace.
+    h.eval(&format!(
+        "[...document.querySelectorAll('.search-results a')]
+             .find(a => a.getAttribute('href') === '/learn/{}#{}').focus(); return null;",
+        text("headingSlug"),
+        text("headingAnchor")
+    ))
+    .await;
+    h.press(&Key::Enter.to_string()).await;
+    h.wait_until(
+        "const box = document.querySelector('.error-box');
+         return !!box && box.textContent.includes('cannot reach the server')
+             && [...box.querySelectorAll('button')].some(b => b.textContent === 'Try again');",
+        "a lost connection is explained with a retry",
+    )
+    .await;
+    let shown = h
+        .eval("return document.querySelector('.error-box').textContent;")
+        .await;
+    assert!(
+        !shown.as_str().unwrap().contains("wasm"),
+        "no stack trace: {shown}"
+    );
     h.close().await;
 }
