@@ -11,37 +11,43 @@ use std::time::Duration;
 
 use e2e::Harness;
 
-/// (file name, path, what shows that the page has loaded).
-const PAGES: &[(&str, &str, &str)] = &[
+/// (file name, path, what shows that the page has loaded, the part worth a second picture).
+const PAGES: &[(&str, &str, &str, &str)] = &[
     (
         "index",
         "/",
         "return !!document.querySelector('.course-index a[href^=\"/learn/\"]');",
+        ".demo-cards",
     ),
     (
         "course",
         "/courses/mastery",
         "return !!document.querySelector('.course-part');",
+        ".course-part",
     ),
     (
         "chapter",
         "/learn/trait-patterns",
         "return document.querySelectorAll('.code-block .cm-editor').length > 3 && !!document.querySelector('.exercise');",
+        ".code-block.runnable",
     ),
     (
         "matching-engine",
         "/demos/matching-engine",
         "return !!document.querySelector('.order-entry');",
+        ".engine-panels",
     ),
     (
         "lock-free",
         "/demos/lock-free",
         "return !!document.querySelector('svg.memory');",
+        "svg.memory",
     ),
     (
         "not-found",
         "/no-such-page",
         "return !!document.querySelector('.not-found');",
+        ".not-found",
     ),
 ];
 
@@ -107,7 +113,7 @@ async fn every_page_fits_a_laptop_a_projector_at_250_percent_and_a_phone() {
             size.larger
         ))
         .await;
-        for (name, path, ready) in PAGES {
+        for (name, path, ready, feature) in PAGES {
             h.goto(path).await;
             h.wait_until(ready, &format!("{name} has loaded")).await;
             // Editors and demos settle their layout a frame or two after they mount.
@@ -128,8 +134,14 @@ async fn every_page_fits_a_laptop_a_projector_at_250_percent_and_a_phone() {
                 }
             }
             if let Some(folder) = &shots {
-                std::fs::create_dir_all(folder).unwrap();
                 h.screenshot(&folder.join(format!("{name}-{}.png", size.name)))
+                    .await;
+                h.eval(&format!(
+                    "document.querySelector({feature:?}).scrollIntoView(); window.scrollBy(0, -80); return null;"
+                ))
+                .await;
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                h.screenshot(&folder.join(format!("{name}-{}-part.png", size.name)))
                     .await;
             }
         }
