@@ -98,7 +98,9 @@ async fn a_use_after_free_is_marked_where_it_happens_with_its_allocation() {
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "needs dockerd and the runner images: cargo xtask test runs it"]
 async fn a_sound_program_and_its_tests_pass() {
-    let sandbox = connect().await;
+    // Nothing here loops: a generous limit, so a loaded machine (Miri interprets slowly) cannot
+    // turn the test report into a timeout.
+    let sandbox = common::connect_with(0, Duration::from_secs(30)).await;
     let sound = "fn total(v: &[u32]) -> u32 {\n    v.iter().sum()\n}\n\nfn main() {\n    let v: Vec<u32> = (1..=4).collect();\n    let first = &v[0] as *const u32;\n    println!(\"total {} first {}\", total(&v), unsafe { *first });\n}\n\n#[test]\nfn sums() {\n    assert_eq!(total(&[2, 3]), 5);\n}\n\n#[test]\nfn fails() {\n    assert_eq!(total(&[]), 1);\n}\n";
     let report = run(&sandbox, job(&[("src/main.rs", sound)], Action::Run)).await;
     assert_eq!(report.result.outcome, Outcome::Success, "{report:?}");
