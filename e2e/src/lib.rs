@@ -292,7 +292,7 @@ impl Harness {
             .eval(&format!(
                 "const content = document.querySelector('.code-block.runnable .cm-content[contenteditable=true]');
                  content.closest('.code-block').id = '{id}';
-                 return content.innerText;"
+                 return RmpEditor.docOf(content);"
             ))
             .await;
         text.as_str().unwrap_or_default().to_owned()

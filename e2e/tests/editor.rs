@@ -21,7 +21,7 @@ async fn open_editable_example(h: &Harness) -> String {
         .eval(
             "const content = document.querySelector('.code-block.runnable .cm-content[contenteditable=true]');
              content.closest('.code-block').id = 'e2e-block';
-             return content.innerText;",
+             return RmpEditor.docOf(content);",
         )
         .await;
     original.as_str().unwrap().to_owned()
@@ -42,7 +42,7 @@ async fn retype(h: &Harness, css: &str, text: &str) {
 
 async fn editor_text(h: &Harness, css: &str) -> String {
     h.eval(&format!(
-        "return document.querySelector('{css} .cm-content').innerText;"
+        "return RmpEditor.docOf(document.querySelector('{css} .cm-content'));"
     ))
     .await
     .as_str()

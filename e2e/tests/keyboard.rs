@@ -76,6 +76,11 @@ async fn a_keyboard_trader_places_crossing_orders_and_runs_the_benchmark() {
     h.press(" ").await;
     tab_to(&h, "input[name=quantity]", false).await;
     type_over(&h, "12").await;
+    // Another account: the engine's self-trade prevention would not let one account trade with
+    // itself.
+    tab_to(&h, "select[name=account]", false).await;
+    h.press(&Key::Down.to_string()).await;
+    tab_to(&h, "input[name=quantity]", true).await;
     h.press(&Key::Enter.to_string()).await;
     let tape = h.wait_for_contains(".tape tbody", "10005").await;
     assert!(tape.contains("12"), "the trade is on the tape: {tape}");

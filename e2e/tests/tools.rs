@@ -17,7 +17,7 @@ async fn retype(h: &Harness, text: &str) {
 
 async fn editor_text(h: &Harness) -> String {
     h.eval(&format!(
-        "return document.querySelector('{BLOCK} .cm-content').innerText;"
+        "return RmpEditor.docOf(document.querySelector('{BLOCK} .cm-content'));"
     ))
     .await
     .as_str()
@@ -167,7 +167,7 @@ async fn format_rewrites_a_squashed_program_in_one_undoable_step() {
         BLOCK,
         "fmt",
         &format!(
-            "return document.querySelector('{BLOCK} .cm-content').innerText.trimEnd() === {};",
+            "return RmpEditor.docOf(document.querySelector('{BLOCK} .cm-content')).trimEnd() === {};",
             serde_json::to_string(formatted).unwrap()
         ),
         "the code reformatted",
@@ -187,7 +187,7 @@ async fn format_rewrites_a_squashed_program_in_one_undoable_step() {
     content.send_keys(&undo).await.unwrap();
     h.wait_until(
         &format!(
-            "return document.querySelector('{BLOCK} .cm-content').innerText.trimEnd() === {};",
+            "return RmpEditor.docOf(document.querySelector('{BLOCK} .cm-content')).trimEnd() === {};",
             serde_json::to_string(squashed).unwrap()
         ),
         "one undo restores the code before formatting",

@@ -748,3 +748,16 @@ export class Editor {
 export function mount(parent, options) {
   return new Editor(parent, options);
 }
+
+/**
+ * The whole document of the editor that `element` is in (or `null`): every line, drawn or not.
+ * A page's text (`innerText`) holds only the lines CodeMirror has drawn, which are those near
+ * the viewport; scripts and tests that need the code read it here.
+ * @param {Element} element
+ * @returns {string | null}
+ */
+export function docOf(element) {
+  const host = element?.closest?.(".cm-editor");
+  const view = host ? EditorView.findFromDOM(host) : null;
+  return view ? view.state.doc.toString() : null;
+}
