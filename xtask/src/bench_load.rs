@@ -7,7 +7,8 @@
 //!
 //! 1. **Same example**: a content example, unchanged, run twice to warm up (as the server warms
 //!    its content's examples), then by 200 clients at once: p50, p99, failures and how many
-//!    answers came from a result cache (goal: no failure, p99 at most 20 ms).
+//!    answers came from a result cache (goal: no failure, p99 at most 20 ms); then the same
+//!    request from one client at a time, the cost of one answer without the crowd.
 //! 2. **A class on distinct programs**: 200 clients, 200 different programs: how many were
 //!    served, refused or timed out in the queue (goal: none refused while the queue has room).
 //! 3. **500 at once** (distinct programs again): the statuses, `Retry-After` on every 503, no
@@ -33,6 +34,8 @@ use crate::{Repo, images};
 const CLASS: usize = 200;
 /// The overload burst.
 const CROWD: usize = 500;
+/// Runs of the same example one at a time, after its burst.
+const ALONE_SAMPLES: usize = 20;
 /// Goal for the same example once warm (and, in practice, cached).
 const P99_GOAL_MS: f64 = 20.0;
 /// "Memory bounded", made a number: the resident set may grow by at most this much over the
@@ -78,6 +81,8 @@ pub fn run(args: &[String]) -> Result<(), Failure> {
 struct Figures {
     /// The one run before the same-example burst.
     warm_up_ms: f64,
+    /// The same example's median latency with one client at a time, after the burst.
+    alone_ms: f64,
     same: Burst,
     class: Burst,
     crowd: Burst,
@@ -86,7 +91,7 @@ struct Figures {
 
 fn measure(server: &Server, example: &str) -> Result<Figures, Failure> {
     let addr = server.addr;
-    let (warm_up_ms, same) = step(
+    let (warm_up_ms, same, alone_ms) = step(
         &format!("Same example: two runs to warm up, then {CLASS} clients at once"),
         || {
             // Twice, as the server warms the content's examples: a result cache may serve a
@@ -107,7 +112,18 @@ fn measure(server: &Server, example: &str) -> Result<Figures, Failure> {
             let expected = warm_up.stdout;
             let burst = burst(addr, "same", CLASS, |_| (body.clone(), expected.clone()));
             burst.summary();
-            Ok((warm_up_ms, burst))
+            // The same request alone, to tell the cost of one answer from the wait behind 199
+            // others.
+            let mut alone = Vec::new();
+            for _ in 0..ALONE_SAMPLES {
+                let started = Instant::now();
+                one_run(addr, example, "load-alone")?;
+                alone.push(started.elapsed().as_secs_f64() * 1000.0);
+            }
+            alone.sort_by(f64::total_cmp);
+            let alone_ms = percentile(&alone, 0.5);
+            println!("    one client at a time, median of {ALONE_SAMPLES}: {alone_ms:.1} ms");
+            Ok((warm_up_ms, burst, alone_ms))
         },
     )?;
     let class = step(
@@ -148,6 +164,7 @@ fn measure(server: &Server, example: &str) -> Result<Figures, Failure> {
     )?;
     Ok(Figures {
         warm_up_ms,
+        alone_ms,
         same,
         class,
         crowd,
@@ -525,6 +542,10 @@ impl Figures {
         );
         let cached: usize = same.cached().values().sum();
         println!("    answered without running (result cache): {cached} of {CLASS}");
+        println!(
+            "    the same request from one client at a time: median {:.1} ms",
+            self.alone_ms
+        );
         goal(
             &format!("goal: 0 failures, p99 <= {P99_GOAL_MS:.0} ms "),
             failures == 0 && p99 <= P99_GOAL_MS,
