@@ -230,6 +230,10 @@ struct Burst {
     results: Vec<Answer>,
     /// From the release of every client to the last answer.
     makespan: f64,
+    /// How many connection attempts the kernel dropped because a listen queue was full during
+    /// the burst (machine-wide, so another program's can count too); a dropped attempt is
+    /// retried a second later, which shows as a latency just over 1 s.
+    listen_overflows: Option<u64>,
 }
 
 /// `clients` threads, each with its own browser id `load-<label>-<i>` and its own request from
@@ -240,6 +244,7 @@ fn burst(
     clients: usize,
     request: impl Fn(usize) -> (String, String),
 ) -> Burst {
+    let overflows_before = listen_overflows();
     let start = Arc::new(Barrier::new(clients + 1));
     let last_answer = Arc::new(AtomicU64::new(0));
     let released = Arc::new(std::sync::OnceLock::<Instant>::new());
@@ -281,10 +286,31 @@ fn burst(
         .into_iter()
         .map(|h| h.join().expect("a client thread does not panic"))
         .collect();
+    let listen_overflows = overflows_before
+        .zip(listen_overflows())
+        .map(|(before, after)| after.saturating_sub(before));
     Burst {
         results,
         makespan: last_answer.load(Ordering::Relaxed) as f64 / 1e6,
+        listen_overflows,
     }
+}
+
+/// The kernel's count of connections dropped on a full listen queue (`TcpExt: ListenOverflows`
+/// in `/proc/net/netstat`), if this system has one.
+fn listen_overflows() -> Option<u64> {
+    tcp_ext_counter(
+        &std::fs::read_to_string("/proc/net/netstat").ok()?,
+        "ListenOverflows",
+    )
+}
+
+/// One counter of the `TcpExt:` header and value lines of `/proc/net/netstat`.
+fn tcp_ext_counter(netstat: &str, name: &str) -> Option<u64> {
+    let mut rows = netstat.lines().filter(|l| l.starts_with("TcpExt:"));
+    let (names, values) = (rows.next()?, rows.next()?);
+    let index = names.split_whitespace().position(|n| n == name)?;
+    values.split_whitespace().nth(index)?.parse().ok()
 }
 
 /// The `cached.source` of a 200, read loosely so the command works with a server with or
@@ -413,6 +439,11 @@ impl Burst {
         }
         for (ending, count) in self.endings() {
             println!("      {count:>4}  {ending}");
+        }
+        if let Some(overflows) = self.listen_overflows.filter(|n| *n > 0) {
+            println!(
+                "      {overflows} connection attempts dropped on a full listen queue (machine-wide), each retried after 1 s"
+            );
         }
     }
 }
@@ -546,6 +577,11 @@ impl Figures {
             "    the same request from one client at a time: median {:.1} ms",
             self.alone_ms
         );
+        if let Some(overflows) = same.listen_overflows.filter(|n| *n > 0) {
+            println!(
+                "    connection attempts dropped on a full listen queue meanwhile (machine-wide): {overflows}"
+            );
+        }
         goal(
             &format!("goal: 0 failures, p99 <= {P99_GOAL_MS:.0} ms "),
             failures == 0 && p99 <= P99_GOAL_MS,
@@ -671,6 +707,14 @@ fn later() {}
             without_digits("256 programs from your network are already waiting"),
             "N programs from your network are already waiting"
         );
+    }
+
+    #[test]
+    fn listen_overflows_are_read_by_name() {
+        let netstat = "TcpExt: SyncookiesSent ListenOverflows ListenDrops\nTcpExt: 0 598 600\nIpExt: InNoRoutes\nIpExt: 0\n";
+        assert_eq!(tcp_ext_counter(netstat, "ListenOverflows"), Some(598));
+        assert_eq!(tcp_ext_counter(netstat, "Missing"), None);
+        assert_eq!(tcp_ext_counter("", "ListenOverflows"), None);
     }
 
     #[test]
