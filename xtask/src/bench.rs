@@ -42,7 +42,7 @@ pub fn run(args: &[String]) -> Result<(), Failure> {
     std::fs::create_dir_all(work.join("content"))
         .map_err(|e| Failure::new(format!("cannot create {}: {e}", work.display())))?;
     let table = step("Each action through the API (warm pool of 2)", || {
-        let server = Server::start(&repo, &work, "2")?;
+        let server = Server::start(&repo, &work, Some("2"))?;
         let result = measure_actions(&server);
         server.stop();
         result
@@ -63,7 +63,7 @@ pub fn run(args: &[String]) -> Result<(), Failure> {
     let mut rows = Vec::new();
     for (name, pool) in [("warm pool of 2", "2"), ("container per run", "0")] {
         let row = step(&format!("Run through the API: {name}"), || {
-            let server = Server::start(&repo, &work, pool)?;
+            let server = Server::start(&repo, &work, Some(pool))?;
             let result = measure(&server, cores);
             server.stop();
             result
@@ -254,26 +254,34 @@ fn bare_rustc(work: &Path) -> Result<f64, Failure> {
     Ok(median(samples))
 }
 
-struct Server {
+/// A release `rmp-server` of its own: its own port, data and (empty) content under `work`, the
+/// real sandbox. Shared with `bench-load`.
+pub(crate) struct Server {
     child: Child,
-    addr: SocketAddr,
+    pub addr: SocketAddr,
 }
 
 impl Server {
-    fn start(repo: &Repo, work: &Path, pool: &str) -> Result<Server, Failure> {
+    /// Starts the server with a warm pool of `pool` containers (`None`: the server's default,
+    /// as `cargo xtask run` serves) and waits until it answers and the pool has had time to fill.
+    pub fn start(repo: &Repo, work: &Path, pool: Option<&str>) -> Result<Server, Failure> {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .map_err(|e| Failure::new(format!("no free port: {e}")))?
             .port();
         let addr: SocketAddr = ([127, 0, 0, 1], port).into();
-        let child = Command::new(repo.target_dir.join("release/rmp-server"))
+        let mut command = Command::new(repo.target_dir.join("release/rmp-server"));
+        command
             .env("RMP_ADDR", addr.to_string())
             .env("RMP_CONTENT_DIR", work.join("content"))
             .env("RMP_SITE_DIR", work.join("site"))
             .env("RMP_DATA_DIR", work.join("data"))
-            .env("RMP_WARM_POOL", pool)
             .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
+            .stdout(Stdio::null());
+        if let Some(pool) = pool {
+            command.env("RMP_WARM_POOL", pool);
+        }
+        let child = command
             .spawn()
             .map_err(|e| Failure::new(format!("cannot start rmp-server: {e}")))?;
         let server = Server { child, addr };
@@ -292,8 +300,13 @@ impl Server {
         ))
     }
 
+    /// The server's process id, to read its memory from `/proc`.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// SIGTERM, so that the server removes its containers as in production.
-    fn stop(mut self) {
+    pub fn stop(mut self) {
         let _ = Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
             .status();
@@ -357,7 +370,7 @@ fn measure(server: &Server, cores: usize) -> Result<Measured, Failure> {
 }
 
 /// Program `i`: distinct code and output, a little arithmetic.
-fn program(i: usize) -> (String, String) {
+pub(crate) fn program(i: usize) -> (String, String) {
     let n = 1000 + i as u64;
     let sum: u64 = (1..=n).map(|k| k * k % 7).sum();
     (
@@ -384,7 +397,7 @@ fn run_code(addr: SocketAddr, code: &str, expected: &str) -> Result<(), Failure>
     }
 }
 
-fn json_string(text: &str) -> String {
+pub(crate) fn json_string(text: &str) -> String {
     let mut out = String::from("\"");
     for c in text.chars() {
         match c {
@@ -399,13 +412,38 @@ fn json_string(text: &str) -> String {
     out
 }
 
-/// A minimal HTTP/1.1 exchange (xtask has no HTTP client dependency).
+/// A minimal HTTP/1.1 exchange (xtask has no HTTP client dependency): the status and the body.
 fn http(addr: SocketAddr, method: &str, path: &str, body: &str) -> std::io::Result<(u16, String)> {
+    exchange(addr, method, path, &[], body).map(|reply| (reply.status, reply.body))
+}
+
+/// An HTTP answer, as far as the benchmarks read it.
+pub(crate) struct Reply {
+    pub status: u16,
+    /// The `Retry-After` header, if the answer had one.
+    pub retry_after: Option<String>,
+    pub body: String,
+}
+
+/// One request on a fresh connection (`Connection: close`, so the body ends with the stream),
+/// with `headers` added to the usual ones.
+pub(crate) fn exchange(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> std::io::Result<Reply> {
     let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(5))?;
-    stream.set_read_timeout(Some(Duration::from_secs(120)))?;
+    // Longer than the queue timeout plus the sandbox's compile and run limits.
+    stream.set_read_timeout(Some(Duration::from_secs(180)))?;
+    let extra: String = headers
+        .iter()
+        .map(|(name, value)| format!("{name}: {value}\r\n"))
+        .collect();
     write!(
         stream,
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n{extra}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     )?;
     let mut reply = String::new();
@@ -414,9 +452,15 @@ fn http(addr: SocketAddr, method: &str, path: &str, body: &str) -> std::io::Resu
         .get(9..12)
         .and_then(|s| s.parse().ok())
         .ok_or_else(|| std::io::Error::other(format!("not HTTP: {reply:?}")))?;
-    let body = reply
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_owned())
-        .unwrap_or_default();
-    Ok((status, body))
+    let (head, body) = reply.split_once("\r\n\r\n").unwrap_or((&reply, ""));
+    let retry_after = head.lines().skip(1).find_map(|line| {
+        let (name, value) = line.split_once(':')?;
+        name.eq_ignore_ascii_case("retry-after")
+            .then(|| value.trim().to_owned())
+    });
+    Ok(Reply {
+        status,
+        retry_after,
+        body: body.to_owned(),
+    })
 }

@@ -6,6 +6,7 @@
 
 mod bench;
 mod bench_engine;
+mod bench_load;
 mod cmd;
 mod docker;
 mod editor_bundle;
@@ -40,6 +41,9 @@ commands:
               measure the real server: hello world through every action (run, build, test,
               clippy, fmt, each compiler view, a two-crate project), then hello-world latency
               against bare rustc and 30 programs submitted at once (`actions`: the first only)
+  bench-load  a class at once through the real server, all from one address: 200 clients on the
+              same content example (p50, p99, failures), 200 on distinct programs (served,
+              refused, timed out) and 500 at once (statuses, Retry-After, server memory)
   verify-content [--chapter SLUG]... [--ids] [--no-cache] [--jobs N] [--verbose]
               run every example and exercise in content/ through the sandbox and check each
               does what its fence says (passes are cached by content hash; `--chapter`
@@ -59,6 +63,7 @@ fn main() -> ExitCode {
         Some("bench-engine") => bench_engine::run(),
         Some("images") => images::ensure_only(&args[1..]),
         Some("bench-sandbox") => bench::run(&args[1..]),
+        Some("bench-load") => bench_load::run(&args[1..]),
         Some("verify-content") => verify::run(&args[1..]),
         Some("help" | "--help" | "-h") | None => {
             print!("{USAGE}");
