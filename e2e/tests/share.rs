@@ -60,6 +60,20 @@ async fn a_shared_block_opens_and_runs_in_a_fresh_browser_and_markup_stays_text(
         .await;
     assert_eq!(status, "Share link ready");
 
+    let shots = std::env::var("RMP_E2E_SCREENSHOTS")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|_| std::env::temp_dir().join("rmp-share-screens"));
+    std::fs::create_dir_all(&shots).unwrap();
+    for width in [1366, 360] {
+        sharer.resize(width, 900).await;
+        sharer
+            .eval("document.querySelector('#e2e-block').scrollIntoView({block: 'start'}); window.scrollBy(0, -80);")
+            .await;
+        sharer
+            .screenshot(&shots.join(format!("shared-link-{width}.png")))
+            .await;
+    }
+
     // Another browser profile, which has never seen the chapter, opens the link.
     let reader = Harness::start().await;
     reader.client.goto(&url).await.unwrap();
@@ -88,10 +102,6 @@ async fn a_shared_block_opens_and_runs_in_a_fresh_browser_and_markup_stays_text(
     assert_eq!(reader.count(".share-page .open-playground").await, 0);
 
     // Screenshots of the share page, to look at.
-    let shots = std::env::var("RMP_E2E_SCREENSHOTS")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|_| std::env::temp_dir().join("rmp-share-screens"));
-    std::fs::create_dir_all(&shots).unwrap();
     for width in [1366, 360] {
         reader.resize(width, 900).await;
         reader
@@ -172,5 +182,33 @@ async fn titles_unknown_ids_broken_fragments_and_open_in_the_playground() {
         shown.contains(first_line.trim()),
         "{shown:?} lacks {first_line:?}"
     );
+
+    // An exercise opens with its tests, and Test is what its page does.
+    h.goto(CHAPTER).await;
+    h.wait_until(
+        "return !!document.querySelector('.exercise .open-playground');",
+        "the chapter's exercise offers Open",
+    )
+    .await;
+    let href = h
+        .eval("return document.querySelector('.exercise .open-playground').getAttribute('href');")
+        .await
+        .as_str()
+        .unwrap()
+        .to_owned();
+    h.goto(&href).await;
+    h.wait_for_text(".share-page .run-button", "✓ Test").await;
+    // The editor draws only the lines in view: the shared code is read from the address (in
+    // the page, with the browser's own base64) rather than from the screen.
+    let carried = h
+        .eval(
+            "const b64 = location.hash.slice(1).replace(/-/g, '+').replace(/_/g, '/');
+             const bytes = Uint8Array.from(atob(b64), c => c.charCodeAt(0));
+             return JSON.parse(new TextDecoder().decode(bytes));",
+        )
+        .await;
+    assert_eq!(carried["action"], "test", "{carried}");
+    let code = carried["files"].to_string();
+    assert!(code.contains("#[test]"), "the tests came along: {code}");
     h.close().await;
 }
