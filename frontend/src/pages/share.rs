@@ -37,16 +37,24 @@ pub fn SharePage() -> impl IntoView {
     }
 }
 
-/// `/s#<fragment>`: decodes the code from the address, or says why it cannot.
+/// `/s#<fragment>`: decodes the code from the address, or says why it cannot. Another fragment
+/// pasted into the address bar changes only the hash (no page load), so the page follows it.
 #[component]
 pub fn FragmentSharePage() -> impl IntoView {
-    let hash = window().location().hash().unwrap_or_default();
-    match decode_fragment(&hash) {
-        Ok(code) => {
-            let key = format!("share-f{}", text_hash(hash.trim_start_matches('#')));
-            view! { <SharedCodeView key code /> }.into_any()
+    let hash = RwSignal::new(window().location().hash().unwrap_or_default());
+    let listener = window_event_listener(leptos::ev::hashchange, move |_| {
+        hash.set(window().location().hash().unwrap_or_default());
+    });
+    on_cleanup(move || listener.remove());
+    move || {
+        let hash = hash.get();
+        match decode_fragment(&hash) {
+            Ok(code) => {
+                let key = format!("share-f{}", text_hash(hash.trim_start_matches('#')));
+                view! { <SharedCodeView key code /> }.into_any()
+            }
+            Err(error) => view! { <ShareProblem message=error.to_string() /> }.into_any(),
         }
-        Err(error) => view! { <ShareProblem message=error.to_string() /> }.into_any(),
     }
 }
 
