@@ -229,8 +229,14 @@ async fn unknown_addresses_are_404s_with_the_app_shell() {
         ),
         ("/demos", "Page not found · Rust Mastery Playground"),
         // An id the store does not hold (shares themselves: `tests/share.rs`).
-        ("/s/abc123", "Shared code not found · Rust Mastery Playground"),
-        ("/s/AAAAAAAAAAAA", "Shared code not found · Rust Mastery Playground"),
+        (
+            "/s/abc123",
+            "Shared code not found · Rust Mastery Playground",
+        ),
+        (
+            "/s/AAAAAAAAAAAA",
+            "Shared code not found · Rust Mastery Playground",
+        ),
         (
             "/learn/does-not-exist",
             "Chapter not found · Rust Mastery Playground",
