@@ -9,6 +9,7 @@ mod execute;
 pub mod flags;
 pub mod project;
 mod search;
+pub mod share;
 mod test_report;
 
 pub use execute::*;

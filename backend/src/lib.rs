@@ -91,6 +91,7 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .nest("/api", routes::api::router())
         .merge(routes::seo::router())
+        .merge(routes::share::router())
         .route("/metrics", get(metrics::serve))
         .fallback(routes::spa::serve)
         .layer(timeout)

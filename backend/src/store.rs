@@ -11,6 +11,22 @@ const MIGRATIONS: &[&str] = &[
     // 1: facts about this installation.
     "CREATE TABLE server_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
      INSERT INTO server_meta (key, value) VALUES ('created_at', datetime('now'));",
+    // 2: shared code (`POST /api/shares`), by content-addressed id. `body` is the share's
+    // canonical JSON, the very bytes its id hashes.
+    "CREATE TABLE shares (
+         id TEXT PRIMARY KEY,
+         body TEXT NOT NULL,
+         created_at TEXT NOT NULL DEFAULT (datetime('now'))
+     ) STRICT;
+     -- Who shared when, for the hourly limits; rows older than the window are deleted as new
+     -- ones come, so addresses are kept for an hour at most.
+     CREATE TABLE share_requests (
+         address TEXT NOT NULL,
+         browser TEXT,
+         at INTEGER NOT NULL
+     ) STRICT;
+     CREATE INDEX share_requests_by_address ON share_requests (address, at);
+     CREATE INDEX share_requests_by_browser ON share_requests (browser, at);",
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -40,6 +56,32 @@ pub enum StoreError {
     Worker(String),
 }
 
+/// How many shares one client may make per window.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ShareLimits {
+    pub window_secs: i64,
+    pub per_address: u32,
+    pub per_browser: u32,
+}
+
+impl ShareLimits {
+    /// Per hour: a student shares a handful of times; a classroom of 30 behind one address (a
+    /// NAT) sharing a few times each stays under the address's limit.
+    pub const HOURLY: ShareLimits = ShareLimits {
+        window_secs: 3600,
+        per_address: 200,
+        per_browser: 30,
+    };
+}
+
+/// Why a share request was not counted: which limit, and when it frees up.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ShareRefusal {
+    /// The browser's limit (else the address's) is reached.
+    pub by_browser: bool,
+    pub retry_after_secs: u64,
+}
+
 /// A handle to the SQLite database. Queries run on tokio's blocking pool.
 #[derive(Debug)]
 pub struct Store {
@@ -64,6 +106,11 @@ impl Store {
             .map_err(open_err)?;
         conn.pragma_update(None, "foreign_keys", true)
             .map_err(open_err)?;
+        // In WAL mode NORMAL may lose the last commits to a power cut; FULL syncs the log at
+        // every commit, so a share the server acknowledged is on disk (issue 12: it survives
+        // `kill -9` and more).
+        conn.pragma_update(None, "synchronous", "FULL")
+            .map_err(open_err)?;
         migrate(&mut conn)?;
         Ok(Store {
             conn: Arc::new(Mutex::new(conn)),
@@ -78,6 +125,80 @@ impl Store {
     /// How many migrations the database has had.
     pub async fn schema_version(&self) -> Result<u32, StoreError> {
         self.with_conn(|conn| Ok(user_version(conn)?)).await
+    }
+
+    /// Stores a share's canonical JSON under its id. Storing the same share again changes
+    /// nothing; `Ok(false)` means the id already holds a *different* body (a hash collision).
+    pub async fn put_share(&self, id: String, body: String) -> Result<bool, StoreError> {
+        self.with_conn(move |conn| {
+            conn.execute(
+                "INSERT INTO shares (id, body) VALUES (?1, ?2) ON CONFLICT (id) DO NOTHING",
+                (&id, &body),
+            )?;
+            let stored: String =
+                conn.query_row("SELECT body FROM shares WHERE id = ?1", [&id], |row| {
+                    row.get(0)
+                })?;
+            Ok(stored == body)
+        })
+        .await
+    }
+
+    /// Counts a share request from `address` (and `browser`) at `now` (Unix seconds) if both
+    /// are under `limits` within the last `limits.window_secs`; otherwise refuses it with the
+    /// seconds until the oldest counted request leaves the window.
+    pub async fn admit_share(
+        &self,
+        address: String,
+        browser: Option<String>,
+        now: i64,
+        limits: ShareLimits,
+    ) -> Result<Result<(), ShareRefusal>, StoreError> {
+        self.with_conn(move |conn| {
+            let tx = conn.unchecked_transaction()?;
+            let since = now - limits.window_secs;
+            tx.execute("DELETE FROM share_requests WHERE at <= ?1", [since])?;
+            let over = |column: &str, value: &str, limit: u32| -> rusqlite::Result<Option<i64>> {
+                let (count, oldest): (u32, Option<i64>) = tx.query_row(
+                    &format!("SELECT count(*), min(at) FROM share_requests WHERE {column} = ?1"),
+                    [value],
+                    |row| Ok((row.get(0)?, row.get(1)?)),
+                )?;
+                Ok((count >= limit).then(|| oldest.unwrap_or(now)))
+            };
+            let refusal = |by_browser, oldest: i64| ShareRefusal {
+                by_browser,
+                retry_after_secs: (oldest + limits.window_secs - now).max(1) as u64,
+            };
+            if let Some(browser) = &browser
+                && let Some(oldest) = over("browser", browser, limits.per_browser)?
+            {
+                return Ok(Err(refusal(true, oldest)));
+            }
+            if let Some(oldest) = over("address", &address, limits.per_address)? {
+                return Ok(Err(refusal(false, oldest)));
+            }
+            tx.execute(
+                "INSERT INTO share_requests (address, browser, at) VALUES (?1, ?2, ?3)",
+                (&address, &browser, now),
+            )?;
+            tx.commit()?;
+            Ok(Ok(()))
+        })
+        .await
+    }
+
+    /// A share's canonical JSON, if the id names one.
+    pub async fn share(&self, id: String) -> Result<Option<String>, StoreError> {
+        self.with_conn(move |conn| {
+            let mut query = conn.prepare_cached("SELECT body FROM shares WHERE id = ?1")?;
+            let mut rows = query.query([&id])?;
+            Ok(match rows.next()? {
+                Some(row) => Some(row.get(0)?),
+                None => None,
+            })
+        })
+        .await
     }
 
     /// Runs `f` with the connection on the blocking pool.
@@ -143,6 +264,58 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(rows, 1);
+    }
+
+    #[tokio::test]
+    async fn shares_are_kept_once_and_collisions_are_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        assert_eq!(store.share("abc".into()).await.unwrap(), None);
+        assert!(store.put_share("abc".into(), "{1}".into()).await.unwrap());
+        assert!(store.put_share("abc".into(), "{1}".into()).await.unwrap());
+        assert!(!store.put_share("abc".into(), "{2}".into()).await.unwrap());
+        drop(store);
+        let again = Store::open(dir.path()).unwrap();
+        assert_eq!(
+            again.share("abc".into()).await.unwrap().as_deref(),
+            Some("{1}")
+        );
+    }
+
+    #[tokio::test]
+    async fn share_limits_count_per_address_and_browser_within_the_window() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let limits = ShareLimits {
+            window_secs: 100,
+            per_address: 3,
+            per_browser: 2,
+        };
+        let admit = |address: &str, browser: Option<&str>, now: i64| {
+            store.admit_share(address.into(), browser.map(Into::into), now, limits)
+        };
+        assert_eq!(admit("a", Some("b1"), 1000).await.unwrap(), Ok(()));
+        assert_eq!(admit("a", Some("b1"), 1010).await.unwrap(), Ok(()));
+        // The browser's third within the window waits for its first to leave it.
+        let refused = |by_browser, retry_after_secs| {
+            Err(ShareRefusal {
+                by_browser,
+                retry_after_secs,
+            })
+        };
+        assert_eq!(
+            admit("a", Some("b1"), 1020).await.unwrap(),
+            refused(true, 80)
+        );
+        assert_eq!(admit("a", Some("b2"), 1020).await.unwrap(), Ok(()));
+        // The address is full now, whatever the browser says.
+        assert_eq!(
+            admit("a", Some("b3"), 1030).await.unwrap(),
+            refused(false, 70)
+        );
+        assert_eq!(admit("c", None, 1030).await.unwrap(), Ok(()));
+        // An hour (here 100 s) later, both may share again.
+        assert_eq!(admit("a", Some("b1"), 1101).await.unwrap(), Ok(()));
     }
 
     #[test]

@@ -228,8 +228,15 @@ async fn unknown_addresses_are_404s_with_the_app_shell() {
             "Page not found · Rust Mastery Playground",
         ),
         ("/demos", "Page not found · Rust Mastery Playground"),
-        // Shares do not exist yet: an honest 404 until they do.
-        ("/s/abc123", "Page not found · Rust Mastery Playground"),
+        // An id the store does not hold (shares themselves: `tests/share.rs`).
+        (
+            "/s/abc123",
+            "Shared code not found · Rust Mastery Playground",
+        ),
+        (
+            "/s/AAAAAAAAAAAA",
+            "Shared code not found · Rust Mastery Playground",
+        ),
         (
             "/learn/does-not-exist",
             "Chapter not found · Rust Mastery Playground",

@@ -40,6 +40,32 @@ pub async fn chapter(slug: String) -> Result<Chapter, ApiFailure> {
     get_json(&format!("/api/chapters/{}", encode_segment(&slug))).await
 }
 
+/// Stores `code` on the server and returns its permalink. Sends this browser's id: the server
+/// limits shares per browser and per address each hour.
+pub async fn create_share(
+    code: &api_types::share::SharedCode,
+) -> Result<api_types::share::ShareCreated, ApiFailure> {
+    let body = serde_json::to_string(code).map_err(|e| ApiFailure::Decode(e.to_string()))?;
+    let init = web_sys::RequestInit::new();
+    init.set_method("POST");
+    init.set_body(&wasm_bindgen::JsValue::from_str(&body));
+    let headers = web_sys::Headers::new().map_err(|e| ApiFailure::Network(js_message(&e)))?;
+    let _ = headers.set("content-type", "application/json");
+    let _ = headers.set(
+        api_types::browser::BROWSER_ID_HEADER,
+        &crate::run::browser_id(),
+    );
+    init.set_headers(&headers);
+    let request = web_sys::Request::new_with_str_and_init("/api/shares", &init)
+        .map_err(|e| ApiFailure::Network(js_message(&e)))?;
+    fetch_json(&request).await
+}
+
+/// The shared code stored under `id`.
+pub async fn share(id: String) -> Result<api_types::share::Share, ApiFailure> {
+    get_json(&format!("/api/shares/{}", encode_segment(&id))).await
+}
+
 /// The sentence in a JavaScript error ("Failed to fetch"), never its stack trace, which means
 /// nothing to a student.
 pub fn js_message(error: &wasm_bindgen::JsValue) -> String {
@@ -67,9 +93,15 @@ fn encode_segment(segment: &str) -> String {
 }
 
 async fn get_json<T: DeserializeOwned>(url: &str) -> Result<T, ApiFailure> {
+    let request =
+        web_sys::Request::new_with_str(url).map_err(|e| ApiFailure::Network(js_message(&e)))?;
+    fetch_json(&request).await
+}
+
+async fn fetch_json<T: DeserializeOwned>(request: &web_sys::Request) -> Result<T, ApiFailure> {
     let network = |e: wasm_bindgen::JsValue| ApiFailure::Network(js_message(&e));
     let window = web_sys::window().ok_or_else(|| ApiFailure::Network("no window".into()))?;
-    let response: web_sys::Response = JsFuture::from(window.fetch_with_str(url))
+    let response: web_sys::Response = JsFuture::from(window.fetch_with_request(request))
         .await
         .map_err(network)?
         .unchecked_into();

@@ -30,6 +30,7 @@ use crate::pages::chapter::ChapterPage;
 use crate::pages::course::CoursePage;
 use crate::pages::course_index::CourseIndex;
 use crate::pages::not_found::NotFound;
+use crate::pages::share::{FragmentSharePage, SharePage};
 
 /// Mounts the app on `<body>` and removes the boot placeholder.
 pub fn start() {
@@ -79,6 +80,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/learn/:slug") view=ChapterPage />
                     <Route path=path!("/demos/matching-engine") view=MatchingEnginePage />
                     <Route path=path!("/demos/lock-free") view=LockFreePage />
+                    // Also in the server's `routes/head.rs`, which answers 404 for unknown ids.
+                    <Route path=path!("/s") view=FragmentSharePage />
+                    <Route path=path!("/s/:id") view=SharePage />
                 </Routes>
             </main>
             <ShortcutHelp />

@@ -6,6 +6,7 @@
 //! module does not would answer 404 while the app renders it, so add new routes to both.
 //! Everything taken from the content is data: it is HTML-escaped on its way into the head.
 
+use api_types::share::Share;
 use axum::http::StatusCode;
 use course::{Chapter, Course, Library};
 
@@ -69,15 +70,27 @@ pub enum Page<'a> {
     UnknownChapter,
     /// Any other address: the SPA says "Page not found".
     NotFound,
-    // Shares (`/s/<id>`, issue 12 item 1) belong here: an arm that looks the id up in the store,
-    // titled by the share, and `UnknownShare` (404) for an id it does not hold. Until shares
-    // exist `/s/...` is `NotFound`.
+    /// `/s/<id>`: shared code, looked up in the store before resolving (see [`share_id`]).
+    Share(&'a Share),
+    /// `/s/<id>` naming no share: the SPA says "Shared code not found".
+    UnknownShare,
+    /// `/s`: the page that opens code carried in the URL fragment, which the server never sees.
+    FragmentShare,
+}
+
+/// The share id in `path` (`/s/<id>`, one trailing `/` allowed), which the caller looks up
+/// before [`Page::resolve`], that being synchronous.
+pub fn share_id(path: &str) -> Option<&str> {
+    let id = path.strip_prefix("/s/")?;
+    let id = id.strip_suffix('/').unwrap_or(id);
+    (!id.is_empty() && !id.contains('/')).then_some(id)
 }
 
 impl<'a> Page<'a> {
     /// The page at `path` (the request's path, without query), looked up in `library`. One
-    /// trailing `/` names the same page, as it does for the SPA's router.
-    pub fn resolve(path: &str, library: &'a Library) -> Page<'a> {
+    /// trailing `/` names the same page, as it does for the SPA's router. `share` is what the
+    /// store holds under [`share_id`]`(path)`, if anything.
+    pub fn resolve(path: &str, library: &'a Library, share: Option<&'a Share>) -> Page<'a> {
         let path = path
             .strip_suffix('/')
             .filter(|rest| !rest.is_empty())
@@ -93,6 +106,10 @@ impl<'a> Page<'a> {
             ["learn", slug] => library
                 .chapter(slug)
                 .map_or(Page::UnknownChapter, |(_, chapter)| Page::Chapter(chapter)),
+            ["s"] => Page::FragmentShare,
+            ["s", id] => share
+                .filter(|share| share.id == *id)
+                .map_or(Page::UnknownShare, Page::Share),
             _ => Demo::ALL
                 .into_iter()
                 .find(|demo| demo.path() == path)
@@ -102,7 +119,7 @@ impl<'a> Page<'a> {
 
     pub fn status(&self) -> StatusCode {
         match self {
-            Page::UnknownChapter | Page::NotFound => StatusCode::NOT_FOUND,
+            Page::UnknownChapter | Page::NotFound | Page::UnknownShare => StatusCode::NOT_FOUND,
             _ => StatusCode::OK,
         }
     }
@@ -115,7 +132,9 @@ impl<'a> Page<'a> {
             Page::Course(course) => Some(format!("/courses/{}", course.slug)),
             Page::Chapter(chapter) => Some(format!("/learn/{}", chapter.slug)),
             Page::Demo(demo) => Some(demo.path().to_owned()),
-            Page::UnknownChapter | Page::NotFound => None,
+            Page::Share(share) => Some(format!("/s/{}", share.id)),
+            Page::FragmentShare => Some("/s".to_owned()),
+            Page::UnknownChapter | Page::NotFound | Page::UnknownShare => None,
         }
     }
 
@@ -134,10 +153,14 @@ impl<'a> Page<'a> {
                 "article",
             ),
             Page::Demo(demo) => (Some(demo.title()), demo.description(), "website"),
+            Page::Share(share) => return share_head(share, site),
+            // The code is in the fragment, which never reaches the server: a generic head.
+            Page::FragmentShare => return not_found_head(SHARED_CODE),
             // The same titles as the SPA's not-found pages; kept out of search indexes, and no
             // canonical address, so nothing from the requested path is written back.
             Page::UnknownChapter => return not_found_head("Chapter not found"),
             Page::NotFound => return not_found_head("Page not found"),
+            Page::UnknownShare => return not_found_head("Shared code not found"),
         };
         let full_title = match title {
             Some(title) => format!("{title} · {SITE_NAME}"),
@@ -159,6 +182,52 @@ impl<'a> Page<'a> {
             escape(&full_title),
         )
     }
+}
+
+/// What a share without a title of its own is called.
+const SHARED_CODE: &str = "Shared code";
+
+/// A share's head: its own title (or "Shared code"), a description quoting its first lines, and
+/// `noindex`, since anyone can make a share and it should not become a search result.
+fn share_head(share: &Share, site: &PublicUrl) -> String {
+    let code = &share.code;
+    let title = code.title.as_deref().unwrap_or(SHARED_CODE);
+    let lines: Vec<&str> = code
+        .main_code()
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty())
+        .take(3)
+        .collect();
+    let mut quote = lines.join(" ");
+    if quote.chars().count() > 160 {
+        quote = quote.chars().take(160).collect::<String>() + "…";
+    }
+    let files = match code.files.len() {
+        1 => String::new(),
+        n => format!(", {n} files"),
+    };
+    let description = format!(
+        "Rust code shared from the {SITE_NAME} ({} runner, edition {}{files}), ready to run and \
+         change: {quote}",
+        code.runner,
+        code.edition.as_str(),
+    );
+    let url = escape(&site.join(&format!("/s/{}", share.id)));
+    let description = escape(&description);
+    let og_title = escape(title);
+    format!(
+        "<title>{og_title} · {SITE_NAME}</title>\n    \
+         <meta name=\"description\" content=\"{description}\" />\n    \
+         <meta name=\"robots\" content=\"noindex\" />\n    \
+         <link rel=\"canonical\" href=\"{url}\" />\n    \
+         <meta property=\"og:type\" content=\"article\" />\n    \
+         <meta property=\"og:site_name\" content=\"{SITE_NAME}\" />\n    \
+         <meta property=\"og:title\" content=\"{og_title}\" />\n    \
+         <meta property=\"og:description\" content=\"{description}\" />\n    \
+         <meta property=\"og:url\" content=\"{url}\" />\n    \
+         <meta name=\"twitter:card\" content=\"summary\" />"
+    )
 }
 
 fn not_found_head(title: &str) -> String {
@@ -278,13 +347,13 @@ mod tests {
         )
         .unwrap();
         let library = Library::load(dir.path()).unwrap();
-        assert!(matches!(Page::resolve("/", &library), Page::Index));
+        assert!(matches!(Page::resolve("/", &library, None), Page::Index));
         assert!(matches!(
-            Page::resolve("/courses/basics", &library),
+            Page::resolve("/courses/basics", &library, None),
             Page::Course(_)
         ));
         assert!(matches!(
-            Page::resolve("/demos/lock-free", &library),
+            Page::resolve("/demos/lock-free", &library, None),
             Page::Demo(Demo::LockFree)
         ));
         for path in [
@@ -293,16 +362,70 @@ mod tests {
             "/courses/basics/x",
             "/demos",
             "/learn",
-            "/s/abc",
+            "/s/abc/def",
         ] {
             assert!(
-                matches!(Page::resolve(path, &library), Page::NotFound),
+                matches!(Page::resolve(path, &library, None), Page::NotFound),
                 "{path}"
             );
         }
         assert!(matches!(
-            Page::resolve("/learn/nope", &library),
+            Page::resolve("/learn/nope", &library, None),
             Page::UnknownChapter
         ));
+    }
+
+    #[test]
+    fn shares_are_pages_titled_by_their_code_and_unknown_ids_are_404() {
+        let library = Library::load(tempfile::tempdir().unwrap().path()).unwrap();
+        let share = Share {
+            id: "abcDEF012345".into(),
+            code: api_types::share::SharedCode {
+                files: vec![api_types::ProjectFile::main(
+                    "\n// </script><img src=x onerror=alert(1)>\nfn main() {}\n".into(),
+                )],
+                title: Some("\"><script>alert('t')</script>".into()),
+                ..Default::default()
+            },
+        };
+        assert_eq!(share_id("/s/abcDEF012345/"), Some("abcDEF012345"));
+        assert_eq!(share_id("/s/"), None);
+        assert_eq!(share_id("/s/a/b"), None);
+        assert_eq!(share_id("/learn/x"), None);
+
+        let page = Page::resolve("/s/abcDEF012345", &library, Some(&share));
+        assert!(matches!(page, Page::Share(_)));
+        assert_eq!(page.status(), StatusCode::OK);
+        let site = PublicUrl::parse("https://play.example.org").unwrap();
+        let head = page.head(&site);
+        assert!(
+            head.starts_with(
+                "<title>&quot;&gt;&lt;script&gt;alert(&#39;t&#39;)&lt;/script&gt; · Rust Mastery Playground</title>"
+            ),
+            "{head}"
+        );
+        assert!(
+            head.contains("// &lt;/script&gt;&lt;img src=x onerror=alert(1)&gt; fn main() {}"),
+            "{head}"
+        );
+        assert!(head.contains("stable runner, edition 2024"), "{head}");
+        assert!(
+            head.contains("href=\"https://play.example.org/s/abcDEF012345\""),
+            "{head}"
+        );
+        assert!(head.contains("noindex"));
+        assert!(!head.contains("<script"), "{head}");
+
+        for unknown in [
+            Page::resolve("/s/abcDEF012345", &library, None),
+            Page::resolve("/s/other0000000", &library, Some(&share)),
+        ] {
+            assert!(matches!(unknown, Page::UnknownShare));
+            assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+            assert!(unknown.head(&site).contains("Shared code not found"));
+        }
+        let fragment = Page::resolve("/s", &library, None);
+        assert!(matches!(fragment, Page::FragmentShare));
+        assert_eq!(fragment.status(), StatusCode::OK);
     }
 }

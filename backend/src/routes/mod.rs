@@ -3,4 +3,5 @@ pub mod content_events;
 pub mod execute;
 pub mod head;
 pub mod seo;
+pub mod share;
 pub mod spa;

@@ -8,7 +8,7 @@ use axum::response::{Html, IntoResponse, Response};
 use tower::ServiceExt;
 use tower_http::services::ServeDir;
 
-use super::head::{Page, render_shell};
+use super::head::{Page, render_shell, share_id};
 use super::seo::public_url;
 use crate::AppState;
 
@@ -64,8 +64,18 @@ pub async fn serve(State(state): State<AppState>, request: Request) -> Response 
                     .into_response();
             }
         };
+        let share = match share_id(&path) {
+            Some(id) => super::share::lookup(&state, id)
+                .await
+                .unwrap_or_else(|error| {
+                    // Answered as an unknown share; the SPA asks the API again and shows its error.
+                    tracing::error!(%error, id, "cannot read a share for its page's head");
+                    None
+                }),
+            None => None,
+        };
         let library = state.content.library();
-        let page = Page::resolve(&path, &library);
+        let page = Page::resolve(&path, &library, share.as_ref());
         let html = render_shell(&shell, &page.head(&site));
         // The app shell must be revalidated so a new deployment is picked up at once.
         ((page.status(), Html(html)).into_response(), "no-cache")

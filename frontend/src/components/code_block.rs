@@ -127,6 +127,7 @@ pub fn CodeBlockView(
                     <CopyButton text=Callback::new(move |()| control.doc()) />
                     <HiddenLinesToggle count=hidden_count shown=hidden_shown />
                     <ResetButton edits title="Put this example back as written" />
+                    <crate::components::share::ShareControls files=Callback::new(move |()| vec![ProjectFile::main(control.doc())]) run=settings.get_value() mode subject=format!("example {}", block.index + 1) />
                     {runnable
                         .then(|| {
                             view! {

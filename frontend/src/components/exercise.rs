@@ -14,6 +14,7 @@ use crate::components::edits::{BlockEdits, OutdatedNotice};
 use crate::components::progress::Recorder;
 use crate::components::run_output::{RunOutput, Stage};
 use crate::components::runner::Runner;
+use crate::components::share::ShareControls;
 use crate::components::tools::{
     FileTabs, SourceEditor, ToolBar, ViewPanel, ViewState, apply_result,
 };
@@ -118,6 +119,20 @@ pub fn ExerciseView(
     let active = move || runner.active();
     // A runner this server lacks: the toolbar says why, and Run waits for nothing.
     let missing = crate::components::availability::missing_signal(settings.get_value().runner);
+
+    // Shared with its tests, so whoever opens the link can press Test.
+    let share_files = Callback::new(move |()| {
+        let student: Vec<ProjectFile> = editors.with_value(|all| {
+            all.iter()
+                .map(|e| ProjectFile::new(e.path.get_value(), e.control().doc()))
+                .collect()
+        });
+        whole.with_value(|e| e.test_project(&student))
+    });
+    let share_run = api_types::RunSettings {
+        action: Action::Test,
+        ..exercise.run.clone()
+    };
 
     // How many lines the student's code had in the last run: later lines are the tests'.
     let ran_lines = StoredValue::new(0u32);
@@ -239,6 +254,7 @@ pub fn ExerciseView(
                         <CopyButton text=Callback::new(move |()| open_files.open_text()) />
                         <HiddenLinesToggle count=hidden_count shown=hidden_shown />
                         <ResetButton edits title="Start again from the starter code" />
+                        <ShareControls files=share_files run=share_run mode subject=format!("exercise {number}") />
                         <Show when=active>
                             <button class="kill-button" title="Stop the tests" on:click=move |event| {
                                 focus_in_block(&event, ".run-button");

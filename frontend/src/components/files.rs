@@ -11,6 +11,7 @@ use crate::components::edits::{BlockEdits, OutdatedNotice};
 use crate::components::progress::Recorder;
 use crate::components::run_output::RunOutput;
 use crate::components::runner::Runner;
+use crate::components::share::ShareControls;
 use crate::components::tools::{
     FileTabs, SourceEditor, ToolBar, ViewPanel, ViewState, apply_result,
 };
@@ -106,6 +107,14 @@ pub fn FileSetView(
             }
         })
     };
+
+    let share_files = Callback::new(move |()| {
+        editors.with_value(|all| {
+            all.iter()
+                .map(|e| ProjectFile::new(e.path.get_value(), e.control().doc()))
+                .collect()
+        })
+    });
 
     let tab_id = |id: &str, i: usize| format!("files-{id}-{i}");
     let tabs = set
@@ -203,6 +212,7 @@ pub fn FileSetView(
                 </span>
                 <span class="code-actions">
                     <CopyButton text=Callback::new(move |()| open_files.open_text()) />
+                    <ShareControls files=share_files run=settings.get_value() mode subject=format!("project {}", set.id) />
                     <Show when=edited>
                         <button class="reset-button" title="Put every file of this project back as written" on:click=reset_all>
                             "↺ Reset"

@@ -11,6 +11,7 @@ pub mod progress;
 pub mod run_output;
 pub mod runner;
 pub mod search;
+pub mod share;
 pub mod shortcuts;
 pub mod status;
 pub mod tools;

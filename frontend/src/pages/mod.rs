@@ -4,3 +4,4 @@ pub mod chapter;
 pub mod course;
 pub mod course_index;
 pub mod not_found;
+pub mod share;

@@ -1,0 +1,376 @@
+//! Shared code: `POST /api/shares` stores a snippet or project under a short content-addressed id
+//! and `GET /api/shares/{id}` gives it back; `/s/<id>` is the page that opens it. Small snippets
+//! can also travel in a URL fragment (`/s#<fragment>`) with no server state at all.
+//!
+//! The checks here are pure, so the server and the SPA apply the same rules.
+
+use serde::{Deserialize, Serialize};
+
+use crate::project::{ProjectError, ProjectFile, check_project};
+use crate::{Action, Edition, Mode, RunnerId};
+
+/// All files of a share together, paths included. Smaller than a run's limit
+/// ([`crate::project::MAX_PROJECT_BYTES`]): a share is kept for ever, a run is not.
+pub const MAX_SHARE_BYTES: usize = 64 * 1024;
+/// A share's title, in characters.
+pub const MAX_TITLE_CHARS: usize = 120;
+/// The length of a share id: base62, about 71 bits of a SHA-256.
+pub const SHARE_ID_LEN: usize = 12;
+/// The longest fragment the page decodes: the size limit in base64 of JSON, with room for the
+/// escaping JSON adds to code (quotes, backslashes, newlines).
+pub const MAX_FRAGMENT_CHARS: usize = MAX_SHARE_BYTES * 2;
+
+/// What a share holds: the code and how to run it. The body of `POST /api/shares`, and what a
+/// fragment link carries.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SharedCode {
+    pub files: Vec<ProjectFile>,
+    #[serde(default)]
+    pub runner: RunnerId,
+    #[serde(default)]
+    pub edition: Edition,
+    #[serde(default)]
+    pub mode: Mode,
+    #[serde(default)]
+    pub action: Action,
+    /// Shown as the page's heading and in link previews: plain text, never markup.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+}
+
+/// The answer to `POST /api/shares`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ShareCreated {
+    pub id: String,
+    /// The page's absolute address, `<origin>/s/<id>`.
+    pub url: String,
+}
+
+/// The answer to `GET /api/shares/{id}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Share {
+    pub id: String,
+    pub code: SharedCode,
+}
+
+/// Why a share cannot be stored or opened. Each message says what is allowed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ShareError {
+    /// The files break a project rule (paths, count, no crate root).
+    Project(ProjectError),
+    TooLarge {
+        bytes: usize,
+    },
+    TitleTooLong {
+        chars: usize,
+    },
+    /// A title with line breaks or other control characters.
+    TitleNotOneLine,
+}
+
+impl ShareError {
+    /// Whether the fitting answer is 413 rather than 400.
+    pub fn is_too_large(&self) -> bool {
+        matches!(
+            self,
+            ShareError::TooLarge { .. } | ShareError::Project(ProjectError::TooLarge { .. })
+        )
+    }
+}
+
+impl std::fmt::Display for ShareError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ShareError::Project(error) => write!(f, "{error}"),
+            ShareError::TooLarge { bytes } => write!(
+                f,
+                "the code is {} KB; a share holds at most {} KB",
+                bytes.div_ceil(1024),
+                MAX_SHARE_BYTES / 1024
+            ),
+            ShareError::TitleTooLong { chars } => write!(
+                f,
+                "the title is {chars} characters long; the limit is {MAX_TITLE_CHARS}"
+            ),
+            ShareError::TitleNotOneLine => {
+                write!(
+                    f,
+                    "the title must be one line of text, without control characters"
+                )
+            }
+        }
+    }
+}
+
+impl std::error::Error for ShareError {}
+
+impl SharedCode {
+    /// The share as it is stored and hashed: a blank title is no title, and a title's
+    /// surrounding spaces are dropped, so they cannot make two ids for the same share.
+    pub fn normalized(mut self) -> SharedCode {
+        self.title = self
+            .title
+            .map(|title| title.trim().to_owned())
+            .filter(|title| !title.is_empty());
+        self
+    }
+
+    /// Checks the share against the project rules and the share's own limits.
+    pub fn check(&self) -> Result<(), ShareError> {
+        let bytes: usize = self
+            .files
+            .iter()
+            .map(|f| f.contents.len() + f.path.len())
+            .sum();
+        if bytes > MAX_SHARE_BYTES {
+            return Err(ShareError::TooLarge { bytes });
+        }
+        check_project(&self.files).map_err(ShareError::Project)?;
+        if let Some(title) = &self.title {
+            let chars = title.chars().count();
+            if chars > MAX_TITLE_CHARS {
+                return Err(ShareError::TitleTooLong { chars });
+            }
+            if title.chars().any(char::is_control) {
+                return Err(ShareError::TitleNotOneLine);
+            }
+        }
+        Ok(())
+    }
+
+    /// The main file's code, or the first file's: what a preview quotes.
+    pub fn main_code(&self) -> &str {
+        self.files
+            .iter()
+            .find(|f| f.path == ProjectFile::MAIN || f.path == "src/lib.rs")
+            .or_else(|| self.files.first())
+            .map_or("", |f| f.contents.as_str())
+    }
+}
+
+/// Whether `id` has the shape of a share id (so a lookup of anything else is a 404 at once).
+pub fn is_valid_share_id(id: &str) -> bool {
+    id.len() == SHARE_ID_LEN && id.bytes().all(|b| b.is_ascii_alphanumeric())
+}
+
+/// Why a fragment link cannot be opened, worded for the person who followed it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FragmentError {
+    Empty,
+    TooLong { chars: usize },
+    NotBase64,
+    NotAShare(String),
+    Invalid(ShareError),
+}
+
+impl std::fmt::Display for FragmentError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        const BROKEN: &str = "This link's code is broken";
+        match self {
+            FragmentError::Empty => {
+                write!(f, "This link carries no code: the part after `#` is empty.")
+            }
+            FragmentError::TooLong { chars } => write!(
+                f,
+                "{BROKEN}: it is {chars} characters long, more than a share may hold."
+            ),
+            FragmentError::NotBase64 => write!(
+                f,
+                "{BROKEN}: the part after `#` was cut or changed (it is not base64url). Ask for the link again."
+            ),
+            FragmentError::NotAShare(reason) => write!(
+                f,
+                "{BROKEN}: it does not describe shared code ({reason}). Ask for the link again."
+            ),
+            FragmentError::Invalid(error) => write!(f, "{BROKEN}: {error}."),
+        }
+    }
+}
+
+impl std::error::Error for FragmentError {}
+
+/// The fragment form of `code`: base64url (no padding) of its JSON.
+pub fn encode_fragment(code: &SharedCode) -> String {
+    let json = serde_json::to_vec(code).expect("a share serializes");
+    base64url_encode(&json)
+}
+
+/// Reads a fragment made by [`encode_fragment`] and checks the share it carries.
+pub fn decode_fragment(fragment: &str) -> Result<SharedCode, FragmentError> {
+    let fragment = fragment.strip_prefix('#').unwrap_or(fragment).trim();
+    if fragment.is_empty() {
+        return Err(FragmentError::Empty);
+    }
+    if fragment.len() > MAX_FRAGMENT_CHARS {
+        return Err(FragmentError::TooLong {
+            chars: fragment.len(),
+        });
+    }
+    let json = base64url_decode(fragment).ok_or(FragmentError::NotBase64)?;
+    let code: SharedCode = serde_json::from_slice(&json)
+        .map_err(|error| FragmentError::NotAShare(error.to_string()))?;
+    let code = code.normalized();
+    code.check().map_err(FragmentError::Invalid)?;
+    Ok(code)
+}
+
+const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/// RFC 4648 §5 without padding: safe in a URL fragment as it is.
+fn base64url_encode(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
+        for i in 0..=chunk.len() {
+            out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
+        }
+    }
+    out
+}
+
+/// The inverse of [`base64url_encode`]; `None` for any other character or a cut-off length.
+/// Standard base64's `+` and `/` and trailing `=` are accepted too: a chat may have rewritten them.
+fn base64url_decode(text: &str) -> Option<Vec<u8>> {
+    let text = text.trim_end_matches('=');
+    let sextet = |c: u8| match c {
+        b'A'..=b'Z' => Some(c - b'A'),
+        b'a'..=b'z' => Some(c - b'a' + 26),
+        b'0'..=b'9' => Some(c - b'0' + 52),
+        b'-' | b'+' => Some(62),
+        b'_' | b'/' => Some(63),
+        _ => None,
+    };
+    if text.len() % 4 == 1 {
+        return None;
+    }
+    let mut out = Vec::with_capacity(text.len() / 4 * 3 + 2);
+    for chunk in text.as_bytes().chunks(4) {
+        let mut n = 0u32;
+        for (i, c) in chunk.iter().enumerate() {
+            n |= u32::from(sextet(*c)?) << (18 - 6 * i);
+        }
+        for i in 0..chunk.len() - 1 {
+            out.push((n >> (16 - 8 * i)) as u8);
+        }
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn snippet(code: &str) -> SharedCode {
+        SharedCode {
+            files: vec![ProjectFile::main(code.to_owned())],
+            ..SharedCode::default()
+        }
+    }
+
+    #[test]
+    fn base64url_round_trips_every_length() {
+        for len in 0..40 {
+            let bytes: Vec<u8> = (0..len).map(|i| (i * 37 + 250) as u8).collect();
+            let text = base64url_encode(&bytes);
+            assert!(
+                text.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'),
+                "{text}"
+            );
+            assert_eq!(base64url_decode(&text), Some(bytes), "{len}");
+        }
+        assert_eq!(base64url_encode(b"hi?>"), "aGk_Pg");
+        assert_eq!(base64url_decode("aGk/Pg=="), Some(b"hi?>".to_vec()));
+        assert_eq!(base64url_decode("aGk_P"), None, "a cut-off length");
+        assert_eq!(base64url_decode("aG k"), None);
+    }
+
+    #[test]
+    fn a_fragment_carries_the_share_and_a_broken_one_says_why() {
+        let mut code =
+            snippet("fn main() { println!(\"</script><img src=x onerror=alert(1)>\"); }");
+        code.title = Some("Hello".into());
+        code.edition = Edition::E2021;
+        let fragment = encode_fragment(&code);
+        assert_eq!(decode_fragment(&fragment), Ok(code.clone()));
+        assert_eq!(decode_fragment(&format!("#{fragment}")), Ok(code));
+
+        assert_eq!(decode_fragment(""), Err(FragmentError::Empty));
+        assert_eq!(decode_fragment("#"), Err(FragmentError::Empty));
+        assert_eq!(decode_fragment("%%%"), Err(FragmentError::NotBase64));
+        let cut = &fragment[..fragment.len() / 2];
+        assert!(matches!(
+            decode_fragment(cut),
+            Err(FragmentError::NotAShare(_) | FragmentError::NotBase64)
+        ));
+        let not_a_share = base64url_encode(b"{\"files\":[],\"evil\":1}");
+        let error = decode_fragment(&not_a_share).unwrap_err().to_string();
+        assert!(error.starts_with("This link's code is broken"), "{error}");
+        let no_root = encode_fragment(&SharedCode {
+            files: vec![ProjectFile::new("shim.c", "")],
+            ..SharedCode::default()
+        });
+        assert!(matches!(
+            decode_fragment(&no_root),
+            Err(FragmentError::Invalid(ShareError::Project(
+                ProjectError::NoCrateRoot
+            )))
+        ));
+    }
+
+    #[test]
+    fn limits_on_size_and_title() {
+        assert_eq!(snippet("fn main() {}").check(), Ok(()));
+        let big = snippet(&"x".repeat(MAX_SHARE_BYTES));
+        let error = big.check().unwrap_err();
+        assert!(error.is_too_large());
+        assert!(error.to_string().contains("at most 64 KB"), "{error}");
+
+        let mut titled = snippet("fn main() {}");
+        titled.title = Some("t".repeat(MAX_TITLE_CHARS + 1));
+        assert_eq!(
+            titled.check(),
+            Err(ShareError::TitleTooLong {
+                chars: MAX_TITLE_CHARS + 1
+            })
+        );
+        titled.title = Some("two\nlines".into());
+        assert_eq!(titled.check(), Err(ShareError::TitleNotOneLine));
+        titled.title = Some("  </title><script>x</script>  ".into());
+        let titled = titled.normalized();
+        assert_eq!(titled.title.as_deref(), Some("</title><script>x</script>"));
+        assert_eq!(titled.check(), Ok(()), "markup in a title is only text");
+        assert_eq!(snippet("").normalized().title, None);
+        let mut blank = snippet("");
+        blank.title = Some("  ".into());
+        assert_eq!(blank.normalized().title, None);
+    }
+
+    #[test]
+    fn ids_are_twelve_base62_characters() {
+        assert!(is_valid_share_id("aZ09aZ09aZ09"));
+        assert!(!is_valid_share_id("aZ09aZ09aZ0"));
+        assert!(!is_valid_share_id("aZ09aZ09aZ0-"));
+        assert!(!is_valid_share_id("../../etc/pa"));
+    }
+
+    #[test]
+    fn the_wire_shape_is_camel_case_with_defaults() {
+        let code: SharedCode =
+            serde_json::from_str(r#"{"files":[{"path":"src/main.rs","contents":"fn main() {}"}]}"#)
+                .unwrap();
+        assert_eq!(code, snippet("fn main() {}"));
+        let json = serde_json::to_string(&code).unwrap();
+        assert_eq!(
+            json,
+            r#"{"files":[{"path":"src/main.rs","contents":"fn main() {}"}],"runner":"stable","edition":"2024","mode":"debug","action":"run"}"#
+        );
+        assert!(serde_json::from_str::<SharedCode>(r#"{"files":[],"owner":"x"}"#).is_err());
+    }
+}
