@@ -11,6 +11,21 @@ const MIGRATIONS: &[&str] = &[
     // 1: facts about this installation.
     "CREATE TABLE server_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
      INSERT INTO server_meta (key, value) VALUES ('created_at', datetime('now'));",
+    // 2: the result cache (see `cache.rs`). `payload` is a `CachedRun` as JSON and `digest` its
+    // SHA-256, so a damaged row is noticed and dropped rather than served; `fingerprint` is what
+    // a second run must reproduce to confirm a candidate; `bytes` and `used_at` drive the
+    // least-recently-used eviction.
+    "CREATE TABLE result_cache (
+         key TEXT PRIMARY KEY,
+         state TEXT NOT NULL CHECK (state IN ('candidate', 'confirmed', 'varies')),
+         payload BLOB NOT NULL,
+         digest TEXT NOT NULL,
+         fingerprint TEXT NOT NULL,
+         bytes INTEGER NOT NULL,
+         ran_at INTEGER NOT NULL,
+         used_at INTEGER NOT NULL
+     ) STRICT;
+     CREATE INDEX result_cache_by_use ON result_cache (used_at);",
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -81,7 +96,7 @@ impl Store {
     }
 
     /// Runs `f` with the connection on the blocking pool.
-    async fn with_conn<T: Send + 'static>(
+    pub(crate) async fn with_conn<T: Send + 'static>(
         &self,
         f: impl FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, StoreError> {
