@@ -28,6 +28,9 @@ const MIGRATIONS: &[&str] = &[
      CREATE INDEX result_cache_by_use ON result_cache (used_at);",
 ];
 
+/// The schema version a database has once this server has migrated it.
+pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
+
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("cannot create the data directory `{}`: {source}", path.display())]
