@@ -10,7 +10,8 @@
 //! - **What is stored**: outcomes the code decides (success, a compile error, a non-zero exit),
 //!   never a timeout, a kill, memory exhaustion, a signal or a sandbox fault.
 //! - **Programs whose output may vary between runs** (time, randomness, threads, addresses, hash
-//!   map order) must not mislead. Two rules: a program that runs and whose code names one of
+//!   map order) must not mislead, nor may a program that reads what the student types. Two
+//!   rules: a program that runs and whose code names one of
 //!   [`NONDETERMINISM_MARKERS`] is never cached nor shared; any other program that runs is stored
 //!   as a *candidate* and served only once a second run reproduced it byte for byte (warming runs
 //!   each example twice). A second run that differs marks the key *varies*, never served. Actions
@@ -45,6 +46,8 @@ const IMAGE_ID_TTL: Duration = Duration::from_secs(30);
 /// purpose: a false alarm costs a compile, a miss could show a student someone else's random
 /// number as theirs.
 pub const NONDETERMINISM_MARKERS: &[&str] = &[
+    // Standard input is typed live on the page: the answer is the student's own.
+    "stdin",
     "thread",
     "SystemTime",
     "Instant",
@@ -675,6 +678,10 @@ mod tests {
         let varies = |code: &str| nondeterminism(&Job::run(code));
         assert_eq!(varies("fn main() { println!(\"{}\", 1 + 1); }"), None);
         assert_eq!(varies("use std::thread; fn main() {}"), Some("thread"));
+        assert_eq!(
+            varies("fn main() { std::io::stdin().read_line(&mut String::new()).unwrap(); }"),
+            Some("stdin")
+        );
         assert_eq!(
             varies("fn main() { let t = std::time::Instant::now(); }"),
             Some("Instant")
