@@ -601,7 +601,8 @@ mod tests {
         let base = Job::run("fn main() { println!(\"hi\"); }");
         let same = key_of(&base.clone());
         assert_eq!(key_of(&base), same, "the key is a pure function");
-        let changes: Vec<(&str, Box<dyn Fn(&mut Job)>)> = vec![
+        type Change = Box<dyn Fn(&mut Job)>;
+        let changes: Vec<(&str, Change)> = vec![
             ("code", Box::new(|j| j.files[0].contents.push(' '))),
             (
                 "file path",

@@ -64,7 +64,7 @@ enum Followed {
     Answer(Hit),
     /// Run it yourself, with what the client said meanwhile.
     NotShared(Vec<Control>),
-    Stopped(Report),
+    Stopped(Box<Report>),
 }
 
 /// Why an execution did not happen at all.
@@ -156,7 +156,7 @@ impl Runner {
                     }
                     Followed::Stopped(report) => {
                         return Ok(Executed {
-                            report,
+                            report: *report,
                             cached: None,
                         });
                     }
@@ -250,7 +250,7 @@ impl Runner {
                 control = controls.recv(), if controls_open => match control {
                     Some(Control::Stop(reason)) => {
                         let report = self.without_run(Outcome::Killed, job, reason, arrived.elapsed());
-                        return Followed::Stopped(report);
+                        return Followed::Stopped(Box::new(report));
                     }
                     // Input for the program: this client's run is its own.
                     Some(input) => return Followed::NotShared(vec![input]),
@@ -258,7 +258,7 @@ impl Runner {
                 },
                 () = stopped(&mut shutdown) => {
                     let report = self.without_run(Outcome::Killed, job, StopReason::Shutdown, arrived.elapsed());
-                    return Followed::Stopped(report);
+                    return Followed::Stopped(Box::new(report));
                 }
             }
         }
