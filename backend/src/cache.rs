@@ -318,6 +318,77 @@ pub struct ResultCache {
     touch_after_ms: u64,
     image_ids: Mutex<HashMap<RunnerId, (Option<String>, Instant)>>,
     flights: Flights,
+    /// The most recently used confirmed answers, decoded, so that a class's burst of hits on one
+    /// example costs no query, digest or decoding each.
+    hot: Mutex<Hot>,
+}
+
+/// The in-memory front of the cache: at most [`HOT_ENTRIES`] answers and [`HOT_BYTES`] (or the
+/// cache's own bounds, if smaller), least recently used out first. It only ever holds answers
+/// the store confirmed, and forgets one as soon as the store stops serving it (it varied).
+#[derive(Default)]
+struct Hot {
+    entries: HashMap<CacheKey, HotEntry>,
+    bytes: u64,
+    tick: u64,
+}
+
+struct HotEntry {
+    hit: Hit,
+    bytes: u64,
+    used: u64,
+    /// When the store last recorded a use (milliseconds), to touch it again now and then.
+    touched_ms: u64,
+}
+
+const HOT_ENTRIES: u64 = 1024;
+const HOT_BYTES: u64 = 64 * 1024 * 1024;
+
+impl Hot {
+    fn get(&mut self, key: &CacheKey) -> Option<&mut HotEntry> {
+        self.tick += 1;
+        let tick = self.tick;
+        let entry = self.entries.get_mut(key)?;
+        entry.used = tick;
+        Some(entry)
+    }
+
+    fn insert(&mut self, key: CacheKey, hit: Hit, bytes: u64, now_ms: u64, limits: CacheLimits) {
+        let (max_entries, max_bytes) =
+            (limits.entries.min(HOT_ENTRIES), limits.bytes.min(HOT_BYTES));
+        if bytes > max_bytes {
+            return;
+        }
+        self.remove(&key);
+        self.tick += 1;
+        self.bytes += bytes;
+        self.entries.insert(
+            key,
+            HotEntry {
+                hit,
+                bytes,
+                used: self.tick,
+                touched_ms: now_ms,
+            },
+        );
+        while self.entries.len() as u64 > max_entries || self.bytes > max_bytes {
+            let Some(oldest) = self
+                .entries
+                .iter()
+                .min_by_key(|(_, e)| e.used)
+                .map(|(k, _)| k.clone())
+            else {
+                break;
+            };
+            self.remove(&oldest);
+        }
+    }
+
+    fn remove(&mut self, key: &CacheKey) {
+        if let Some(gone) = self.entries.remove(key) {
+            self.bytes -= gone.bytes;
+        }
+    }
 }
 
 impl ResultCache {
@@ -329,6 +400,7 @@ impl ResultCache {
             touch_after_ms: 60_000,
             image_ids: Mutex::default(),
             flights: Flights::default(),
+            hot: Mutex::default(),
         }
     }
 
@@ -380,9 +452,51 @@ impl ResultCache {
 
     /// The confirmed answer for `key`, if any. A row that is damaged is deleted, not served.
     pub async fn lookup(&self, key: &CacheKey) -> Result<Option<Hit>, StoreError> {
-        let key = key.clone();
         let now = self.now_ms();
         let touch_after = self.touch_after_ms;
+        let remembered = lock(&self.hot).get(key).map(|entry| {
+            let touch = now.saturating_sub(entry.touched_ms) >= touch_after;
+            if touch {
+                entry.touched_ms = now;
+            }
+            (entry.hit.clone(), touch)
+        });
+        if let Some((hit, touch)) = remembered {
+            if touch {
+                let store = Arc::clone(&self.store);
+                let key = key.clone();
+                // Recency for the store's eviction; the answer does not wait for it.
+                tokio::spawn(async move {
+                    let touched = store
+                        .with_conn(move |conn| {
+                            conn.execute(
+                                "UPDATE result_cache SET used_at = ?2 WHERE key = ?1",
+                                params![key.as_str(), now as i64],
+                            )?;
+                            Ok(())
+                        })
+                        .await;
+                    if let Err(err) = touched {
+                        tracing::warn!(%err, "the result cache cannot record a use");
+                    }
+                });
+            }
+            return Ok(Some(hit));
+        }
+        let found = self.lookup_stored(key, now, touch_after).await?;
+        if let Some((hit, bytes)) = &found {
+            lock(&self.hot).insert(key.clone(), hit.clone(), *bytes, now, self.limits);
+        }
+        Ok(found.map(|(hit, _)| hit))
+    }
+
+    async fn lookup_stored(
+        &self,
+        key: &CacheKey,
+        now: u64,
+        touch_after: u64,
+    ) -> Result<Option<(Hit, u64)>, StoreError> {
+        let key = key.clone();
         self.store
             .with_conn(move |conn| {
                 let row = conn
@@ -428,10 +542,11 @@ impl ResultCache {
                         params![key.as_str(), now as i64],
                     )?;
                 }
-                Ok(Some(Hit {
+                let hit = Hit {
                     run: Arc::new(run),
                     ran_at_ms: ran_at as u64,
-                }))
+                };
+                Ok(Some((hit, payload.len() as u64)))
             })
             .await
     }
@@ -468,10 +583,15 @@ impl ResultCache {
         }
         let digest = hex(&Sha256::digest(&payload));
         let fingerprint = run.fingerprint();
+        // Whatever the store decides, the remembered answer is stale now (and again after the
+        // write, in case a lookup remembered the old row meanwhile).
+        lock(&self.hot).remove(key);
+        let hot_key = key.clone();
         let key = key.clone();
         let now = self.now_ms() as i64;
         let limits = self.limits;
-        self.store
+        let recorded = self
+            .store
             .with_conn(move |conn| {
                 let before: Option<(String, String)> = conn
                     .query_row(
@@ -503,7 +623,9 @@ impl ResultCache {
                 evict(conn, limits)?;
                 Ok(Some(state))
             })
-            .await
+            .await;
+        lock(&self.hot).remove(&hot_key);
+        recorded
     }
 
     /// How many rows and payload bytes the cache holds.
@@ -779,6 +901,20 @@ mod tests {
         );
         let hit = f.cache.lookup(&k).await.unwrap().unwrap();
         assert_eq!(*hit.run, again);
+        assert_eq!(
+            *f.cache.lookup(&k).await.unwrap().unwrap().run,
+            again,
+            "and again, from memory"
+        );
+        // Run again, and it printed something else: never served again, from memory either.
+        assert_eq!(
+            f.cache.record(&k, &answer("2\n"), true).await.unwrap(),
+            Some(EntryState::Varies)
+        );
+        assert!(f.cache.lookup(&k).await.unwrap().is_none());
+        let k = key_named("a again");
+        f.cache.record(&k, &answer("1\n"), true).await.unwrap();
+        f.cache.record(&k, &again, true).await.unwrap();
 
         let v = key_named("varies");
         f.cache.record(&v, &answer("1\n"), true).await.unwrap();
@@ -896,6 +1032,34 @@ mod tests {
             assert!(f.cache.lookup(k).await.unwrap().is_none());
             assert_eq!(f.cache.state(k).await.unwrap(), None, "the row is gone");
         }
+    }
+
+    #[test]
+    fn memory_keeps_the_most_recently_used_within_its_bounds() {
+        let mut hot = Hot::default();
+        let limits = CacheLimits {
+            entries: 2,
+            bytes: 100,
+        };
+        let hit = Hit {
+            run: Arc::new(answer("x")),
+            ran_at_ms: 0,
+        };
+        let [a, b, c, d] = ["a", "b", "c", "d"].map(key_named);
+        hot.insert(a.clone(), hit.clone(), 10, 0, limits);
+        hot.insert(b.clone(), hit.clone(), 10, 0, limits);
+        assert!(hot.get(&a).is_some());
+        hot.insert(c.clone(), hit.clone(), 10, 0, limits);
+        assert!(hot.get(&b).is_none(), "b was the least recently used");
+        assert!(hot.get(&a).is_some() && hot.get(&c).is_some());
+        hot.insert(d.clone(), hit.clone(), 95, 0, limits);
+        assert_eq!(hot.entries.len(), 1, "bytes bound it too");
+        assert_eq!(hot.bytes, 95);
+        hot.insert(a.clone(), hit, 101, 0, limits);
+        assert!(
+            hot.get(&a).is_none(),
+            "larger than memory's bound: not kept"
+        );
     }
 
     #[test]
