@@ -299,6 +299,18 @@ impl Runner {
         if self.cache.is_none() {
             return;
         }
+        // Docker may still be coming up (or down): wait for it rather than skip every example.
+        while self
+            .sandbox
+            .image_id(&api_types::RunnerId::default())
+            .await
+            .is_none()
+        {
+            if *self.shutting_down().borrow() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_secs(5)).await;
+        }
         let client = ClientKey::new("warming", None);
         let (mut warmed, mut skipped) = (0usize, 0usize);
         for request in requests {

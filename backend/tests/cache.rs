@@ -308,3 +308,27 @@ async fn an_answer_that_used_live_stdin_is_never_stored() {
     }
     assert_eq!(started(&f), 3);
 }
+
+#[tokio::test]
+async fn warming_runs_examples_until_confirmed_and_a_restart_costs_nothing() {
+    let f = fixture(ScriptedSandbox::new(Duration::ZERO));
+    let runs = ExecuteRequest::run("fn main() { println!(\"warm\"); }");
+    let builds = ExecuteRequest {
+        action: api_types::Action::Build,
+        ..ExecuteRequest::run("fn main() {}")
+    };
+    let varies = ExecuteRequest::run("fn main() { let _ = std::time::Instant::now(); }");
+    let examples = vec![runs.clone(), builds.clone(), varies];
+    f.state.runner.warm(examples.clone()).await;
+    assert_eq!(
+        started(&f),
+        3,
+        "twice to confirm a run, once for a build, never what varies"
+    );
+    let answer = run(&f, &runs).await;
+    assert_eq!(answer.cached.unwrap().source, CacheSource::Stored);
+    assert!(run(&f, &builds).await.cached.is_some());
+    assert_eq!(started(&f), 3);
+    f.state.runner.warm(examples).await;
+    assert_eq!(started(&f), 3, "what is confirmed is not run again");
+}
