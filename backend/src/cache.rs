@@ -316,11 +316,19 @@ pub struct ResultCache {
     /// A hit records its use only when the last one is older than this: a hit is then a read,
     /// not a write, so a class of 200 is not serialised on the disk. Recency is this coarse.
     touch_after_ms: u64,
-    image_ids: Mutex<HashMap<RunnerId, (Option<String>, Instant)>>,
+    image_ids: Mutex<HashMap<RunnerId, KnownImage>>,
     flights: Flights,
     /// The most recently used confirmed answers, decoded, so that a class's burst of hits on one
     /// example costs no query, digest or decoding each.
     hot: Mutex<Hot>,
+}
+
+/// A runner's image id as last asked of the sandbox.
+struct KnownImage {
+    id: Option<String>,
+    checked: Instant,
+    /// A caller is asking the sandbox now.
+    asking: bool,
 }
 
 /// The in-memory front of the cache: at most [`HOT_ENTRIES`] answers and [`HOT_BYTES`] (or the
@@ -419,20 +427,32 @@ impl ResultCache {
 
     /// The image id of `runner`, asked of the sandbox at most every [`IMAGE_ID_TTL`]. While
     /// it cannot be told, the last known one stands (Docker restarting does not change images).
+    /// One caller at a time asks Docker; the others meanwhile use the id known so far, so a
+    /// burst of requests when it goes stale does not become a burst of inspections.
     pub async fn image_id(&self, sandbox: &dyn Sandbox, runner: &RunnerId) -> Option<String> {
-        if let Some((id, at)) = lock(&self.image_ids).get(runner)
-            && at.elapsed() < IMAGE_ID_TTL
         {
-            return id.clone();
+            let mut ids = lock(&self.image_ids);
+            if let Some(known) = ids.get_mut(runner) {
+                // An asker dropped mid-question (its client left) holds no one up for long.
+                let age = known.checked.elapsed();
+                if age < IMAGE_ID_TTL || (known.asking && age < 2 * IMAGE_ID_TTL) {
+                    return known.id.clone();
+                }
+                known.asking = true;
+            }
         }
         let fresh = sandbox.image_id(runner).await;
         let mut ids = lock(&self.image_ids);
-        let known = match fresh {
-            Some(id) => Some(id),
-            None => ids.get(runner).and_then(|(id, _)| id.clone()),
-        };
-        ids.insert(runner.clone(), (known.clone(), Instant::now()));
-        known
+        let id = fresh.or_else(|| ids.get(runner).and_then(|known| known.id.clone()));
+        ids.insert(
+            runner.clone(),
+            KnownImage {
+                id: id.clone(),
+                checked: Instant::now(),
+                asking: false,
+            },
+        );
+        id
     }
 
     /// Joins the execution of `key` in flight, or leads a new one.
@@ -1032,6 +1052,54 @@ mod tests {
             assert!(f.cache.lookup(k).await.unwrap().is_none());
             assert_eq!(f.cache.state(k).await.unwrap(), None, "the row is gone");
         }
+    }
+
+    /// A sandbox that only answers image ids, slowly, and counts the questions.
+    struct Images {
+        asked: std::sync::atomic::AtomicUsize,
+        limits: Limits,
+    }
+
+    impl Sandbox for Images {
+        fn execute(
+            &self,
+            _: Job,
+            _: sandbox::JobIo,
+        ) -> sandbox::BoxFuture<'_, Result<Report, sandbox::SandboxError>> {
+            unreachable!("only image ids are asked")
+        }
+        fn shutdown(&self) -> sandbox::BoxFuture<'_, ()> {
+            Box::pin(async {})
+        }
+        fn limits(&self) -> &Limits {
+            &self.limits
+        }
+        fn image_id<'a>(&'a self, _: &'a RunnerId) -> sandbox::BoxFuture<'a, Option<String>> {
+            Box::pin(async move {
+                let n = self.asked.fetch_add(1, Ordering::SeqCst);
+                tokio::task::yield_now().await;
+                Some(format!("sha256:{n}"))
+            })
+        }
+    }
+
+    #[tokio::test]
+    async fn image_ids_are_asked_once_per_while_not_once_per_request() {
+        let f = fixture(CacheLimits::default());
+        let images = Images {
+            asked: Default::default(),
+            limits: limits(),
+        };
+        let stable = RunnerId::default();
+        assert_eq!(
+            f.cache.image_id(&images, &stable).await.as_deref(),
+            Some("sha256:0")
+        );
+        let ids =
+            futures_util::future::join_all((0..50).map(|_| f.cache.image_id(&images, &stable)))
+                .await;
+        assert!(ids.iter().all(|id| id.as_deref() == Some("sha256:0")));
+        assert_eq!(images.asked.load(Ordering::SeqCst), 1);
     }
 
     #[test]
