@@ -658,6 +658,24 @@ mod tests {
     }
 
     #[test]
+    fn cached_answers_and_fresh_requests_have_a_stable_shape() {
+        let cached = ServerMessage::Cached(CachedInfo {
+            source: CacheSource::Stored,
+            ran_at: 1_700_000_000,
+            age_secs: 180,
+        });
+        assert_eq!(
+            serde_json::to_string(&cached).unwrap(),
+            r#"{"type":"cached","source":"stored","ranAt":1700000000,"ageSecs":180}"#
+        );
+        let plain: ExecuteRequest = serde_json::from_str(r#"{"code":""}"#).unwrap();
+        assert!(!plain.fresh);
+        assert!(!serde_json::to_string(&plain).unwrap().contains("fresh"));
+        let again: ExecuteRequest = serde_json::from_str(r#"{"code":"","fresh":true}"#).unwrap();
+        assert!(again.fresh);
+    }
+
+    #[test]
     fn every_action_round_trips_by_its_name() {
         for action in Action::ALL {
             let json = serde_json::to_string(&action).unwrap();
