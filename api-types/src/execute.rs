@@ -42,6 +42,10 @@ pub struct ExecuteRequest {
     /// (2 when absent). Each one more multiplies the interleavings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub loom_preemptions: Option<u8>,
+    /// Run afresh ("Run again"): never answer from the result cache nor share another
+    /// client's identical run. The fresh result still refreshes the cache.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub fresh: bool,
 }
 
 impl ExecuteRequest {
@@ -338,6 +342,32 @@ pub struct ExecuteResponse {
     pub compiler: String,
     #[serde(flatten)]
     pub result: ExecutionResult,
+    /// Set when this answer was not run for this request: it came from the result cache or
+    /// from an identical run in flight at the same moment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cached: Option<CachedInfo>,
+}
+
+/// Where an answer that did not run for its request came from, for the page's note
+/// ("Answer from 3 min ago (cached) · Run again").
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CachedInfo {
+    pub source: CacheSource,
+    /// When the answer was computed, in seconds since the Unix epoch (the server's clock).
+    pub ran_at: u64,
+    /// How long ago that was when the server answered, in seconds (so a page need not trust
+    /// its own clock).
+    pub age_secs: u64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum CacheSource {
+    /// A stored result of an earlier identical submission.
+    Stored,
+    /// The result of an identical submission that was running when this one arrived.
+    Shared,
 }
 
 /// How an execution ended, shared by the HTTP answer and the WebSocket's `finished` message.
@@ -557,8 +587,9 @@ pub enum ClientMessage {
     Kill,
 }
 
-/// What the server streams on `/api/ws`, in order: `queued`* `compiling` `compiler`* `running`
-/// (`stdout` | `stderr`)* `finished`. `error` may come instead of any of them.
+/// What the server streams on `/api/ws`, in order: `queued`* `cached`? `compiling` `compiler`*
+/// `running` (`stdout` | `stderr`)* `finished`. `error` may come instead of any of them. After
+/// `cached`, the rest is a replay of an earlier identical run, sent at once.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "camelCase")]
 pub enum ServerMessage {
@@ -566,6 +597,8 @@ pub enum ServerMessage {
     Queued {
         position: usize,
     },
+    /// What follows did not run for this request: see [`CachedInfo`].
+    Cached(CachedInfo),
     Compiling,
     /// Rendered compiler output, as it arrives.
     Compiler {
@@ -622,6 +655,24 @@ mod tests {
         assert_eq!(cortex.runner.as_str(), "cortex-m");
         assert_eq!(cortex.edition, Edition::E2021);
         assert_eq!(cortex.flags.len(), 2);
+    }
+
+    #[test]
+    fn cached_answers_and_fresh_requests_have_a_stable_shape() {
+        let cached = ServerMessage::Cached(CachedInfo {
+            source: CacheSource::Stored,
+            ran_at: 1_700_000_000,
+            age_secs: 180,
+        });
+        assert_eq!(
+            serde_json::to_string(&cached).unwrap(),
+            r#"{"type":"cached","source":"stored","ranAt":1700000000,"ageSecs":180}"#
+        );
+        let plain: ExecuteRequest = serde_json::from_str(r#"{"code":""}"#).unwrap();
+        assert!(!plain.fresh);
+        assert!(!serde_json::to_string(&plain).unwrap().contains("fresh"));
+        let again: ExecuteRequest = serde_json::from_str(r#"{"code":"","fresh":true}"#).unwrap();
+        assert!(again.fresh);
     }
 
     #[test]

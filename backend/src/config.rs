@@ -37,6 +37,18 @@ pub struct Config {
     /// for the absolute addresses in link previews, `<link rel="canonical">` and the sitemap.
     /// Unset, each request's `Host` header is used with `http://` (right for local use only).
     pub public_url: Option<PublicUrl>,
+    /// The result cache: `RMP_CACHE` (default true), `RMP_CACHE_ENTRIES` (10000),
+    /// `RMP_CACHE_BYTES` (268435456, 256 MiB), `RMP_CACHE_WARM` (default true: run the content's
+    /// examples into it at start-up, one at a time, while nobody else runs).
+    pub cache: CacheConfig,
+}
+
+/// See [`Config::cache`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CacheConfig {
+    pub enabled: bool,
+    pub limits: crate::cache::CacheLimits,
+    pub warm: bool,
 }
 
 /// The site's public origin: `http` or `https`, a host and maybe a port; no path, no trailing `/`.
@@ -216,7 +228,17 @@ impl Config {
                 admission_defaults.queue_timeout.as_secs(),
             )?),
         };
+        let cache_defaults = crate::cache::CacheLimits::default();
+        let cache = CacheConfig {
+            enabled: flag("RMP_CACHE", true)?,
+            limits: crate::cache::CacheLimits {
+                entries: number("RMP_CACHE_ENTRIES", cache_defaults.entries)?,
+                bytes: number("RMP_CACHE_BYTES", cache_defaults.bytes)?,
+            },
+            warm: flag("RMP_CACHE_WARM", true)?,
+        };
         Ok(Config {
+            cache,
             addr,
             content_dir: get("RMP_CONTENT_DIR", "content").into(),
             content_watch: flag("RMP_CONTENT_WATCH", false)?,
@@ -275,6 +297,24 @@ mod tests {
         let err =
             Config::from_lookup(|k| (k == "RMP_MEMORY_MB").then(|| "lots".into())).unwrap_err();
         assert_eq!(err, "RMP_MEMORY_MB=`lots` is not a whole number");
+    }
+
+    #[test]
+    fn the_cache_is_on_and_bounded_by_default() {
+        let config = Config::from_lookup(|_| None).unwrap();
+        assert!(config.cache.enabled && config.cache.warm);
+        assert_eq!(config.cache.limits.entries, 10_000);
+        assert_eq!(config.cache.limits.bytes, 256 * 1024 * 1024);
+        let config = Config::from_lookup(|k| match k {
+            "RMP_CACHE_ENTRIES" => Some("5".into()),
+            "RMP_CACHE_WARM" => Some("false".into()),
+            _ => None,
+        })
+        .unwrap();
+        assert_eq!(config.cache.limits.entries, 5);
+        assert!(!config.cache.warm);
+        let err = Config::from_lookup(|k| (k == "RMP_CACHE").then(|| "maybe".into())).unwrap_err();
+        assert_eq!(err, "RMP_CACHE=`maybe`: expected true or false");
     }
 
     #[test]

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
+use backend::cache::ResultCache;
 use backend::{AppState, Config, Content, Runner, Store, app};
 use sandbox::{DockerSandbox, Sandbox, Unavailable};
 use tracing_subscriber::EnvFilter;
@@ -73,8 +74,27 @@ async fn run() -> anyhow::Result<()> {
         );
         Arc::new(sandbox)
     };
+    let store = Arc::new(store);
     let mut runner = Runner::new(Arc::clone(&sandbox), config.admission.clone());
     runner.trust_forwarded_for = config.trust_forwarded_for;
+    if config.cache.enabled {
+        runner.cache = Some(Arc::new(ResultCache::new(
+            Arc::clone(&store),
+            config.cache.limits,
+        )));
+        if config.cache.warm && config.sandbox_enabled {
+            // In the background: pages are served at once, and warming yields to every student.
+            let examples = backend::cache::examples(&library);
+            tracing::info!(
+                examples = examples.len(),
+                "warming the result cache in the background"
+            );
+            let warming = runner.clone();
+            tokio::spawn(async move { warming.warm(examples).await });
+        }
+    } else {
+        tracing::info!("the result cache is off (RMP_CACHE=false): every run compiles");
+    }
     let content = if config.content_watch {
         tracing::info!(
             dir = %config.content_dir.display(),
@@ -91,7 +111,7 @@ async fn run() -> anyhow::Result<()> {
     };
     let state = AppState {
         content,
-        store: Arc::new(store),
+        store,
         site_dir: config.site_dir.clone(),
         runner: runner.clone(),
         public_url: config.public_url.clone(),

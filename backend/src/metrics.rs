@@ -211,13 +211,13 @@ impl Metrics {
         let cache_hits = Counter::default();
         registry.register(
             "cache_hits",
-            "Executions answered from the result cache (no cache yet: always 0)",
+            "Executions answered without running: from the result cache or an identical run in flight",
             cache_hits.clone(),
         );
         let cache_misses = Counter::default();
         registry.register(
             "cache_misses",
-            "Executions the result cache could not answer (no cache yet: always 0)",
+            "Executions the result cache could not answer, so they ran",
             cache_misses.clone(),
         );
         let containers_alive = Gauge::default();

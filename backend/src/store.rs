@@ -27,7 +27,25 @@ const MIGRATIONS: &[&str] = &[
      ) STRICT;
      CREATE INDEX share_requests_by_address ON share_requests (address, at);
      CREATE INDEX share_requests_by_browser ON share_requests (browser, at);",
+    // 3: the result cache (see `cache.rs`). `payload` is a `CachedRun` as JSON and `digest` its
+    // SHA-256, so a damaged row is noticed and dropped rather than served; `fingerprint` is what
+    // a second run must reproduce to confirm a candidate; `bytes` and `used_at` drive the
+    // least-recently-used eviction.
+    "CREATE TABLE result_cache (
+         key TEXT PRIMARY KEY,
+         state TEXT NOT NULL CHECK (state IN ('candidate', 'confirmed', 'varies')),
+         payload BLOB NOT NULL,
+         digest TEXT NOT NULL,
+         fingerprint TEXT NOT NULL,
+         bytes INTEGER NOT NULL,
+         ran_at INTEGER NOT NULL,
+         used_at INTEGER NOT NULL
+     ) STRICT;
+     CREATE INDEX result_cache_by_use ON result_cache (used_at);",
 ];
+
+/// The schema version a database has once this server has migrated it.
+pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -202,7 +220,7 @@ impl Store {
     }
 
     /// Runs `f` with the connection on the blocking pool.
-    async fn with_conn<T: Send + 'static>(
+    pub(crate) async fn with_conn<T: Send + 'static>(
         &self,
         f: impl FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, StoreError> {

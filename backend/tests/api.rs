@@ -85,7 +85,7 @@ async fn health_reports_store_and_content() {
     assert_eq!(status, StatusCode::OK);
     let health: api_types::Health = serde_json::from_slice(&body).unwrap();
     assert_eq!(health.status, "ok");
-    assert_eq!(health.schema_version, 2);
+    assert_eq!(health.schema_version, backend::store::SCHEMA_VERSION);
     assert_eq!(health.chapters, 2);
     assert!(
         headers.contains_key("x-request-id"),

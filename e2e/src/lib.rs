@@ -93,6 +93,9 @@ impl Harness {
             .env("RMP_CONTENT_DIR", required_env("RMP_E2E_CONTENT_DIR"))
             .env("RMP_DATA_DIR", data.path())
             .env("RUST_LOG", "warn")
+            // Warming would compile every example in the background while the tests drive the
+            // page, and answer their first runs from the cache.
+            .env("RMP_CACHE_WARM", "0")
             // Last, so a test may override any of the above (its own content directory).
             .envs(env.iter().copied())
             .stdout(Stdio::null())

@@ -812,6 +812,10 @@ impl Drop for Inner {
 }
 
 impl Sandbox for DockerSandbox {
+    fn image_id<'a>(&'a self, runner: &'a RunnerId) -> BoxFuture<'a, Option<String>> {
+        Box::pin(DockerSandbox::image_id(self, runner))
+    }
+
     fn runners(&self) -> BoxFuture<'_, Vec<crate::RunnerStatus>> {
         Box::pin(async move {
             let mut statuses = Vec::new();

@@ -153,4 +153,9 @@ impl Sandbox for ScriptedSandbox {
     fn limits(&self) -> &Limits {
         &self.limits
     }
+
+    /// One fixed id: the script never changes, so results above the seam may be cached.
+    fn image_id<'a>(&'a self, _: &'a api_types::RunnerId) -> BoxFuture<'a, Option<String>> {
+        Box::pin(async { Some("scripted".to_owned()) })
+    }
 }

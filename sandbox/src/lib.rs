@@ -162,6 +162,14 @@ pub trait Sandbox: Send + Sync + 'static {
         reaper::alive()
     }
 
+    /// The id of the image that runs `runner`'s jobs, for caches of results: a rebuilt image has
+    /// a new id. `None` when it cannot be told (no image, Docker unreachable, a fake), and then
+    /// nothing may be cached for that runner.
+    fn image_id<'a>(&'a self, runner: &'a api_types::RunnerId) -> BoxFuture<'a, Option<String>> {
+        let _ = runner;
+        Box::pin(async { None })
+    }
+
     /// Whether each runner of the registry can run here now; `Err` holds the reason, in words
     /// for a student. By default every runner is available (fakes above the seam).
     fn runners(&self) -> BoxFuture<'_, Vec<RunnerStatus>> {

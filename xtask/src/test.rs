@@ -63,6 +63,7 @@ pub fn run_all() -> Result<(), Failure> {
                 ("sandbox", "selfheal"),
                 ("backend", "docker_api"),
                 ("backend", "docker_down"),
+                ("backend", "docker_cache"),
                 ("content-verify", "docker"),
             ] {
                 cmd::cargo(&repo)

@@ -134,21 +134,24 @@ async fn execute(
     Client(client): Client,
     ApiJson(request): ApiJson<ExecuteRequest>,
 ) -> Result<Json<ExecuteResponse>, ApiError> {
+    let fresh = request.fresh;
     let job = job_from(request, false)?;
     let (updates, _) = mpsc::unbounded_channel();
     // Held until the end: nothing is sent, but a closed channel would read as "client gone".
     let (_controls, controls) = mpsc::unbounded_channel();
     // If the client disconnects, axum drops this future, the execution with it, and the sandbox
     // removes the container.
-    let report = state
+    let executed = state
         .runner
-        .execute(&client, job, updates, controls)
+        .execute(&client, job, fresh, updates, controls)
         .await?;
+    let report = executed.report;
     Ok(Json(ExecuteResponse {
         stdout: report.stdout,
         stderr: report.stderr,
         compiler: report.compiler,
         result: report.result,
+        cached: executed.cached,
     }))
 }
 
@@ -261,13 +264,14 @@ async fn run_streaming(
     stream: &mut Stream,
 ) -> After {
     let refuse = |message: String| ServerMessage::Error { message };
+    let fresh = request.fresh;
     let job = match job_from(request, true) {
         Ok(job) => job,
         Err(err) => return reply(sink, refuse(err.to_string())).await,
     };
     let (updates_tx, mut updates) = mpsc::unbounded_channel();
     let (controls, controls_rx) = mpsc::unbounded_channel();
-    let execution = runner.execute(client, job, updates_tx, controls_rx);
+    let execution = runner.execute(client, job, fresh, updates_tx, controls_rx);
     tokio::pin!(execution);
     let outcome = loop {
         tokio::select! {
@@ -295,7 +299,7 @@ async fn run_streaming(
         }
     }
     let last = match outcome {
-        Ok(report) => ServerMessage::Finished(report.result),
+        Ok(executed) => ServerMessage::Finished(executed.report.result),
         Err(err) => {
             let err = ApiError::from(err);
             if matches!(err, ApiError::Sandbox(_)) {

@@ -180,6 +180,7 @@ pub fn CodeBlockView(
                     on_stdin=runner.on_stdin()
                     on_close_stdin=runner.on_close_stdin()
                     on_locate
+                    on_run_again=runner.on_run_again()
                 />
             </Show>
         </figure>

@@ -1,7 +1,10 @@
 //! The output pane under a runnable block: live status with elapsed time, compiler messages,
 //! interleaved stdout and stderr, the outcome in words, and stdin while the program runs.
 
-use api_types::{Diagnostic, ExecutionResult, Level, Outcome, ProjectFile, ServerMessage};
+use api_types::{
+    CacheSource, CachedInfo, Diagnostic, ExecutionResult, Level, Outcome, ProjectFile,
+    ServerMessage,
+};
 use leptos::prelude::*;
 
 /// Where an execution is.
@@ -38,6 +41,9 @@ pub struct RunView {
     pub compiler: String,
     /// Output in arrival order; consecutive chunks of one stream are merged.
     pub output: Vec<(Stream, String)>,
+    /// Set when the answer did not run for this press (the server's result cache, or an
+    /// identical run under way): the pane says so and offers Run again.
+    pub cached: Option<CachedInfo>,
     kept: usize,
 }
 
@@ -47,6 +53,7 @@ impl Default for RunView {
             stage: Stage::Connecting,
             compiler: String::new(),
             output: Vec::new(),
+            cached: None,
             kept: 0,
         }
     }
@@ -57,6 +64,7 @@ impl RunView {
     pub fn apply(&mut self, message: ServerMessage) {
         match message {
             ServerMessage::Queued { position } => self.stage = Stage::Queued(position),
+            ServerMessage::Cached(info) => self.cached = Some(info),
             ServerMessage::Compiling => self.stage = Stage::Compiling,
             ServerMessage::Compiler { data } => self.compiler.push_str(&data),
             ServerMessage::Running => self.stage = Stage::Running,
@@ -113,6 +121,26 @@ pub fn truncation_note(result: &ExecutionResult) -> Option<String> {
     ))
 }
 
+/// The note over an answer that did not run for this press, e.g. "Answer from 3 min ago
+/// (cached)".
+pub fn cached_note(info: &CachedInfo) -> String {
+    match info.source {
+        CacheSource::Shared => "Answer shared with an identical run already under way".to_owned(),
+        CacheSource::Stored => {
+            let age = match info.age_secs {
+                0..60 => "less than a minute ago".to_owned(),
+                60..120 => "1 min ago".to_owned(),
+                120..3600 => format!("{} min ago", info.age_secs / 60),
+                3600..7200 => "1 hour ago".to_owned(),
+                7200..86400 => format!("{} hours ago", info.age_secs / 3600),
+                86400..172800 => "1 day ago".to_owned(),
+                _ => format!("{} days ago", info.age_secs / 86400),
+            };
+            format!("Answer from {age} (cached)")
+        }
+    }
+}
+
 /// One line for the status bar.
 pub fn status_line(stage: &Stage, elapsed_s: f64) -> String {
     match stage {
@@ -158,6 +186,9 @@ pub fn RunOutput(
     on_close_stdin: Callback<()>,
     /// Called when a diagnostic's location is clicked, with its file and 1-based line and column.
     on_locate: Callback<(String, u32, u32)>,
+    /// Runs the same request again, bypassing the cache; offered beside a cached answer's note.
+    #[prop(optional)]
+    on_run_again: Option<Callback<()>>,
 ) -> impl IntoView {
     let stdin_line = RwSignal::new(String::new());
     let stage_class = move || match view.with(|v| v.stage.clone()) {
@@ -180,6 +211,21 @@ pub fn RunOutput(
                     }
                     Stage::Failed(message) => Some(view! { <p class="explanation">{message.clone()}</p> }.into_any()),
                     _ => None,
+                })
+            }}
+            {move || {
+                let info = view.with(|v| (!v.stage.is_active()).then(|| v.cached.clone()).flatten())?;
+                Some(view! {
+                    <p class="cached-note">
+                        <span>{cached_note(&info)}</span>
+                        {on_run_again.map(|again| view! {
+                            " · "
+                            <button type="button" class="run-again" title="Compile and run it now, not from the cache"
+                                on:click=move |_| again.run(())>
+                                "Run again"
+                            </button>
+                        })}
+                    </p>
                 })
             }}
             <DiagnosticList view on_locate />
@@ -390,6 +436,51 @@ mod tests {
             message: "gone".into(),
         });
         assert!(matches!(view.stage, Stage::Finished(_)));
+    }
+
+    #[test]
+    fn a_cached_answer_is_marked_and_replays_like_a_run() {
+        let mut view = RunView::default();
+        let info = CachedInfo {
+            source: CacheSource::Stored,
+            ran_at: 1_700_000_000,
+            age_secs: 180,
+        };
+        for message in [
+            ServerMessage::Cached(info.clone()),
+            ServerMessage::Compiling,
+            ServerMessage::Running,
+            ServerMessage::Stdout {
+                data: "42\n".into(),
+            },
+            ServerMessage::Finished(result(Outcome::Success)),
+        ] {
+            view.apply(message);
+        }
+        assert_eq!(view.cached, Some(info.clone()));
+        assert_eq!(view.stdout(), "42\n");
+        assert_eq!(view.stage, Stage::Finished(result(Outcome::Success)));
+        assert_eq!(cached_note(&info), "Answer from 3 min ago (cached)");
+        let at = |age_secs| {
+            cached_note(&CachedInfo {
+                age_secs,
+                ..info.clone()
+            })
+        };
+        assert_eq!(at(5), "Answer from less than a minute ago (cached)");
+        assert_eq!(at(61), "Answer from 1 min ago (cached)");
+        assert_eq!(at(7300), "Answer from 2 hours ago (cached)");
+        assert_eq!(at(3 * 86400), "Answer from 3 days ago (cached)");
+        let shared = CachedInfo {
+            source: CacheSource::Shared,
+            ..info
+        };
+        assert!(cached_note(&shared).starts_with("Answer shared"));
+        // A run that was not cached is not marked.
+        let mut fresh = RunView::default();
+        fresh.apply(ServerMessage::Compiling);
+        fresh.apply(ServerMessage::Finished(result(Outcome::Success)));
+        assert_eq!(fresh.cached, None);
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! The state of one block's runs: the socket session, the output pane's view and the clock.
 
+use std::rc::Rc;
+
 use api_types::{ExecuteRequest, ExecutionResult, ServerMessage};
 use leptos::prelude::*;
 
@@ -16,7 +18,11 @@ pub struct Runner {
     pub elapsed: RwSignal<f64>,
     session: StoredValue<Option<RunSession>, LocalStorage>,
     ticker: StoredValue<Option<IntervalHandle>>,
+    /// The last request and what to do when it finishes, for Run again.
+    last: StoredValue<Option<LastRun>, LocalStorage>,
 }
+
+type LastRun = (ExecuteRequest, Rc<dyn Fn(&ExecutionResult)>);
 
 impl Runner {
     /// A runner whose session and clock stop when the calling component is unmounted.
@@ -27,6 +33,7 @@ impl Runner {
             elapsed: RwSignal::new(0.0),
             session: StoredValue::new_local(None),
             ticker: StoredValue::new(None),
+            last: StoredValue::new_local(None),
         };
         on_cleanup(move || {
             runner.stop_ticker();
@@ -49,10 +56,34 @@ impl Runner {
 
     /// Starts `request` unless a run is under way; `on_finished` sees how it ended.
     pub fn start(&self, request: ExecuteRequest, on_finished: impl Fn(&ExecutionResult) + 'static) {
+        self.start_shared(request, Rc::new(on_finished));
+    }
+
+    /// Runs the last request again, never from the server's cache ("Run again").
+    pub fn run_again(&self) {
+        if let Some((request, on_finished)) = self.last.get_value() {
+            let request = ExecuteRequest {
+                fresh: true,
+                ..request
+            };
+            self.start_shared(request, on_finished);
+        }
+    }
+
+    /// Run again as a callback for the output pane.
+    pub fn on_run_again(&self) -> Callback<()> {
+        let runner = *self;
+        Callback::new(move |()| runner.run_again())
+    }
+
+    fn start_shared(&self, request: ExecuteRequest, on_finished: Rc<dyn Fn(&ExecutionResult)>) {
         if self.view.with_untracked(|v| v.stage.is_active()) && self.shown.get_untracked() {
             return;
         }
         let runner = *self;
+        runner
+            .last
+            .set_value(Some((request.clone(), Rc::clone(&on_finished))));
         runner.stop_ticker();
         runner.view.set(RunView::default());
         runner.shown.set(true);
