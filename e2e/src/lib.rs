@@ -141,6 +141,32 @@ impl Harness {
         }
     }
 
+    /// Shares a small program through the API (as the Share button does) and returns the path
+    /// of its page, `/s/<id>`: for the suites that visit every kind of page.
+    pub async fn shared_page(&self) -> String {
+        self.goto("/").await;
+        let id = self
+            .client
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 fetch('/api/shares', {method: 'POST', headers: {'content-type': 'application/json'},
+                     body: JSON.stringify({files: [{path: 'src/main.rs',
+                         contents: 'fn main() {\\n    println!(\"shared\");\\n}\\n'}],
+                         runner: 'stable', edition: '2024', mode: 'debug', action: 'run',
+                         title: 'A shared example'})})
+                   .then(r => r.json()).then(j => done(j.id || JSON.stringify(j)), e => done(String(e)));",
+                vec![],
+            )
+            .await
+            .unwrap();
+        let id = id.as_str().unwrap_or_default().to_owned();
+        assert!(
+            !id.is_empty() && id.chars().all(|c| c.is_ascii_alphanumeric()),
+            "sharing failed: {id}"
+        );
+        format!("/s/{id}")
+    }
+
     /// Stops the server now, as a lost connection would: what the page already holds must keep
     /// working without it.
     pub fn stop_server(&mut self) {

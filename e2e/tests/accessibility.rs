@@ -54,9 +54,13 @@ async fn violations(h: &Harness) -> Vec<String> {
 #[tokio::test]
 async fn every_kind_of_page_passes_wcag_2_2_aa_in_both_themes() {
     let h = Harness::start().await;
+    // Shared code's page (`/s/<id>`) is a kind of page too.
+    let shared = h.shared_page().await;
+    let mut pages: Vec<(&str, &str, &str)> = PAGES.to_vec();
+    pages.push((&shared, "main", "A shared example"));
     let mut found = Vec::new();
     for theme in ["light", "dark"] {
-        for (path, css, text) in PAGES {
+        for &(path, css, text) in &pages {
             h.goto(path).await;
             h.wait_for_contains(css, text).await;
             // Let late pieces (editors, the outline) settle before checking.

@@ -103,6 +103,14 @@ return [...document.querySelectorAll('.code-block .cm-scroller')]
 async fn every_page_fits_a_laptop_a_projector_at_250_percent_and_a_phone() {
     let shots = std::env::var_os("RMP_E2E_SCREENSHOTS").map(PathBuf::from);
     let h = Harness::start().await;
+    let shared = h.shared_page().await;
+    let mut pages: Vec<(&str, &str, &str, &str)> = PAGES.to_vec();
+    pages.push((
+        "share",
+        &shared,
+        "return !!document.querySelector('.code-block .cm-editor');",
+        ".code-block",
+    ));
     let mut problems = Vec::new();
     for size in SIZES {
         h.resize(size.width, size.height).await;
@@ -113,7 +121,7 @@ async fn every_page_fits_a_laptop_a_projector_at_250_percent_and_a_phone() {
             size.larger
         ))
         .await;
-        for (name, path, ready, feature) in PAGES {
+        for &(name, path, ready, feature) in &pages {
             h.goto(path).await;
             h.wait_until(ready, &format!("{name} has loaded")).await;
             // Editors and demos settle their layout a frame or two after they mount.
@@ -124,7 +132,7 @@ async fn every_page_fits_a_laptop_a_projector_at_250_percent_and_a_phone() {
             {
                 problems.push(format!("{name} at {}: {found}", size.name));
             }
-            if *name == "chapter" && size.width >= 1366 {
+            if name == "chapter" && size.width >= 1366 {
                 let wide = h.eval(WIDE_EDITORS).await;
                 if wide != 0 {
                     problems.push(format!(

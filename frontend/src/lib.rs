@@ -14,6 +14,7 @@ pub mod progress;
 pub mod run;
 pub mod saved;
 pub mod search;
+pub mod share_link;
 
 use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes};

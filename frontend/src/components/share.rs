@@ -4,7 +4,9 @@
 //! a Copy button. Open in the playground needs no server state: it opens `/s#<fragment>`, the
 //! code itself in the URL (see `api_types::share::encode_fragment`), in a new tab.
 
-use api_types::share::{SharedCode, encode_fragment};
+use api_types::share::SharedCode;
+
+use crate::share_link::encode_fragment;
 use api_types::{Mode, ProjectFile, RunSettings};
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;

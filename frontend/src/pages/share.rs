@@ -4,7 +4,9 @@
 //!
 //! Everything in a share is data: the title and code are set as text, never as HTML.
 
-use api_types::share::{SharedCode, decode_fragment};
+use api_types::share::SharedCode;
+
+use crate::share_link::decode_fragment;
 use api_types::{CodeBlock, FileSet, ProjectFile, RunSettings, SourceFile};
 use leptos::prelude::*;
 use leptos_router::components::A;
