@@ -50,6 +50,8 @@ const RUNNER_USER: &str = "1000:1000";
 const PROBE_INTERVAL: Duration = Duration::from_secs(5);
 /// How long a health check waits for Docker's answer.
 const PING_TIMEOUT: Duration = Duration::from_secs(3);
+/// How long one reconnection attempt (connect, negotiate the API version, ping) may take.
+const OPEN_TIMEOUT: Duration = Duration::from_secs(10);
 /// Reconnection attempts start this often and slow down to [`MAX_BACKOFF`].
 const FIRST_BACKOFF: Duration = Duration::from_millis(250);
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
@@ -346,18 +348,27 @@ async fn watch_daemon(inner: Weak<Inner>, trouble: Arc<Notify>) {
                     strong.lost(cause);
                 }
             }
-            Err(_) => match open(strong.config.socket.as_deref()).await {
-                Ok(docker) => {
-                    strong.regained(docker).await;
-                    backoff = FIRST_BACKOFF;
+            // Bounded: a daemon that accepts but never answers must not stall reconnection.
+            Err(_) => {
+                match tokio::time::timeout(OPEN_TIMEOUT, open(strong.config.socket.as_deref()))
+                    .await
+                    .unwrap_or_else(|_| {
+                        Err(SandboxError::Restarting(format!(
+                            "no answer to a connection within {OPEN_TIMEOUT:?}"
+                        )))
+                    }) {
+                    Ok(docker) => {
+                        strong.regained(docker).await;
+                        backoff = FIRST_BACKOFF;
+                    }
+                    Err(err) => {
+                        strong.set_link(Link::Down(err.to_string()));
+                        drop(strong);
+                        tokio::time::sleep(backoff).await;
+                        backoff = (backoff * 2).min(MAX_BACKOFF);
+                    }
                 }
-                Err(err) => {
-                    strong.set_link(Link::Down(err.to_string()));
-                    drop(strong);
-                    tokio::time::sleep(backoff).await;
-                    backoff = (backoff * 2).min(MAX_BACKOFF);
-                }
-            },
+            }
         }
     }
 }

@@ -39,9 +39,12 @@ impl DockerProxy {
     pub fn restore(&self) -> std::io::Result<()> {
         self.cut();
         let listener = UnixListener::bind(&self.socket)?;
-        let mut tasks = JoinSet::new();
         let daemon = self.daemon.clone();
         let shared = Arc::clone(&self.tasks);
+        // The set is in place before the accept loop can run: a client arriving at once must
+        // find it (finding none means "cut", and the loop would end for good).
+        let mut slot = self.tasks.lock().unwrap_or_else(|e| e.into_inner());
+        let tasks = slot.insert(JoinSet::new());
         tasks.spawn(async move {
             while let Ok((mut client, _)) = listener.accept().await {
                 let daemon = daemon.clone();
@@ -59,7 +62,7 @@ impl DockerProxy {
                 }
             }
         });
-        *self.tasks.lock().unwrap_or_else(|e| e.into_inner()) = Some(tasks);
+        drop(slot);
         Ok(())
     }
 
