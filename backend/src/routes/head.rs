@@ -375,6 +375,55 @@ mod tests {
         ));
     }
 
+    /// The invariant "the server knows the SPA's routes", checked: every `path!(...)` the app
+    /// routes (`frontend/src/lib.rs`) is a page here, its parameters filled with things that exist.
+    #[test]
+    fn every_route_of_the_spa_is_a_page_here() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("basics")).unwrap();
+        std::fs::write(
+            dir.path().join("basics/course.toml"),
+            "title = \"Basics\"\nsummary = \"First\"\norder = 1\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("basics/first.md"),
+            "+++\ntitle = \"First\"\norder = 1\nminutes = 5\nsummary = \"One\"\n+++\nText.\n",
+        )
+        .unwrap();
+        let library = Library::load(dir.path()).unwrap();
+        let share = Share {
+            id: "abcDEF012345".into(),
+            code: api_types::share::SharedCode::default(),
+        };
+        let app = include_str!("../../../frontend/src/lib.rs");
+        let routes: Vec<&str> = app
+            .split("path!(\"")
+            .skip(1)
+            .filter_map(|rest| rest.split_once("\")").map(|(route, _)| route))
+            .collect();
+        assert!(
+            routes.len() >= 7,
+            "the app's routes were not found: {routes:?}"
+        );
+        for route in routes {
+            let path = route
+                .replace("/courses/:slug", "/courses/basics")
+                .replace("/learn/:slug", "/learn/first")
+                .replace("/s/:id", "/s/abcDEF012345");
+            assert!(
+                !path.contains(':'),
+                "a route with an unknown parameter: {route}"
+            );
+            let page = Page::resolve(&path, &library, share_id(&path).map(|_| &share));
+            assert_eq!(
+                page.status(),
+                StatusCode::OK,
+                "the SPA routes {route}, but the server answers {path} with {page:?}"
+            );
+        }
+    }
+
     #[test]
     fn shares_are_pages_titled_by_their_code_and_unknown_ids_are_404() {
         let library = Library::load(tempfile::tempdir().unwrap().path()).unwrap();
