@@ -44,13 +44,7 @@ fn fixture(fake: ScriptedSandbox) -> Fixture {
         Arc::clone(&store),
         CacheLimits::default(),
     )));
-    let state = AppState {
-        content: backend::Content::fixed(course::Library::load(&content).unwrap()),
-        store,
-        site_dir: dir.path().join("site"),
-        runner,
-        public_url: None,
-    };
+    let state = common::state_with_store(dir.path(), store, runner);
     Fixture {
         _dir: dir,
         state,

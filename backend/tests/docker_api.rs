@@ -7,8 +7,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use api_types::{ClientMessage, ExecuteRequest, ExecuteResponse, Outcome, ServerMessage};
+use backend::Runner;
 use backend::config::AdmissionConfig;
-use backend::{AppState, Runner, Store};
 use futures_util::{SinkExt, StreamExt};
 use sandbox::{DockerConfig, DockerSandbox, Sandbox};
 use tokio_tungstenite::tungstenite::Message;
@@ -26,13 +26,10 @@ async fn start() -> (SocketAddr, Arc<DockerSandbox>, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let content = dir.path().join("content");
     std::fs::create_dir_all(&content).unwrap();
-    let state = AppState {
-        content: backend::Content::fixed(course::Library::load(&content).unwrap()),
-        store: Arc::new(Store::open(&dir.path().join("data")).unwrap()),
-        site_dir: dir.path().join("site"),
-        runner: Runner::new(sandbox.clone(), AdmissionConfig::default()),
-        public_url: None,
-    };
+    let state = common::state(
+        dir.path(),
+        Runner::new(sandbox.clone(), AdmissionConfig::default()),
+    );
     let addr = common::serve(state).await;
     (addr, sandbox, dir)
 }

@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use api_types::{CacheSource, ExecuteRequest, ExecuteResponse, Outcome, RunnerId};
 use backend::cache::{CacheLimits, ResultCache};
 use backend::config::AdmissionConfig;
-use backend::{AppState, Runner, Store};
+use backend::{Runner, Store};
 use sandbox::{
     BoxFuture, DockerConfig, DockerSandbox, Job, JobIo, Limits, Report, RunnerStatus, Sandbox,
     SandboxError,
@@ -81,13 +81,7 @@ async fn start() -> Server {
         Arc::clone(&store),
         CacheLimits::default(),
     )));
-    let state = AppState {
-        content: backend::Content::fixed(course::Library::load(&content).unwrap()),
-        store,
-        site_dir: dir.path().join("site"),
-        runner,
-        public_url: None,
-    };
+    let state = common::state_with_store(dir.path(), store, runner);
     let addr = common::serve(state).await;
     Server {
         addr,

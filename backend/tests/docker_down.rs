@@ -16,7 +16,7 @@ use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{Request, StatusCode, header};
 use backend::config::AdmissionConfig;
-use backend::{AppState, Runner, Store};
+use backend::{AppState, Runner};
 use futures_util::{SinkExt, StreamExt};
 use sandbox::proxy::DockerProxy;
 use sandbox::{DockerConfig, DockerSandbox, Sandbox};
@@ -54,13 +54,10 @@ async fn fixture(socket: PathBuf) -> Fixture {
         })
         .await,
     );
-    let state = AppState {
-        content: backend::Content::fixed(course::Library::load(&content).unwrap()),
-        store: Arc::new(Store::open(&dir.path().join("data")).unwrap()),
-        site_dir: dir.path().join("site"),
-        runner: Runner::new(sandbox.clone(), AdmissionConfig::default()),
-        public_url: None,
-    };
+    let state = common::state(
+        dir.path(),
+        Runner::new(sandbox.clone(), AdmissionConfig::default()),
+    );
     Fixture {
         _dir: dir,
         state,

@@ -11,14 +11,14 @@ use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{Request, StatusCode, header};
 use backend::config::AdmissionConfig;
-use backend::{AppState, Runner, Store};
+use backend::{AppState, Runner};
 use futures_util::{SinkExt, StreamExt};
 use sandbox::fake::ScriptedSandbox;
 use tokio_tungstenite::tungstenite::Message;
 
 mod common;
+use common::send;
 use common::serve;
-use common::{send, write};
 
 struct Fixture {
     _dir: tempfile::TempDir,
@@ -27,24 +27,8 @@ struct Fixture {
 
 fn fixture(sandbox: Arc<dyn sandbox::Sandbox>, admission: AdmissionConfig) -> Fixture {
     let dir = tempfile::tempdir().unwrap();
-    let content = dir.path().join("content");
-    write(
-        &content.join("basics/course.toml"),
-        "title = \"Basics\"\nsummary = \"First steps\"\norder = 1\n",
-    );
-    write(
-        &content.join("basics/first.md"),
-        "+++\ntitle = \"First\"\norder = 1\nminutes = 5\nsummary = \"About first\"\n+++\n# First\n",
-    );
-    let library = course::Library::load(&content).unwrap();
-    let store = Store::open(&dir.path().join("data")).unwrap();
-    let state = AppState {
-        content: backend::Content::fixed(library),
-        store: Arc::new(store),
-        site_dir: dir.path().join("site"),
-        runner: Runner::new(sandbox, admission),
-        public_url: None,
-    };
+    common::basics_course(&dir.path().join("content"));
+    let state = common::state(dir.path(), Runner::new(sandbox, admission));
     Fixture { _dir: dir, state }
 }
 

@@ -12,33 +12,19 @@ use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{Request, StatusCode, header};
 use backend::config::AdmissionConfig;
-use backend::{AppState, Runner, Store};
+use backend::{AppState, Runner};
 use sandbox::fake::ScriptedSandbox;
 
 mod common;
-use common::{Sample, parse_exposition, sample, send, serve, write};
+use common::{Sample, parse_exposition, sample, send, serve};
 
 fn state(
     sandbox: Arc<dyn sandbox::Sandbox>,
     admission: AdmissionConfig,
 ) -> (tempfile::TempDir, AppState) {
     let dir = tempfile::tempdir().unwrap();
-    let content = dir.path().join("content");
-    write(
-        &content.join("basics/course.toml"),
-        "title = \"Basics\"\nsummary = \"First steps\"\norder = 1\n",
-    );
-    write(
-        &content.join("basics/first.md"),
-        "+++\ntitle = \"First\"\norder = 1\nminutes = 5\nsummary = \"About first\"\n+++\n# First\n",
-    );
-    let state = AppState {
-        content: backend::Content::fixed(course::Library::load(&content).unwrap()),
-        store: Arc::new(Store::open(&dir.path().join("data")).unwrap()),
-        site_dir: dir.path().join("site"),
-        runner: Runner::new(sandbox, admission),
-        public_url: None,
-    };
+    common::basics_course(&dir.path().join("content"));
+    let state = common::state(dir.path(), Runner::new(sandbox, admission));
     (dir, state)
 }
 

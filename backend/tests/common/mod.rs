@@ -3,10 +3,11 @@
 
 use std::net::SocketAddr;
 use std::path::Path;
+use std::sync::Arc;
 
 use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode};
-use backend::{AppState, app};
+use backend::{AppState, Runner, Store, app};
 use http_body_util::BodyExt;
 use tower::ServiceExt;
 
@@ -14,6 +15,36 @@ use tower::ServiceExt;
 pub fn write(path: &Path, text: &str) {
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     std::fs::write(path, text).unwrap();
+}
+
+/// The server's state over a test directory: content loaded from `dir/content`, the store in
+/// `dir/data`, the built site in `dir/site`, and `runner`.
+pub fn state(dir: &Path, runner: Runner) -> AppState {
+    let store = Arc::new(Store::open(&dir.join("data")).unwrap());
+    state_with_store(dir, store, runner)
+}
+
+/// [`state`] with a store the test holds too (a cache on it, say).
+pub fn state_with_store(dir: &Path, store: Arc<Store>, runner: Runner) -> AppState {
+    AppState {
+        content: backend::Content::fixed(course::Library::load(&dir.join("content")).unwrap()),
+        store,
+        site_dir: dir.join("site"),
+        runner,
+        public_url: None,
+    }
+}
+
+/// One course, `basics`, with one chapter, `first`, under `content`.
+pub fn basics_course(content: &Path) {
+    write(
+        &content.join("basics/course.toml"),
+        "title = \"Basics\"\nsummary = \"First steps\"\norder = 1\n",
+    );
+    write(
+        &content.join("basics/first.md"),
+        "+++\ntitle = \"First\"\norder = 1\nminutes = 5\nsummary = \"About first\"\n+++\n# First\n",
+    );
 }
 
 /// Sends one request through the whole router, without a server, and collects the answer.
