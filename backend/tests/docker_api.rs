@@ -123,6 +123,9 @@ async fn metrics_parse_and_count_a_real_run() {
     let body = serde_json::to_string(&request("fn main() { println!(\"counted\"); }")).unwrap();
     let (status, reply) = post_json(addr, "/api/execute", &body).await;
     assert_eq!(status, 200, "{reply}");
+    // The pool refills in the background once the run has ended: wait for it, so the gauge
+    // below has a container to count.
+    sandbox.wait_warm(Duration::from_secs(20)).await;
     let (status, text) = get_json(addr, "/metrics").await;
     assert_eq!(status, 200, "{text}");
     let samples = common::parse_exposition(&text);
@@ -145,7 +148,7 @@ async fn metrics_parse_and_count_a_real_run() {
         "a real compile takes time: {compile_seconds}"
     );
     assert_eq!(value("rmp_queue_wait_seconds_count", &[]), Some(1.0));
-    // The warm pool (1) is refilled once the run ends; other tests in this binary may hold more.
+    // The refilled warm container (1); other tests in this binary may hold more.
     let alive = value("rmp_containers_alive", &[]).unwrap();
     assert!(alive >= 1.0, "the warm container is counted: {alive}");
     assert_eq!(
