@@ -149,6 +149,16 @@ impl SharedCode {
     }
 }
 
+impl SharedCode {
+    /// One `src/main.rs` with `code`, run on the defaults (stable, 2024, debug, run).
+    pub fn snippet(code: impl Into<String>) -> SharedCode {
+        SharedCode {
+            files: vec![ProjectFile::main(code.into())],
+            ..SharedCode::default()
+        }
+    }
+}
+
 /// Whether `id` has the shape of a share id (so a lookup of anything else is a 404 at once).
 pub fn is_valid_share_id(id: &str) -> bool {
     id.len() == SHARE_ID_LEN && id.bytes().all(|b| b.is_ascii_alphanumeric())
@@ -158,22 +168,15 @@ pub fn is_valid_share_id(id: &str) -> bool {
 mod tests {
     use super::*;
 
-    fn snippet(code: &str) -> SharedCode {
-        SharedCode {
-            files: vec![ProjectFile::main(code.to_owned())],
-            ..SharedCode::default()
-        }
-    }
-
     #[test]
     fn limits_on_size_and_title() {
-        assert_eq!(snippet("fn main() {}").check(), Ok(()));
-        let big = snippet(&"x".repeat(MAX_SHARE_BYTES));
+        assert_eq!(SharedCode::snippet("fn main() {}").check(), Ok(()));
+        let big = SharedCode::snippet("x".repeat(MAX_SHARE_BYTES));
         let error = big.check().unwrap_err();
         assert!(error.is_too_large());
         assert!(error.to_string().contains("at most 64 KB"), "{error}");
 
-        let mut titled = snippet("fn main() {}");
+        let mut titled = SharedCode::snippet("fn main() {}");
         titled.title = Some("t".repeat(MAX_TITLE_CHARS + 1));
         assert_eq!(
             titled.check(),
@@ -187,8 +190,8 @@ mod tests {
         let titled = titled.normalized();
         assert_eq!(titled.title.as_deref(), Some("</title><script>x</script>"));
         assert_eq!(titled.check(), Ok(()), "markup in a title is only text");
-        assert_eq!(snippet("").normalized().title, None);
-        let mut blank = snippet("");
+        assert_eq!(SharedCode::snippet("").normalized().title, None);
+        let mut blank = SharedCode::snippet("");
         blank.title = Some("  ".into());
         assert_eq!(blank.normalized().title, None);
     }
@@ -206,7 +209,7 @@ mod tests {
         let code: SharedCode =
             serde_json::from_str(r#"{"files":[{"path":"src/main.rs","contents":"fn main() {}"}]}"#)
                 .unwrap();
-        assert_eq!(code, snippet("fn main() {}"));
+        assert_eq!(code, SharedCode::snippet("fn main() {}"));
         let json = serde_json::to_string(&code).unwrap();
         assert_eq!(
             json,

@@ -122,13 +122,6 @@ mod tests {
 
     use super::*;
 
-    fn snippet(code: &str) -> SharedCode {
-        SharedCode {
-            files: vec![ProjectFile::main(code.to_owned())],
-            ..SharedCode::default()
-        }
-    }
-
     #[test]
     fn base64url_round_trips_every_length() {
         for len in 0..40 {
@@ -149,8 +142,9 @@ mod tests {
 
     #[test]
     fn a_fragment_carries_the_share_and_a_broken_one_says_why() {
-        let mut code =
-            snippet("fn main() { println!(\"</script><img src=x onerror=alert(1)>\"); }");
+        let mut code = SharedCode::snippet(
+            "fn main() { println!(\"</script><img src=x onerror=alert(1)>\"); }",
+        );
         code.title = Some("Hello".into());
         code.edition = Edition::E2021;
         let fragment = encode_fragment(&code);

@@ -175,30 +175,22 @@ pub async fn lookup(state: &AppState, id: &str) -> Result<Option<Share>, StoreEr
 #[cfg(test)]
 mod tests {
     use super::*;
-    use api_types::ProjectFile;
-
-    fn snippet(code: &str) -> SharedCode {
-        SharedCode {
-            files: vec![ProjectFile::main(code.to_owned())],
-            ..SharedCode::default()
-        }
-    }
 
     #[test]
     fn ids_are_short_deterministic_and_depend_on_every_field() {
-        let (id, body) = canonical(&snippet("fn main() {}"));
+        let (id, body) = canonical(&SharedCode::snippet("fn main() {}"));
         assert!(is_valid_share_id(&id), "{id}");
-        assert_eq!(canonical(&snippet("fn main() {}")).0, id);
+        assert_eq!(canonical(&SharedCode::snippet("fn main() {}")).0, id);
         assert_eq!(
             serde_json::from_str::<SharedCode>(&body).unwrap(),
-            snippet("fn main() {}")
+            SharedCode::snippet("fn main() {}")
         );
-        let mut other = snippet("fn main() {}");
+        let mut other = SharedCode::snippet("fn main() {}");
         other.runner = "nightly".into();
         assert_ne!(canonical(&other).0, id);
-        let mut other = snippet("fn main() {}");
+        let mut other = SharedCode::snippet("fn main() {}");
         other.edition = api_types::Edition::E2021;
         assert_ne!(canonical(&other).0, id);
-        assert_ne!(canonical(&snippet("fn main() { }")).0, id);
+        assert_ne!(canonical(&SharedCode::snippet("fn main() { }")).0, id);
     }
 }
