@@ -19,14 +19,6 @@ use crate::docker::{open, status_code};
 
 static NEXT_NAME: AtomicU64 = AtomicU64::new(0);
 
-/// Containers this process holds: counted when a guard is made, uncounted when the guard hands
-/// its container to the reaper. Read by [`crate::Sandbox::containers_alive`].
-static ALIVE: AtomicUsize = AtomicUsize::new(0);
-
-pub(crate) fn alive() -> usize {
-    ALIVE.load(Ordering::Relaxed)
-}
-
 /// How long a removal keeps trying to reach a daemon that is down.
 const OUTAGE_PATIENCE: Duration = Duration::from_secs(120);
 
@@ -53,7 +45,6 @@ impl ContainerGuard {
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.subsec_nanos())
             .unwrap_or(0);
-        ALIVE.fetch_add(1, Ordering::Relaxed);
         let name = format!("rmp-sandbox-{}-{n}-{nanos:x}", std::process::id());
         reaper.owned().insert(name.clone());
         ContainerGuard {
@@ -71,7 +62,6 @@ impl ContainerGuard {
 
 impl Drop for ContainerGuard {
     fn drop(&mut self) {
-        ALIVE.fetch_sub(1, Ordering::Relaxed);
         let name = std::mem::take(&mut self.name);
         self.reaper.owned().remove(&name);
         self.reaper.remove(name, !self.confirmed);
@@ -140,6 +130,12 @@ impl Reaper {
 
     fn owned(&self) -> std::sync::MutexGuard<'_, HashSet<String>> {
         self.owned.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// How many containers guards hold now: from the request that creates one until its guard
+    /// hands it over for removal.
+    pub(crate) fn held(&self) -> usize {
+        self.owned().len()
     }
 
     /// Whether a guard holds the container named `name`.
