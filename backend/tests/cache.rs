@@ -14,12 +14,10 @@ use axum::http::{Request, StatusCode, header};
 use backend::cache::{CacheLimits, ResultCache};
 use backend::config::AdmissionConfig;
 use backend::{AppState, Runner, Store};
-use futures_util::{SinkExt, StreamExt};
 use sandbox::fake::ScriptedSandbox;
-use tokio_tungstenite::tungstenite::Message;
 
 mod common;
-use common::send;
+use common::{Ws, hear, say, send};
 
 struct Fixture {
     _dir: tempfile::TempDir,
@@ -195,28 +193,6 @@ async fn code_whose_output_may_vary_is_never_cached_nor_shared() {
     assert_eq!(started(&f), 4);
 }
 
-type Ws =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-
-async fn hear(ws: &mut Ws) -> ServerMessage {
-    loop {
-        let message = tokio::time::timeout(Duration::from_secs(10), ws.next())
-            .await
-            .expect("a message within 10 s")
-            .expect("the socket is open")
-            .unwrap();
-        if let Message::Text(text) = message {
-            return serde_json::from_str(&text).unwrap();
-        }
-    }
-}
-
-async fn say(ws: &mut Ws, message: ClientMessage) {
-    ws.send(Message::text(serde_json::to_string(&message).unwrap()))
-        .await
-        .unwrap();
-}
-
 /// Every message of one execution on the socket, `finished` last.
 async fn execute(ws: &mut Ws, request: &ExecuteRequest, stdin: &[&str]) -> Vec<ServerMessage> {
     say(ws, ClientMessage::Execute(request.clone())).await;
@@ -250,9 +226,7 @@ async fn execute(ws: &mut Ws, request: &ExecuteRequest, stdin: &[&str]) -> Vec<S
 async fn the_socket_replays_a_cached_answer_after_saying_so() {
     let f = fixture(ScriptedSandbox::new(Duration::ZERO));
     let addr = common::serve(f.state.clone()).await;
-    let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/api/ws"))
-        .await
-        .unwrap();
+    let mut ws = common::connect(addr).await;
     let request = ExecuteRequest::run("fn main() { println!(\"replay\"); }");
     let ran = execute(&mut ws, &request, &[]).await;
     execute(&mut ws, &request, &[]).await;
@@ -283,9 +257,7 @@ async fn the_socket_replays_a_cached_answer_after_saying_so() {
 async fn an_answer_that_used_live_stdin_is_never_stored() {
     let f = fixture(ScriptedSandbox::echoing());
     let addr = common::serve(f.state.clone()).await;
-    let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/api/ws"))
-        .await
-        .unwrap();
+    let mut ws = common::connect(addr).await;
     let request = ExecuteRequest::run("fn main() { /* reads stdin */ }");
     for secret in ["first\n", "second\n", "third\n"] {
         let heard = execute(&mut ws, &request, &[secret]).await;

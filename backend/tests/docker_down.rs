@@ -17,13 +17,11 @@ use axum::extract::ConnectInfo;
 use axum::http::{Request, StatusCode, header};
 use backend::config::AdmissionConfig;
 use backend::{AppState, Runner};
-use futures_util::{SinkExt, StreamExt};
 use sandbox::proxy::DockerProxy;
 use sandbox::{DockerConfig, DockerSandbox, Sandbox};
-use tokio_tungstenite::tungstenite::Message;
 
 mod common;
-use common::{send, serve, write};
+use common::{connect, hear, say, send, serve};
 
 const RESTARTING: &str = "The code runner is restarting; try again in a few seconds.";
 const HELLO: &str = "fn main() { println!(\"Hello, world!\"); }";
@@ -37,15 +35,7 @@ struct Fixture {
 /// The app with a real `DockerSandbox` reaching Docker through `socket`.
 async fn fixture(socket: PathBuf) -> Fixture {
     let dir = tempfile::tempdir().unwrap();
-    let content = dir.path().join("content");
-    write(
-        &content.join("basics/course.toml"),
-        "title = \"Basics\"\nsummary = \"First steps\"\norder = 1\n",
-    );
-    write(
-        &content.join("basics/first.md"),
-        "+++\ntitle = \"First\"\norder = 1\nminutes = 5\nsummary = \"About first\"\n+++\n# First\n",
-    );
+    common::basics_course(&dir.path().join("content"));
     let sandbox = Arc::new(
         DockerSandbox::start(DockerConfig {
             socket: Some(socket),
@@ -118,24 +108,11 @@ async fn with_docker_down_the_websocket_says_the_same_sentence() {
     let dir = tempfile::tempdir().unwrap();
     let f = fixture(dir.path().join("no-daemon-here.sock")).await;
     let addr = serve(f.state.clone()).await;
-    let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/api/ws"))
-        .await
-        .unwrap();
-    let run = ClientMessage::Execute(ExecuteRequest::run(HELLO));
-    ws.send(Message::text(serde_json::to_string(&run).unwrap()))
-        .await
-        .unwrap();
+    let mut ws = connect(addr).await;
+    say(&mut ws, ClientMessage::Execute(ExecuteRequest::run(HELLO))).await;
     let mut heard = Vec::new();
     loop {
-        let message = tokio::time::timeout(Duration::from_secs(10), ws.next())
-            .await
-            .expect("a message within 10 s")
-            .expect("the socket is open")
-            .unwrap();
-        let Message::Text(text) = message else {
-            continue;
-        };
-        let message: ServerMessage = serde_json::from_str(&text).unwrap();
+        let message = hear(&mut ws).await;
         if let ServerMessage::Error { message } = message {
             assert_eq!(message, RESTARTING, "after {heard:?}");
             break;

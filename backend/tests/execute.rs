@@ -12,13 +12,12 @@ use axum::extract::ConnectInfo;
 use axum::http::{Request, StatusCode, header};
 use backend::config::AdmissionConfig;
 use backend::{AppState, Runner};
-use futures_util::{SinkExt, StreamExt};
+use futures_util::SinkExt;
 use sandbox::fake::ScriptedSandbox;
 use tokio_tungstenite::tungstenite::Message;
 
 mod common;
-use common::send;
-use common::serve;
+use common::{connect, hear, say, send, serve};
 
 struct Fixture {
     _dir: tempfile::TempDir,
@@ -290,34 +289,6 @@ async fn wait_until(condition: impl Fn() -> bool) {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     panic!("the condition never held");
-}
-
-type Ws =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-
-async fn connect(addr: SocketAddr) -> Ws {
-    tokio_tungstenite::connect_async(format!("ws://{addr}/api/ws"))
-        .await
-        .unwrap()
-        .0
-}
-
-async fn say(ws: &mut Ws, message: ClientMessage) {
-    let json = serde_json::to_string(&message).unwrap();
-    ws.send(Message::text(json)).await.unwrap();
-}
-
-async fn hear(ws: &mut Ws) -> ServerMessage {
-    loop {
-        let message = tokio::time::timeout(Duration::from_secs(10), ws.next())
-            .await
-            .expect("a message within 10 s")
-            .expect("the socket is open")
-            .unwrap();
-        if let Message::Text(text) = message {
-            return serde_json::from_str(&text).unwrap();
-        }
-    }
 }
 
 fn execute(code: &str) -> ClientMessage {

@@ -337,8 +337,8 @@ mod tests {
         );
     }
 
-    #[test]
-    fn demos_are_pages_and_other_paths_are_not() {
+    /// A library of one course, `basics`, with one chapter, `first`.
+    fn basics() -> (tempfile::TempDir, Library) {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir(dir.path().join("basics")).unwrap();
         std::fs::write(
@@ -346,7 +346,18 @@ mod tests {
             "title = \"Basics\"\nsummary = \"First\"\norder = 1\n",
         )
         .unwrap();
+        std::fs::write(
+            dir.path().join("basics/first.md"),
+            "+++\ntitle = \"First\"\norder = 1\nminutes = 5\nsummary = \"One\"\n+++\nText.\n",
+        )
+        .unwrap();
         let library = Library::load(dir.path()).unwrap();
+        (dir, library)
+    }
+
+    #[test]
+    fn demos_are_pages_and_other_paths_are_not() {
+        let (_dir, library) = basics();
         assert!(matches!(Page::resolve("/", &library, None), Page::Index));
         assert!(matches!(
             Page::resolve("/courses/basics", &library, None),
@@ -379,19 +390,7 @@ mod tests {
     /// routes (`frontend/src/lib.rs`) is a page here, its parameters filled with things that exist.
     #[test]
     fn every_route_of_the_spa_is_a_page_here() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::create_dir(dir.path().join("basics")).unwrap();
-        std::fs::write(
-            dir.path().join("basics/course.toml"),
-            "title = \"Basics\"\nsummary = \"First\"\norder = 1\n",
-        )
-        .unwrap();
-        std::fs::write(
-            dir.path().join("basics/first.md"),
-            "+++\ntitle = \"First\"\norder = 1\nminutes = 5\nsummary = \"One\"\n+++\nText.\n",
-        )
-        .unwrap();
-        let library = Library::load(dir.path()).unwrap();
+        let (_dir, library) = basics();
         let share = Share {
             id: "abcDEF012345".into(),
             code: api_types::share::SharedCode::default(),

@@ -4,11 +4,15 @@
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 
+use api_types::{ClientMessage, ServerMessage};
 use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode};
 use backend::{AppState, Runner, Store, app};
+use futures_util::{SinkExt, StreamExt};
 use http_body_util::BodyExt;
+use tokio_tungstenite::tungstenite::Message;
 use tower::ServiceExt;
 
 /// Writes `text` to `path`, creating its directories.
@@ -206,4 +210,36 @@ pub fn sample(samples: &[Sample], name: &str, labels: &[(&str, &str)]) -> Option
                     .all(|(k, v)| s.labels.get(*k).map(String::as_str) == Some(*v))
         })
         .map(|s| s.value)
+}
+
+/// A client's execution socket.
+pub type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// Opens the execution socket of the server at `addr`.
+pub async fn connect(addr: SocketAddr) -> Ws {
+    tokio_tungstenite::connect_async(format!("ws://{addr}/api/ws"))
+        .await
+        .unwrap()
+        .0
+}
+
+/// Sends one client message on the socket.
+pub async fn say(ws: &mut Ws, message: ClientMessage) {
+    let json = serde_json::to_string(&message).unwrap();
+    ws.send(Message::text(json)).await.unwrap();
+}
+
+/// The next server message on the socket (within 10 s).
+pub async fn hear(ws: &mut Ws) -> ServerMessage {
+    loop {
+        let message = tokio::time::timeout(Duration::from_secs(10), ws.next())
+            .await
+            .expect("a message within 10 s")
+            .expect("the socket is open")
+            .unwrap();
+        if let Message::Text(text) = message {
+            return serde_json::from_str(&text).unwrap();
+        }
+    }
 }
