@@ -2,6 +2,7 @@
 
 pub mod availability;
 pub mod code_block;
+pub mod dialog;
 pub mod edits;
 pub mod exercise;
 pub mod files;

@@ -14,6 +14,7 @@ use leptos_router::components::A;
 use wasm_bindgen::JsCast;
 
 use crate::api;
+use crate::components::dialog::modal;
 use crate::search::{Hit, HitKind, find};
 
 /// Whether the search dialog is open.
@@ -97,53 +98,22 @@ pub fn SearchDialog() -> impl IntoView {
     let input = NodeRef::<leptos::html::Input>::new();
     let list = NodeRef::<leptos::html::Ol>::new();
     let query = RwSignal::new(String::new());
-    let returns_to = StoredValue::new_local(None::<web_sys::HtmlElement>);
     // Set when the reader follows a result: the chapter then takes focus, not the old element.
     let chose = StoredValue::new(false);
-
-    // A native modal dialog, as the shortcut help: focus goes in, the page behind is inert, and
-    // Escape closes it. The query stays for the next time, selected, so typing replaces it.
-    Effect::new(move |_| {
-        let Some(element) = dialog.get() else { return };
-        if open.get() && !element.open() {
+    // The query stays for the next time, selected, so typing replaces it.
+    let (on_close, on_backdrop) = modal(
+        open,
+        dialog,
+        move || {
             load(data);
             chose.set_value(false);
-            returns_to.set_value(
-                document()
-                    .active_element()
-                    .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()),
-            );
-            let _ = element.show_modal();
             if let Some(field) = input.get_untracked() {
                 let _ = field.focus();
                 field.select();
             }
-        } else if !open.get() && element.open() {
-            element.close();
-        }
-    });
-    let on_close = move |_| {
-        open.set(false);
-        // After choosing a result the chapter takes focus (see the chapter page); otherwise
-        // focus returns to where it was.
-        if !chose.get_value()
-            && let Some(previous) = returns_to.get_value()
-        {
-            let _ = previous.focus();
-        }
-    };
-    let on_backdrop = move |event: leptos::ev::MouseEvent| {
-        let on_dialog =
-            event
-                .target()
-                .zip(dialog.get_untracked())
-                .is_some_and(|(target, element)| {
-                    target.dyn_ref::<web_sys::HtmlDialogElement>() == Some(&element)
-                });
-        if on_dialog {
-            open.set(false);
-        }
-    };
+        },
+        move || chose.get_value(),
+    );
 
     let results = Memo::new(move |_| {
         let text = query.get();

@@ -7,6 +7,7 @@ use leptos::ev::keydown;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
+use crate::components::dialog::modal;
 use crate::components::search::SearchOpen;
 use crate::prefs::use_prefs;
 
@@ -123,47 +124,17 @@ pub fn ShortcutHelp() -> impl IntoView {
     let HelpOpen(open) = expect_context::<HelpOpen>();
     let dialog = NodeRef::<leptos::html::Dialog>::new();
     let close_button = NodeRef::<leptos::html::Button>::new();
-    // The element that had focus before the dialog opened gets it back when it closes.
-    let returns_to = StoredValue::new_local(None::<web_sys::HtmlElement>);
-    // A native modal dialog: the browser moves focus into it, keeps Tab inside it, makes the page
-    // behind it inert, and closes it on Escape (the `close` event keeps the signal in step).
-    Effect::new(move |_| {
-        let Some(element) = dialog.get() else {
-            return;
-        };
-        if open.get() && !element.open() {
-            returns_to.set_value(
-                document()
-                    .active_element()
-                    .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()),
-            );
-            let _ = element.show_modal();
+    // Focus goes to Close; it returns to where it was when the dialog closes.
+    let (on_close, on_click) = modal(
+        open,
+        dialog,
+        move || {
             if let Some(button) = close_button.get_untracked() {
                 let _ = button.focus();
             }
-        } else if !open.get() && element.open() {
-            element.close();
-        }
-    });
-    let on_close = move |_| {
-        open.set(false);
-        if let Some(previous) = returns_to.get_value() {
-            let _ = previous.focus();
-        }
-    };
-    // A click on the backdrop lands on the dialog element itself: it closes, as the overlay did.
-    let on_click = move |event: leptos::ev::MouseEvent| {
-        let on_backdrop =
-            event
-                .target()
-                .zip(dialog.get_untracked())
-                .is_some_and(|(target, element)| {
-                    target.dyn_ref::<web_sys::HtmlDialogElement>() == Some(&element)
-                });
-        if on_backdrop {
-            open.set(false);
-        }
-    };
+        },
+        || false,
+    );
     view! {
         <dialog class="dialog" node_ref=dialog aria-labelledby="shortcut-title" on:close=on_close on:click=on_click>
             <h2 id="shortcut-title">"Keyboard shortcuts"</h2>
