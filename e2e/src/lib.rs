@@ -282,7 +282,16 @@ impl Harness {
             if self.eval(script).await == serde_json::Value::Bool(true) {
                 return;
             }
-            assert!(Instant::now() < deadline, "timed out waiting until {what}");
+            if Instant::now() >= deadline {
+                // What the page shows says why far more often than the condition does.
+                let page = self
+                    .eval("return location.href + '\\n' + (document.body ? document.body.innerText.slice(0, 1500) : '(no body)');")
+                    .await;
+                panic!(
+                    "timed out waiting until {what}; the page was:\n{}",
+                    page.as_str().unwrap_or_default()
+                );
+            }
             tokio::time::sleep(Duration::from_millis(25)).await;
         }
     }
