@@ -2,6 +2,15 @@
 // wires the buttons that call the first snippet's instance API. Events are written as text.
 (function () {
   "use strict";
+  // A theme switch, as a blog would have one: the page's colours and each snippet's option.
+  var theme = new URLSearchParams(location.search).get("theme");
+  if (theme === "light" || theme === "dark") {
+    document.documentElement.classList.add(theme);
+    document.querySelectorAll("pre > code.language-rust, rust-playground").forEach(function (el) {
+      var host = el.localName === "code" ? el.parentElement : el;
+      if (!host.hasAttribute("theme")) host.setAttribute("data-theme", theme);
+    });
+  }
   var log = document.getElementById("log");
   var names = ["ready", "run-started", "output", "finished", "test-passed", "test-failed", "code-changed"];
   function line(text) {
