@@ -711,9 +711,12 @@ mod tests {
         let mut first = admission.enter(&at("10.0.0.1")).unwrap();
         let _running = first.permit().await;
         let reader = |n: usize| {
-            browser(&format!("10.0.1.{n}"), &format!("reader{n}")).embedded_in("https://blog.example")
+            browser(&format!("10.0.1.{n}"), &format!("reader{n}"))
+                .embedded_in("https://blog.example")
         };
-        let held: Vec<Ticket> = (0..3).map(|n| admission.enter(&reader(n)).unwrap()).collect();
+        let held: Vec<Ticket> = (0..3)
+            .map(|n| admission.enter(&reader(n)).unwrap())
+            .collect();
         assert_eq!(
             admission.enter(&reader(9)).err(),
             Some(Refused::SiteQueueFull { waiting: 3 })

@@ -354,7 +354,10 @@ mod tests {
             (k == "RMP_EMBED_SITES").then(|| "https://ok.example javascript:alert(1)".into())
         })
         .unwrap_err();
-        assert!(err.contains("`javascript:alert(1)` is not an origin"), "{err}");
+        assert!(
+            err.contains("`javascript:alert(1)` is not an origin"),
+            "{err}"
+        );
         assert!(EmbedSites::parse("https://blog.example/path; script-src *").is_err());
     }
 

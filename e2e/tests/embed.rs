@@ -170,16 +170,26 @@ async fn in_frame(h: &Harness, id: &str, script: &str) -> serde_json::Value {
 
 async fn no_script_ran(h: &Harness, id: &str) {
     let host = h
-        .eval("return [window.__xss === undefined, document.querySelectorAll('img[src=x]').length];")
+        .eval(
+            "return [window.__xss === undefined, document.querySelectorAll('img[src=x]').length];",
+        )
         .await;
-    assert_eq!(host, serde_json::json!([true, 0]), "markup ran in the host page");
+    assert_eq!(
+        host,
+        serde_json::json!([true, 0]),
+        "markup ran in the host page"
+    );
     let frame = in_frame(
         h,
         id,
         "return [window.__xss === undefined, document.querySelectorAll('img[src=x]').length];",
     )
     .await;
-    assert_eq!(frame, serde_json::json!([true, 0]), "markup ran in the snippet");
+    assert_eq!(
+        frame,
+        serde_json::json!([true, 0]),
+        "markup ran in the snippet"
+    );
 }
 
 #[tokio::test]
@@ -194,7 +204,10 @@ async fn snippets_on_another_origin_run_report_resize_load_lazily_and_resist_for
     let ready = wait_for_event(&h, "one", "ready").await;
     let time_to_ready = started.elapsed();
     assert!(
-        ready["code"].as_str().unwrap().starts_with("use std::fmt::Write as _;\nfn main()"),
+        ready["code"]
+            .as_str()
+            .unwrap()
+            .starts_with("use std::fmt::Write as _;\nfn main()"),
         "the hidden line is part of the program: {ready}"
     );
     wait_for_event(&h, "two", "ready").await;
@@ -203,9 +216,14 @@ async fn snippets_on_another_origin_run_report_resize_load_lazily_and_resist_for
         "the blog's own block gives way to the ready snippet",
     )
     .await;
-    assert_eq!(h.count("iframe").await, 2, "only the snippets near the viewport have frames");
     assert_eq!(
-        h.eval("return document.getElementById('three').rustPlayground.frame;").await,
+        h.count("iframe").await,
+        2,
+        "only the snippets near the viewport have frames"
+    );
+    assert_eq!(
+        h.eval("return document.getElementById('three').rustPlayground.frame;")
+            .await,
         serde_json::Value::Null,
         "the far snippet is still the page's own element"
     );
@@ -245,11 +263,15 @@ async fn snippets_on_another_origin_run_report_resize_load_lazily_and_resist_for
         sum(&first),
         sum(&second)
     );
-    assert!(before_touch < 150.0 * 1024.0, "{before_touch} bytes before touching");
+    assert!(
+        before_touch < 150.0 * 1024.0,
+        "{before_touch} bytes before touching"
+    );
 
     // Run through the instance API: output and events reach the host; the frame grows.
     let height_before = frame_height(&h, "one").await;
-    h.eval("document.getElementById('one').rustPlayground.run();").await;
+    h.eval("document.getElementById('one').rustPlayground.run();")
+        .await;
     wait_for_event(&h, "one", "run-started").await;
     let finished = wait_for_event(&h, "one", "finished").await;
     assert_eq!(finished["outcome"], "success", "{finished}");
@@ -260,8 +282,16 @@ async fn snippets_on_another_origin_run_report_resize_load_lazily_and_resist_for
         .map(|e| e["data"].as_str().unwrap().to_owned())
         .collect();
     assert_eq!(output, format!("sum=10\n{XSS}\n"));
-    let shown = in_frame(&h, "one", "return document.querySelector('.output').textContent;").await;
-    assert!(shown.as_str().unwrap().contains(XSS), "the output is shown as text: {shown}");
+    let shown = in_frame(
+        &h,
+        "one",
+        "return document.querySelector('.output').textContent;",
+    )
+    .await;
+    assert!(
+        shown.as_str().unwrap().contains(XSS),
+        "the output is shown as text: {shown}"
+    );
     h.wait_until(
         &format!(
             "return document.getElementById('one').rustPlayground.frame.getBoundingClientRect().height > {};",
@@ -271,11 +301,18 @@ async fn snippets_on_another_origin_run_report_resize_load_lazily_and_resist_for
     )
     .await;
     let height_after = frame_height(&h, "one").await;
-    let inner = in_frame(&h, "one", "return document.documentElement.getBoundingClientRect().height;")
-        .await
-        .as_f64()
-        .unwrap();
-    assert!((height_after - inner.ceil()).abs() <= 1.0, "{height_after} vs {inner}");
+    let inner = in_frame(
+        &h,
+        "one",
+        "return document.documentElement.getBoundingClientRect().height;",
+    )
+    .await
+    .as_f64()
+    .unwrap();
+    assert!(
+        (height_after - inner.ceil()).abs() <= 1.0,
+        "{height_after} vs {inner}"
+    );
     no_script_ran(&h, "one").await;
 
     // The test snippet, by its own Test button inside the frame: each test is reported.
@@ -291,7 +328,12 @@ async fn snippets_on_another_origin_run_report_resize_load_lazily_and_resist_for
     let failed = wait_for_event(&h, "two", "test-failed").await;
     assert_eq!(passed["name"], "tests::doubles");
     assert_eq!(failed["name"], "tests::wrong_on_purpose");
-    let listed = in_frame(&h, "two", "return document.querySelectorAll('.tests li').length;").await;
+    let listed = in_frame(
+        &h,
+        "two",
+        "return document.querySelectorAll('.tests li').length;",
+    )
+    .await;
     assert_eq!(listed, 2);
 
     // Forged messages: from a third origin's frame to the snippets and the page, and from the
@@ -308,18 +350,34 @@ async fn snippets_on_another_origin_run_report_resize_load_lazily_and_resist_for
     .await;
     let evil = h.client.find(Locator::Id("evil")).await.unwrap();
     evil.enter_frame().await.unwrap();
-    h.wait_until("return document.title === 'sent';", "the third origin's page sends its messages")
-        .await;
+    h.wait_until(
+        "return document.title === 'sent';",
+        "the third origin's page sends its messages",
+    )
+    .await;
     h.client.enter_parent_frame().await.unwrap();
     // Give the forged messages time to be (wrongly) acted on; a run would start at once.
     tokio::time::sleep(Duration::from_millis(500)).await;
-    assert_eq!(events(&h, "one", "code-changed").await.len(), changes_before);
+    assert_eq!(
+        events(&h, "one", "code-changed").await.len(),
+        changes_before
+    );
     assert_eq!(events(&h, "one", "run-started").await.len(), runs_before);
     assert_eq!(frame_height(&h, "one").await, height_one);
-    let code = h.eval("return document.getElementById('one').rustPlayground.getCode();").await;
+    let code = h
+        .eval("return document.getElementById('one').rustPlayground.getCode();")
+        .await;
     assert!(!code.as_str().unwrap().contains("EVIL") && !code.as_str().unwrap().contains("FORGED"));
-    let in_snippet = in_frame(&h, "one", "return document.querySelector('.code').textContent;").await;
-    assert!(!in_snippet.as_str().unwrap().contains("EVIL"), "{in_snippet}");
+    let in_snippet = in_frame(
+        &h,
+        "one",
+        "return document.querySelector('.code').textContent;",
+    )
+    .await;
+    assert!(
+        !in_snippet.as_str().unwrap().contains("EVIL"),
+        "{in_snippet}"
+    );
 
     // setCode, getCode and reset, each heard as code-changed; "Open in the playground" carries
     // the changed code (UTF-8 and markup included) to the SPA's share page.
@@ -342,7 +400,8 @@ async fn snippets_on_another_origin_run_report_resize_load_lazily_and_resist_for
     let open = in_frame(&h, "one", "return document.querySelector('a.open').href;").await;
     let open = open.as_str().unwrap().to_owned();
     assert!(open.starts_with(&format!("{}/s#", h.base)), "{open}");
-    h.eval("document.getElementById('one').rustPlayground.reset();").await;
+    h.eval("document.getElementById('one').rustPlayground.reset();")
+        .await;
     h.wait_until(
         "return document.getElementById('one').rustPlayground.getCode().startsWith('use std::fmt::Write');",
         "reset brings the original code back",
@@ -350,7 +409,8 @@ async fn snippets_on_another_origin_run_report_resize_load_lazily_and_resist_for
     .await;
 
     // Lazy: scrolled to, the far snippet gets its frame, dark and read-only.
-    h.eval("document.getElementById('three').scrollIntoView();").await;
+    h.eval("document.getElementById('three').scrollIntoView();")
+        .await;
     wait_for_event(&h, "three", "ready").await;
     let look = in_frame(
         &h,
@@ -374,7 +434,9 @@ async fn snippets_on_another_origin_run_report_resize_load_lazily_and_resist_for
     )
     .await;
     let ran = h
-        .eval("return [window.__xss === undefined, document.querySelectorAll('img[src=x]').length];")
+        .eval(
+            "return [window.__xss === undefined, document.querySelectorAll('img[src=x]').length];",
+        )
         .await;
     assert_eq!(ran, serde_json::json!([true, 0]));
     h.close().await;
@@ -402,7 +464,10 @@ async fn the_example_page_renders_at_two_widths_in_both_themes() {
             let sideways = h
                 .eval("return document.documentElement.scrollWidth > document.documentElement.clientWidth;")
                 .await;
-            assert_eq!(sideways, false, "the example page scrolls sideways at {width} px");
+            assert_eq!(
+                sideways, false,
+                "the example page scrolls sideways at {width} px"
+            );
             h.eval("RustPlayground.instances[0].frame.scrollIntoView({block: 'start'});")
                 .await;
             h.wait_until(

@@ -37,7 +37,7 @@
   var script = document.currentScript;
   var base = new URL(script ? script.src : "/embed.js", location.href);
   var PLAYGROUND = base.origin;
-  var MAX_PARAM = 87445; // the server's limit on the code in the address (MAX_SNIPPET_PARAM)
+  var MAX_PARAM = 60000; // the server's limit on the code in the address (MAX_SNIPPET_PARAM)
   var OPTIONS = ["editable", "runner", "edition", "mode", "action", "readonly", "theme", "height"];
   var EVENTS = {
     "ready": 1, "run-started": 1, "output": 1, "finished": 1,
@@ -73,6 +73,7 @@
     this.original = code;
     this.options = options;
     this.frame = null;
+    this.note = null; // the link shown instead of a frame when the code is too long
     this.ready = false;
     this.pending = [];
   }
@@ -85,7 +86,10 @@
     if (o.mode) share.mode = o.mode;
     if (o.action) share.action = o.action;
     var s = fragmentOf(share);
-    if (s.length > MAX_PARAM) return null;
+    if (s.length > MAX_PARAM) {
+      this.tooLong = s;
+      return null;
+    }
     var query = new URLSearchParams({ s: s, origin: location.origin });
     if (o.theme) query.set("theme", o.theme);
     if (o.editable) query.set("editable", o.editable === "false" ? "false" : "true");
@@ -96,10 +100,19 @@
 
   /** Creates the frame (once); the page's own block stays until the snippet says it is ready. */
   Instance.prototype.load = function () {
-    if (this.frame) return;
+    if (this.frame || this.note) return;
     var src = this.src();
     if (!src) {
-      this.element.setAttribute("title", "This snippet is too long to embed; open it in the playground.");
+      // Too long for an address the server accepts: a fragment link has no such limit.
+      var note = document.createElement("p");
+      var link = document.createElement("a");
+      link.href = PLAYGROUND + "/s#" + this.tooLong;
+      link.target = "_blank";
+      link.rel = "noopener";
+      link.textContent = "This example is too long to run here: open it in the playground ↗";
+      note.append(link);
+      this.element.insertAdjacentElement("afterend", note);
+      this.note = note;
       return;
     }
     var frame = document.createElement("iframe");

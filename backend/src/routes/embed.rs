@@ -15,7 +15,7 @@
 //!   (a redirect to its hashed file in the built site), fetched only when a reader edits.
 //! - `GET /embed/example`: the documented example page.
 
-use api_types::share::{MAX_SHARE_BYTES, ShareError, SharedCode};
+use api_types::share::{ShareError, SharedCode};
 use api_types::{Action, ProjectFile};
 use axum::Router;
 use axum::extract::rejection::QueryRejection;
@@ -36,10 +36,11 @@ const SNIPPET_CSS: &str = include_str!("../../assets/embed/snippet.css");
 const EXAMPLE_HTML: &str = include_str!("../../assets/embed/example.html");
 const EXAMPLE_JS: &str = include_str!("../../assets/embed/example.js");
 
-/// The longest `s` parameter: the fragment form of the largest share. With the other parameters
-/// the address stays under 100 KB, which Chromium, Firefox and hyper all accept; a longer one
-/// is a 414 that names the limit, and `embed.js` says so on the page before asking.
-pub const MAX_SNIPPET_PARAM: usize = MAX_SHARE_BYTES * 4 / 3 + 64;
+/// The longest `s` parameter, about 44 KB of code: the `http` crate refuses any address longer
+/// than 65 534 bytes, so this leaves room for the other parameters. A longer one is a 414 that
+/// names the limit; `embed.js` checks first and offers "Open in the playground" instead (a
+/// fragment link, which never reaches a server and has no such limit).
+pub const MAX_SNIPPET_PARAM: usize = 60_000;
 
 /// How long browsers and caches keep the embed's files: they live at fixed addresses, so not
 /// for ever; an hour bounds how long an old script stays after a deploy.
@@ -47,8 +48,14 @@ const ASSET_CACHE: &str = "public, max-age=3600";
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/embed.js", get(|h: HeaderMap| async move { asset(h, EMBED_JS, JS) }))
-        .route("/embed/snippet.js", get(|h: HeaderMap| async move { asset(h, SNIPPET_JS, JS) }))
+        .route(
+            "/embed.js",
+            get(|h: HeaderMap| async move { asset(h, EMBED_JS, JS) }),
+        )
+        .route(
+            "/embed/snippet.js",
+            get(|h: HeaderMap| async move { asset(h, SNIPPET_JS, JS) }),
+        )
         .route(
             "/embed/snippet.css",
             get(|h: HeaderMap| async move { asset(h, SNIPPET_CSS, CSS) }),
@@ -136,7 +143,9 @@ enum Theme {
 enum SnippetError {
     #[error("the snippet's address is malformed: {0}")]
     Query(String),
-    #[error("the snippet's code is {chars} characters long in the address; the limit is {MAX_SNIPPET_PARAM}")]
+    #[error(
+        "the snippet's code is {chars} characters long in the address; the limit is {MAX_SNIPPET_PARAM}"
+    )]
     TooLong { chars: usize },
     #[error("the snippet's code is not base64url: the address was cut or changed")]
     NotBase64,
@@ -500,8 +509,14 @@ mod tests {
         assert_eq!(snippet.hidden, [1]);
         let page = render(&snippet, true);
         let (shown, data) = page.split_once("id=\"snippet-data\"").unwrap();
-        assert!(!shown.contains("Write"), "the hidden line is not shown: {shown}");
-        assert!(data.contains("Write as _;\\nfn main()"), "but it runs: {data}");
+        assert!(
+            !shown.contains("Write"),
+            "the hidden line is not shown: {shown}"
+        );
+        assert!(
+            data.contains("Write as _;\\nfn main()"),
+            "but it runs: {data}"
+        );
         let page = data;
         assert!(page.contains("\"hiddenLines\":[1]"));
     }
