@@ -408,6 +408,31 @@ async fn snippets_on_another_origin_run_report_resize_load_lazily_and_resist_for
     )
     .await;
 
+    // Touching the code loads the editor (and only then); an edit is heard as code-changed.
+    let frame = h.client.find(Locator::Css("#one + iframe")).await.unwrap();
+    frame.enter_frame().await.unwrap();
+    h.click(".seg").await;
+    h.wait_until(
+        "return !!document.querySelector('.seg .cm-editor .cm-content');",
+        "the editor replaces the highlighted code",
+    )
+    .await;
+    h.press("// edited ").await;
+    let editor_bytes = h
+        .eval(
+            "return performance.getEntriesByType('resource')
+                .filter(e => e.name.includes('editor'))
+                .map(e => [e.name, e.transferSize]);",
+        )
+        .await;
+    h.client.enter_parent_frame().await.unwrap();
+    println!("the editor, fetched when the reader first touches the code: {editor_bytes}");
+    h.wait_until(
+        "return window.events.some(e => e.id === 'one' && e.type === 'code-changed' && e.detail.code.includes('// edited '));",
+        "an edit in the editor is heard as code-changed",
+    )
+    .await;
+
     // Lazy: scrolled to, the far snippet gets its frame, dark and read-only.
     h.eval("document.getElementById('three').scrollIntoView();")
         .await;
@@ -455,12 +480,17 @@ async fn the_example_page_renders_at_two_widths_in_both_themes() {
             h.resize(width, 900).await;
             // `?theme=` sets the page's colours and every snippet's `data-theme`, as a blog with a
             // theme switch would.
+            let started = Instant::now();
             h.goto(&format!("/embed/example?theme={scheme}")).await;
             h.wait_until(
                 "return RustPlayground.instances[0].ready;",
                 "the example's first snippet is ready",
             )
             .await;
+            println!(
+                "/embed/example at {width} px, {scheme}: first snippet interactive {} ms after navigating (cache warm after the first)",
+                started.elapsed().as_millis()
+            );
             let sideways = h
                 .eval("return document.documentElement.scrollWidth > document.documentElement.clientWidth;")
                 .await;
