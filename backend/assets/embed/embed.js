@@ -72,6 +72,7 @@
     this.code = code;
     this.original = code;
     this.options = options;
+    this.program = null; // the whole program, once the frame has said it
     this.frame = null;
     this.note = null; // the link shown instead of a frame when the code is too long
     this.ready = false;
@@ -124,7 +125,6 @@
     if (PLAYGROUND !== location.origin) {
       frame.setAttribute("sandbox", "allow-scripts allow-same-origin allow-popups allow-popups-to-escape-sandbox");
     }
-    frame.setAttribute("allow", "clipboard-write");
     frame.style.cssText = "display:block;width:100%;height:0;border:0;visibility:hidden;color-scheme:normal";
     this.element.insertAdjacentElement("afterend", frame);
     this.frame = frame;
@@ -148,7 +148,8 @@
     this.send({ type: "set-code", code: this.code });
   };
   Instance.prototype.reset = function () {
-    this.code = this.original;
+    // The program as the frame first reported it (hidden lines without their `# `).
+    if (this.program !== null) this.code = this.program;
     this.send({ type: "reset" });
   };
 
@@ -173,6 +174,7 @@
     var detail = {};
     if (type === "code-changed" || type === "ready") {
       if (typeof message.code !== "string") return;
+      if (type === "ready" && this.program === null) this.program = message.code;
       this.code = message.code;
       detail.code = message.code;
     } else if (type === "output") {
