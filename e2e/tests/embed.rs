@@ -335,6 +335,12 @@ async fn snippets_on_another_origin_run_report_resize_load_lazily_and_resist_for
     )
     .await;
     assert_eq!(listed, 2);
+    h.eval("document.querySelector('#two + iframe').scrollIntoView({block: 'start'});")
+        .await;
+    let folder = std::env::var("RMP_E2E_SCREENSHOTS")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|_| std::env::temp_dir().join("rmp-e2e-screens"));
+    h.screenshot(&folder.join("embed-blog-tests-run.png")).await;
 
     // Forged messages: from a third origin's frame to the snippets and the page, and from the
     // page's own window pretending to be a snippet. None is obeyed.
