@@ -11,6 +11,12 @@
 //! Three caps bound the queue: its capacity, a share per address (high enough for a class, low
 //! enough that one network, whatever ids it invents, leaves room for the others) and a share per
 //! browser (a script that sends no id, or one id, gets only that).
+//!
+//! Runs from an embedded snippet name the site that embeds it (see `routes/embed.rs`). All the
+//! readers of one site are one party in the round robin, in place of their addresses, and the
+//! site has a queue share of its own: a popular post read from a thousand addresses gets one
+//! turn in each round, like one classroom, instead of a thousand turns that would starve the
+//! class. Within the site, its readers' browsers take turns as a classroom's do.
 
 use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::net::IpAddr;
@@ -28,6 +34,9 @@ pub struct ClientKey {
     /// The browser's id, when it sent a valid one; all id-less submissions from an address share
     /// one browser's share.
     pub browser: Option<String>,
+    /// The origin of the page embedding the snippet that sent it (`https://blog.example`), for a
+    /// run from an embed; `None` for the playground's own pages.
+    pub site: Option<String>,
 }
 
 impl ClientKey {
@@ -35,8 +44,30 @@ impl ClientKey {
         ClientKey {
             address: address.into(),
             browser: browser.map(str::to_owned),
+            site: None,
         }
     }
+
+    /// The same client, running from a snippet embedded in `site`.
+    pub fn embedded_in(mut self, site: impl Into<String>) -> ClientKey {
+        self.site = Some(site.into());
+        self
+    }
+
+    /// Who takes turns at the first level of the round robin.
+    fn party(&self) -> Party {
+        match &self.site {
+            Some(site) => Party::Site(site.clone()),
+            None => Party::Address(self.address.clone()),
+        }
+    }
+}
+
+/// The first level of the round robin: an address, or every reader of one embedding site.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+enum Party {
+    Address(String),
+    Site(String),
 }
 
 /// The fairness group of an IP address: IPv4 addresses as they are, IPv6 by their /64 prefix
@@ -65,6 +96,10 @@ pub enum Refused {
         "{waiting} programs from your network are already waiting, the most one network may queue; please try again in a few seconds"
     )]
     AddressQueueFull { waiting: usize },
+    #[error(
+        "{waiting} programs from readers of this page's site are already waiting, the most one site may queue; please try again in a few seconds"
+    )]
+    SiteQueueFull { waiting: usize },
     #[error(
         "you already have {waiting} programs waiting; wait for them to finish before running more"
     )]
@@ -96,7 +131,9 @@ struct State {
     waiting: usize,
     /// Waiters per address, for the address's cap.
     waiting_by_address: HashMap<String, usize>,
-    address_served: HashMap<String, u64>,
+    /// Waiters per embedding site, for the site's cap.
+    waiting_by_site: HashMap<String, usize>,
+    party_served: HashMap<Party, u64>,
     browser_served: HashMap<ClientKey, u64>,
     /// One queue per browser (never empty: an emptied queue is removed).
     queues: HashMap<ClientKey, VecDeque<Waiter>>,
@@ -179,53 +216,50 @@ impl State {
         if queue.is_empty() {
             self.queues.remove(client);
         }
-        self.left_queue(&client.address);
+        self.left_queue(client);
         true
     }
 
-    fn left_queue(&mut self, address: &str) {
+    fn left_queue(&mut self, client: &ClientKey) {
         self.waiting -= 1;
-        if let Some(count) = self.waiting_by_address.get_mut(address) {
-            *count -= 1;
-            if *count == 0 {
-                self.waiting_by_address.remove(address);
-            }
+        decrement(&mut self.waiting_by_address, &client.address);
+        if let Some(site) = &client.site {
+            decrement(&mut self.waiting_by_site, site);
         }
     }
 
     fn served(&mut self, client: &ClientKey) {
         self.tick += 1;
-        self.address_served
-            .insert(client.address.clone(), self.tick);
+        self.party_served.insert(client.party(), self.tick);
         self.browser_served.insert(client.clone(), self.tick);
     }
 
     /// Every waiter in the order the round robin will serve them, as (browser, index in its
     /// queue). The one definition of the order: grants take its head, positions are its indices.
     fn service_order(&self) -> Vec<(&ClientKey, usize)> {
-        let mut browsers: HashMap<&str, BTreeSet<(u64, &ClientKey)>> = HashMap::new();
+        let mut browsers: HashMap<Party, BTreeSet<(u64, &ClientKey)>> = HashMap::new();
         for client in self.queues.keys() {
             let served = self.browser_served.get(client).copied().unwrap_or(0);
             browsers
-                .entry(client.address.as_str())
+                .entry(client.party())
                 .or_default()
                 .insert((served, client));
         }
-        let mut addresses: BTreeSet<(u64, &str)> = browsers
+        let mut parties: BTreeSet<(u64, Party)> = browsers
             .keys()
-            .map(|address| {
+            .map(|party| {
                 (
-                    self.address_served.get(*address).copied().unwrap_or(0),
-                    *address,
+                    self.party_served.get(party).copied().unwrap_or(0),
+                    party.clone(),
                 )
             })
             .collect();
         let mut taken: HashMap<&ClientKey, usize> = HashMap::new();
         let mut order = Vec::with_capacity(self.waiting);
         let mut tick = self.tick;
-        while let Some((_, address)) = addresses.pop_first() {
-            let waiting = browsers.get_mut(address).expect("listed addresses wait");
-            let (_, client) = waiting.pop_first().expect("listed addresses wait");
+        while let Some((_, party)) = parties.pop_first() {
+            let waiting = browsers.get_mut(&party).expect("listed parties wait");
+            let (_, client) = waiting.pop_first().expect("listed parties wait");
             let index = taken.entry(client).or_insert(0);
             order.push((client, *index));
             *index += 1;
@@ -234,7 +268,7 @@ impl State {
                 waiting.insert((tick, client));
             }
             if !waiting.is_empty() {
-                addresses.insert((tick, address));
+                parties.insert((tick, party));
             }
         }
         order
@@ -250,10 +284,21 @@ impl State {
             self.browser_served
                 .retain(|client, tick| *tick > keep_after || queues.contains_key(client));
         }
-        if self.address_served.len() > KEEP {
-            let waiting = &self.waiting_by_address;
-            self.address_served
-                .retain(|address, tick| *tick > keep_after || waiting.contains_key(address));
+        if self.party_served.len() > KEEP {
+            let queues = &self.queues;
+            self.party_served.retain(|party, tick| {
+                *tick > keep_after || queues.keys().any(|client| client.party() == *party)
+            });
+        }
+    }
+}
+
+/// Lowers `key`'s count in `counts`, forgetting it at zero.
+fn decrement(counts: &mut HashMap<String, usize>, key: &str) {
+    if let Some(count) = counts.get_mut(key) {
+        *count -= 1;
+        if *count == 0 {
+            counts.remove(key);
         }
     }
 }
@@ -318,6 +363,12 @@ impl Admission {
                 waiting: from_address,
             });
         }
+        if let Some(site) = &client.site {
+            let from_site = state.waiting_by_site.get(site).copied().unwrap_or(0);
+            if from_site >= self.config.per_site_queue {
+                return Err(Refused::SiteQueueFull { waiting: from_site });
+            }
+        }
         let from_browser = state.queues.get(client).map_or(0, VecDeque::len);
         if from_browser >= self.config.per_browser_queue {
             return Err(Refused::BrowserQueueFull {
@@ -340,6 +391,9 @@ impl Admission {
             .waiting_by_address
             .entry(client.address.clone())
             .or_insert(0) += 1;
+        if let Some(site) = &client.site {
+            *state.waiting_by_site.entry(site.clone()).or_insert(0) += 1;
+        }
         self.publish_positions(&state);
         Ok(Ticket {
             admission: Arc::clone(self),
@@ -366,7 +420,7 @@ impl Admission {
             if queue.is_empty() {
                 state.queues.remove(&client);
             }
-            state.left_queue(&client.address);
+            state.left_queue(&client);
             state.running += 1;
             state.served(&client);
             let permit = Permit {
@@ -418,6 +472,7 @@ mod tests {
             queue_capacity: capacity,
             per_address_queue: per_address,
             per_browser_queue: per_browser,
+            per_site_queue: per_address,
             queue_timeout: Duration::from_secs(60),
         })
     }
@@ -598,6 +653,81 @@ mod tests {
         let other = admission.enter(&browser("school", "student1")).unwrap();
         assert_eq!(position(&other), 1);
         assert_eq!(held.len(), 4);
+    }
+
+    #[tokio::test]
+    async fn a_popular_embedding_site_takes_one_turn_like_one_class() {
+        // Twenty readers of one blog post, each at their own address, and a class of five behind
+        // one NAT: the post's readers are one party, so the class gets every other slot.
+        let admission = caps(1, 100, 50, 8);
+        let mut first = admission.enter(&at("198.51.100.200")).unwrap();
+        let mut running = first.permit().await;
+        let mut tickets: Vec<(ClientKey, Ticket)> = Vec::new();
+        for n in 0..20 {
+            let key = browser(&format!("198.51.100.{n}"), &format!("reader{n:02}"))
+                .embedded_in("https://blog.example");
+            tickets.push((key.clone(), admission.enter(&key).unwrap()));
+        }
+        for n in 0..5 {
+            let key = browser("203.0.113.7", &format!("student{n}"));
+            tickets.push((key.clone(), admission.enter(&key).unwrap()));
+        }
+        let mut served = Vec::new();
+        while !tickets.is_empty() {
+            let (client, permit) = next_served(running, &mut tickets);
+            served.push(client);
+            running = permit;
+        }
+        drop(running);
+        let class_turns: Vec<usize> = served
+            .iter()
+            .enumerate()
+            .filter(|(_, client)| client.site.is_none())
+            .map(|(turn, _)| turn)
+            .collect();
+        assert_eq!(class_turns.len(), 5);
+        assert!(
+            class_turns.iter().all(|turn| *turn < 10),
+            "the class is served every other turn, not after the whole post: {class_turns:?}"
+        );
+        // Within the site, every reader ran once.
+        let readers: BTreeSet<&str> = served
+            .iter()
+            .filter_map(|client| client.site.as_ref().and(client.browser.as_deref()))
+            .collect();
+        assert_eq!(readers.len(), 20);
+    }
+
+    #[tokio::test]
+    async fn one_site_is_held_to_its_share_of_the_queue() {
+        let admission = Admission::new(AdmissionConfig {
+            concurrency: 1,
+            queue_capacity: 100,
+            per_address_queue: 50,
+            per_browser_queue: 8,
+            per_site_queue: 3,
+            queue_timeout: Duration::from_secs(60),
+        });
+        let mut first = admission.enter(&at("10.0.0.1")).unwrap();
+        let _running = first.permit().await;
+        let reader = |n: usize| {
+            browser(&format!("10.0.1.{n}"), &format!("reader{n}"))
+                .embedded_in("https://blog.example")
+        };
+        let held: Vec<Ticket> = (0..3)
+            .map(|n| admission.enter(&reader(n)).unwrap())
+            .collect();
+        assert_eq!(
+            admission.enter(&reader(9)).err(),
+            Some(Refused::SiteQueueFull { waiting: 3 })
+        );
+        // Another site, and the playground's own readers, still have room.
+        let other = browser("10.0.2.1", "other").embedded_in("https://other.example");
+        assert!(admission.enter(&other).is_ok());
+        assert!(admission.enter(&browser("10.0.3.1", "student")).is_ok());
+        // A reader who leaves frees the site's room.
+        drop(held);
+        assert!(admission.enter(&reader(9)).is_ok());
     }
 
     #[test]

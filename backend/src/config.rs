@@ -28,7 +28,7 @@ pub struct Config {
     pub docker: DockerConfig,
     /// Admission control: `RMP_RUN_CONCURRENCY` (default: the number of CPUs),
     /// `RMP_QUEUE_CAPACITY` (512), `RMP_QUEUE_PER_ADDRESS` (256), `RMP_QUEUE_PER_BROWSER` (8),
-    /// `RMP_QUEUE_TIMEOUT_SECS` (60).
+    /// `RMP_QUEUE_PER_SITE` (256: the readers of one embedding site), `RMP_QUEUE_TIMEOUT_SECS` (60).
     pub admission: AdmissionConfig,
     /// `RMP_TRUST_FORWARDED_FOR`: identify clients by the last `X-Forwarded-For` entry, the one
     /// the trusted reverse proxy in front of the server appended (set it only behind one).
@@ -37,6 +37,9 @@ pub struct Config {
     /// for the absolute addresses in link previews, `<link rel="canonical">` and the sitemap.
     /// Unset, each request's `Host` header is used with `http://` (right for local use only).
     pub public_url: Option<PublicUrl>,
+    /// `RMP_EMBED_SITES`: the origins whose pages may embed snippets (`/embed.js`), separated
+    /// by spaces or commas, e.g. `https://blog.example https://docs.example`; unset or `*`: any.
+    pub embed_sites: EmbedSites,
     /// The result cache: `RMP_CACHE` (default true), `RMP_CACHE_ENTRIES` (10000),
     /// `RMP_CACHE_BYTES` (268435456, 256 MiB), `RMP_CACHE_WARM` (default true: run the content's
     /// examples into it at start-up, one at a time, while nobody else runs).
@@ -91,6 +94,61 @@ impl PublicUrl {
     }
 }
 
+/// Which sites may show the playground's snippets in a frame: enforced by the snippet page's
+/// `Content-Security-Policy: frame-ancestors`, which every browser applies to its embedders.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum EmbedSites {
+    #[default]
+    Any,
+    /// These origins (`https://blog.example`), and the playground itself.
+    Only(Vec<String>),
+}
+
+impl EmbedSites {
+    /// Reads `RMP_EMBED_SITES`' value.
+    pub fn parse(text: &str) -> Result<EmbedSites, String> {
+        let sites: Vec<&str> = text
+            .split(|c: char| c == ',' || c.is_whitespace())
+            .filter(|site| !site.is_empty())
+            .collect();
+        if sites.is_empty() || sites == ["*"] {
+            return Ok(EmbedSites::Any);
+        }
+        sites
+            .into_iter()
+            .map(|site| {
+                let site = site.trim_end_matches('/');
+                if is_origin(site) {
+                    Ok(site.to_owned())
+                } else {
+                    Err(format!(
+                        "RMP_EMBED_SITES: `{site}` is not an origin such as https://blog.example \
+                         (http or https, a host, an optional port, no path); use `*` for any site"
+                    ))
+                }
+            })
+            .collect::<Result<_, _>>()
+            .map(EmbedSites::Only)
+    }
+
+    /// The `frame-ancestors` source list.
+    pub fn frame_ancestors(&self) -> String {
+        match self {
+            EmbedSites::Any => "*".to_owned(),
+            EmbedSites::Only(sites) => format!("'self' {}", sites.join(" ")),
+        }
+    }
+}
+
+/// Whether `text` is an origin: `http://` or `https://`, then a host and an optional port.
+pub fn is_origin(text: &str) -> bool {
+    text.len() <= 255
+        && text
+            .strip_prefix("https://")
+            .or_else(|| text.strip_prefix("http://"))
+            .is_some_and(is_host_and_port)
+}
+
 /// A host name or address with an optional port: the only characters allowed, so a hostile `Host`
 /// header cannot smuggle anything else into the addresses the server writes.
 fn is_host_and_port(text: &str) -> bool {
@@ -111,6 +169,9 @@ pub struct AdmissionConfig {
     pub per_address_queue: usize,
     /// Waiting executions from one browser (or from the id-less clients of one address).
     pub per_browser_queue: usize,
+    /// Waiting executions from the readers of one embedding site (runs from embedded snippets):
+    /// like one network's share, so a popular post cannot fill the queue.
+    pub per_site_queue: usize,
     pub queue_timeout: Duration,
 }
 
@@ -121,6 +182,7 @@ impl Default for AdmissionConfig {
             queue_capacity: 512,
             per_address_queue: 256,
             per_browser_queue: 8,
+            per_site_queue: 256,
             queue_timeout: Duration::from_secs(60),
         }
     }
@@ -223,6 +285,10 @@ impl Config {
                 "RMP_QUEUE_PER_BROWSER",
                 admission_defaults.per_browser_queue as u64,
             )? as usize,
+            per_site_queue: number(
+                "RMP_QUEUE_PER_SITE",
+                admission_defaults.per_site_queue as u64,
+            )? as usize,
             queue_timeout: Duration::from_secs(number(
                 "RMP_QUEUE_TIMEOUT_SECS",
                 admission_defaults.queue_timeout.as_secs(),
@@ -248,6 +314,7 @@ impl Config {
             docker,
             admission,
             trust_forwarded_for: flag("RMP_TRUST_FORWARDED_FOR", false)?,
+            embed_sites: EmbedSites::parse(&get("RMP_EMBED_SITES", "*"))?,
             public_url: lookup("RMP_PUBLIC_URL")
                 .filter(|text| !text.trim().is_empty())
                 .map(|text| PublicUrl::parse(&text))
@@ -271,6 +338,27 @@ mod tests {
             !config.content_watch,
             "production serves the content it started with"
         );
+    }
+
+    #[test]
+    fn embedding_sites_are_any_by_default_or_a_checked_list() {
+        let config = Config::from_lookup(|_| None).unwrap();
+        assert_eq!(config.embed_sites, EmbedSites::Any);
+        assert_eq!(config.embed_sites.frame_ancestors(), "*");
+        let sites = EmbedSites::parse("https://blog.example/, http://localhost:4000").unwrap();
+        assert_eq!(
+            sites.frame_ancestors(),
+            "'self' https://blog.example http://localhost:4000"
+        );
+        let err = Config::from_lookup(|k| {
+            (k == "RMP_EMBED_SITES").then(|| "https://ok.example javascript:alert(1)".into())
+        })
+        .unwrap_err();
+        assert!(
+            err.contains("`javascript:alert(1)` is not an origin"),
+            "{err}"
+        );
+        assert!(EmbedSites::parse("https://blog.example/path; script-src *").is_err());
     }
 
     #[test]

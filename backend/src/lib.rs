@@ -48,6 +48,8 @@ pub struct AppState {
     pub runner: Runner,
     /// The origin for absolute addresses (`RMP_PUBLIC_URL`); `None`: each request's `Host`.
     pub public_url: Option<config::PublicUrl>,
+    /// Which sites may embed snippets (`RMP_EMBED_SITES`).
+    pub embed_sites: config::EmbedSites,
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -93,6 +95,7 @@ pub fn app(state: AppState) -> Router {
         .nest("/api", routes::api::router())
         .merge(routes::seo::router())
         .merge(routes::share::router())
+        .merge(routes::embed::router())
         .route("/metrics", get(metrics::serve))
         .fallback(routes::spa::serve)
         .layer(timeout)

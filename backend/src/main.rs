@@ -115,6 +115,7 @@ async fn run() -> anyhow::Result<()> {
         site_dir: config.site_dir.clone(),
         runner: runner.clone(),
         public_url: config.public_url.clone(),
+        embed_sites: config.embed_sites.clone(),
     };
     let listener = listen(config.addr).with_context(|| {
         format!(

@@ -109,6 +109,7 @@ fn refusal_reason(refused: &Refused) -> &'static str {
         Refused::QueueFull { .. } => "queue_full",
         Refused::AddressQueueFull { .. } => "address_share",
         Refused::BrowserQueueFull { .. } => "browser_share",
+        Refused::SiteQueueFull { .. } => "site_share",
         Refused::ShuttingDown => "shutting_down",
     }
 }

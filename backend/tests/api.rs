@@ -65,6 +65,7 @@ fn fixture() -> Fixture {
         site_dir: site,
         runner: backend::Runner::unavailable("no sandbox in these tests"),
         public_url: None,
+        embed_sites: Default::default(),
     };
     Fixture { _dir: dir, state }
 }

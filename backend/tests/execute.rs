@@ -37,6 +37,7 @@ fn admission(concurrency: usize, capacity: usize, per_client: usize) -> Admissio
         queue_capacity: capacity,
         per_address_queue: per_client,
         per_browser_queue: per_client,
+        per_site_queue: per_client,
         queue_timeout: Duration::from_secs(30),
     }
 }

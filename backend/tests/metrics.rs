@@ -147,6 +147,7 @@ async fn refused_runs_are_counted_with_their_reason() {
         queue_capacity: 4,
         per_address_queue: 4,
         per_browser_queue: 1,
+        per_site_queue: 256,
         queue_timeout: Duration::from_secs(60),
     };
     let (_dir, state) = state(fake.clone(), admission);
@@ -326,6 +327,7 @@ async fn behind_a_proxy_the_address_is_the_hop_it_appended() {
         queue_capacity: 10,
         per_address_queue: 1,
         per_browser_queue: 1,
+        per_site_queue: 256,
         queue_timeout: Duration::from_secs(60),
     };
     let (_dir, mut state) = state(fake.clone(), admission);

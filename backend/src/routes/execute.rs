@@ -36,25 +36,38 @@ pub fn router() -> Router<AppState> {
 }
 
 /// The client's identity for fairness, and nothing else: its address and, when it sent one,
-/// its browser id (the `x-rmp-browser` header or the `browser` query parameter).
+/// its browser id (the `x-rmp-browser` header or the `browser` query parameter), and for a run
+/// from an embedded snippet the embedding site's origin (the `x-rmp-embed-site` header or the
+/// `site` query parameter; see `routes/embed.rs`).
 pub struct Client(pub ClientKey);
 
-/// A browser id that is not one: 400 with the API's error shape.
-pub struct BadBrowserId;
+/// The header that names the site embedding a snippet (`site` in a WebSocket's query).
+pub const EMBED_SITE_HEADER: &str = "x-rmp-embed-site";
 
-impl IntoResponse for BadBrowserId {
+/// A browser id or an embedding site that is not one: 400 with the API's error shape.
+pub enum BadClient {
+    BrowserId,
+    Site,
+}
+
+impl IntoResponse for BadClient {
     fn into_response(self) -> Response {
-        let error = format!(
-            "the browser id must be {} to {} letters, digits, `-` or `_`",
-            api_types::browser::BROWSER_ID_MIN_LEN,
-            api_types::browser::BROWSER_ID_MAX_LEN
-        );
+        let error = match self {
+            BadClient::BrowserId => format!(
+                "the browser id must be {} to {} letters, digits, `-` or `_`",
+                api_types::browser::BROWSER_ID_MIN_LEN,
+                api_types::browser::BROWSER_ID_MAX_LEN
+            ),
+            BadClient::Site => "the embedding site must be an origin such as \
+                                https://blog.example (http or https, a host, an optional port)"
+                .to_owned(),
+        };
         (StatusCode::BAD_REQUEST, Json(api_types::ApiError { error })).into_response()
     }
 }
 
 impl FromRequestParts<AppState> for Client {
-    type Rejection = BadBrowserId;
+    type Rejection = BadClient;
 
     async fn from_request_parts(
         parts: &mut Parts,
@@ -73,7 +86,35 @@ impl FromRequestParts<AppState> for Client {
             .or(peer)
             .map_or_else(|| "unknown".to_owned(), address_key);
         let browser = browser_id(parts)?;
-        Ok(Client(ClientKey::new(address, browser)))
+        let client = ClientKey::new(address, browser);
+        Ok(Client(match embed_site(parts)? {
+            Some(site) => client.embedded_in(site),
+            None => client,
+        }))
+    }
+}
+
+/// The embedding site a snippet's run names, checked for form. Trusted for fairness only: a
+/// client that lies about it only moves its runs into another site's share.
+fn embed_site(parts: &Parts) -> Result<Option<String>, BadClient> {
+    #[derive(serde::Deserialize)]
+    struct SiteQuery {
+        site: Option<String>,
+    }
+    let from_header = parts
+        .headers
+        .get(EMBED_SITE_HEADER)
+        .map(|v| v.to_str().map(str::to_owned).map_err(|_| BadClient::Site))
+        .transpose()?;
+    let from_query = || {
+        axum::extract::Query::<SiteQuery>::try_from_uri(&parts.uri)
+            .ok()
+            .and_then(|query| query.0.site)
+    };
+    match from_header.or_else(from_query) {
+        Some(site) if crate::config::is_origin(&site) => Ok(Some(site)),
+        Some(_) => Err(BadClient::Site),
+        None => Ok(None),
     }
 }
 
@@ -93,11 +134,11 @@ fn forwarded_for(parts: &Parts) -> Option<IpAddr> {
 
 /// The browser id from the header (HTTP) or the query (WebSocket), if any; a malformed one is
 /// refused rather than ignored, so a broken client learns of it.
-fn browser_id(parts: &Parts) -> Result<Option<&str>, BadBrowserId> {
+fn browser_id(parts: &Parts) -> Result<Option<&str>, BadClient> {
     let from_header = parts
         .headers
         .get(api_types::browser::BROWSER_ID_HEADER)
-        .map(|v| v.to_str().map_err(|_| BadBrowserId))
+        .map(|v| v.to_str().map_err(|_| BadClient::BrowserId))
         .transpose()?;
     let from_query = parts.uri.query().and_then(|query| {
         query.split('&').find_map(|pair| {
@@ -107,7 +148,7 @@ fn browser_id(parts: &Parts) -> Result<Option<&str>, BadBrowserId> {
     });
     match from_header.or(from_query) {
         Some(id) if api_types::browser::is_valid_browser_id(id) => Ok(Some(id)),
-        Some(_) => Err(BadBrowserId),
+        Some(_) => Err(BadClient::BrowserId),
         None => Ok(None),
     }
 }
