@@ -27,7 +27,11 @@ async fn projector_shows(h: &Harness, index: usize) {
              && location.pathname === '{DECK}/{}';",
             index + 1
         ),
-        &format!("the projector shows slide {} at {DECK}/{}", index + 1, index + 1),
+        &format!(
+            "the projector shows slide {} at {DECK}/{}",
+            index + 1,
+            index + 1
+        ),
     )
     .await;
 }
@@ -44,7 +48,9 @@ async fn session_seconds(h: &Harness) -> u64 {
         .await;
     let text = text.as_str().unwrap_or_default().to_owned();
     text.split(':')
-        .try_fold(0u64, |total, part| part.parse::<u64>().map(|n| total * 60 + n))
+        .try_fold(0u64, |total, part| {
+            part.parse::<u64>().map(|n| total * 60 + n)
+        })
         .unwrap_or_else(|_| panic!("the session clock reads {text:?}"))
 }
 
@@ -66,9 +72,15 @@ async fn projector_and_console_follow_each_other_through_keys_buttons_and_reload
 
     // The chapter page's "Present" link enters the deck at its first slide.
     h.goto("/learn/where-next").await;
+    h.wait_until(
+        "return !!document.querySelector('.chapter-header .present-link');",
+        "the chapter page offers Present",
+    )
+    .await;
     h.click(".chapter-header .present-link").await;
     projector_shows(&h, 0).await;
-    h.wait_for_text(".slide-stage .slide-heading", "Where next").await;
+    h.wait_for_text(".slide-stage .slide-heading", "Where next")
+        .await;
     let projector = h.client.window().await.unwrap();
 
     // The console in a second window of the same browser.
@@ -210,13 +222,25 @@ const fits = stage.width <= innerWidth + 1 && stage.height <= innerHeight + 1
 return { fits, pageScroll: document.documentElement.scrollWidth - innerWidth, out: [...new Set(out)].slice(0, 12) };
 "#;
 
+/// Sizes the window so that the page itself (the viewport) is `width` x `height`.
+async fn viewport(h: &Harness, width: u32, height: u32) {
+    h.resize(width, height).await;
+    let frame = h
+        .eval("return [outerWidth - innerWidth, outerHeight - innerHeight];")
+        .await;
+    let extra = |i: usize| frame[i].as_u64().unwrap_or(0) as u32;
+    h.resize(width + extra(0), height + extra(1)).await;
+    let inner = h.eval("return [innerWidth, innerHeight];").await;
+    assert_eq!(inner, serde_json::json!([width, height]), "the viewport");
+}
+
 #[tokio::test]
 async fn the_projector_fills_16_by_9_at_both_sizes_and_the_console_fits_a_laptop() {
     let shots = std::env::var_os("RMP_E2E_SCREENSHOTS").map(PathBuf::from);
     let h = Harness::start().await;
     let mut problems = Vec::new();
     for (width, height) in [(1920, 1080), (1024, 768)] {
-        h.resize(width, height).await;
+        viewport(&h, width, height).await;
         for slide in [1, 2] {
             h.goto("/").await;
             h.eval("localStorage.removeItem('rmp.present.where-next'); return null;")
@@ -250,7 +274,29 @@ async fn the_projector_fills_16_by_9_at_both_sizes_and_the_console_fits_a_laptop
             }
         }
     }
-    h.resize(1366, 768).await;
+    // The dark projector theme, at the large size.
+    viewport(&h, 1920, 1080).await;
+    h.eval("localStorage.setItem('rmp.theme', 'dark'); return null;")
+        .await;
+    h.goto(&format!("{DECK}/2")).await;
+    projector_shows(&h, 1).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let colours = h
+        .eval("const s = getComputedStyle(document.querySelector('.slide-stage')); return [s.backgroundColor, s.color];")
+        .await;
+    if colours != serde_json::json!(["rgb(0, 0, 0)", "rgb(255, 255, 255)"]) {
+        problems.push(format!(
+            "the dark projector is not white on black: {colours}"
+        ));
+    }
+    if let Some(folder) = &shots {
+        h.screenshot(&folder.join("present-2-1920x1080-dark.png"))
+            .await;
+    }
+    h.eval("localStorage.removeItem('rmp.theme'); return null;")
+        .await;
+
+    viewport(&h, 1366, 768).await;
     h.goto(&format!("{DECK}/console")).await;
     console_shows(&h, "Predict, then run", "The two courses after this one").await;
     let console = h

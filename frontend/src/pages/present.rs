@@ -88,7 +88,9 @@ fn Projector(
     let exit = {
         let chapter_path = chapter_path.clone();
         move || {
-            let _ = document().exit_fullscreen();
+            if document().fullscreen_element().is_some() {
+                document().exit_fullscreen();
+            }
             navigate(
                 &format!("{chapter_path}#{}", deck.anchor()),
                 Default::default(),
@@ -114,6 +116,41 @@ fn Projector(
     let slides = StoredValue::new(presentation.slides);
     let count = deck.count();
     let console_path = format!("/present/{slug}/console");
+    view! {
+        <div class="projector" class:blanked=move || deck.blank.get()>
+            <div class="slide-stage">
+                <div class="slide-scroll">
+                    {move || {
+                        let at = deck.slide.get();
+                        slides.with_value(|slides| slides.get(at).cloned())
+                            .map(|slide| view! { <SlideContent slide /> })
+                    }}
+                </div>
+                <PresentBar deck count chapter_path=chapter_path.clone() console_path help />
+            </div>
+            <div class="blank-screen" aria-hidden=move || (!deck.blank.get()).to_string()>
+                <span class="visually-hidden">"The screen is blank; press b to show the slide."</span>
+            </div>
+            <KeyHelp open=help />
+        </div>
+    }
+}
+
+/// The slide counter and the controls, in a strip of the stage under the slide (so they never
+/// cover it), faint until pointed at or focused.
+#[component]
+fn PresentBar(
+    /// The deck it moves.
+    deck: Deck,
+    /// How many slides there are.
+    count: usize,
+    /// The reading page.
+    chapter_path: String,
+    /// The console's page.
+    console_path: String,
+    /// The key help's switch.
+    help: RwSignal<bool>,
+) -> impl IntoView {
     let open_console = move |_| {
         let _ = window().open_with_url_and_target_and_features(
             &console_path,
@@ -122,29 +159,16 @@ fn Projector(
         );
     };
     view! {
-        <div class="projector" class:blanked=move || deck.blank.get()>
-            <div class="slide-stage">
-                {move || {
-                    let at = deck.slide.get();
-                    slides.with_value(|slides| slides.get(at).cloned())
-                        .map(|slide| view! { <SlideContent slide /> })
-                }}
-            </div>
-            <div class="blank-screen" aria-hidden=move || (!deck.blank.get()).to_string()>
-                <span class="visually-hidden">"The screen is blank; press b to show the slide."</span>
-            </div>
-            <nav class="present-bar" aria-label="Presentation">
-                <button type="button" on:click=move |_| deck.previous() aria-label="Previous slide">"←"</button>
-                <span class="slide-counter" aria-live="polite">
-                    {move || format!("{} / {count}", deck.slide.get() + 1)}
-                </span>
-                <button type="button" on:click=move |_| deck.next() aria-label="Next slide">"→"</button>
-                <button type="button" class="open-console" on:click=open_console>"Open presenter console"</button>
-                <button type="button" on:click=move |_| help.update(|open| *open = !*open)>"Keys (?)"</button>
-                <a href=chapter_path class="exit-present">"Exit (Esc)"</a>
-            </nav>
-            <KeyHelp open=help />
-        </div>
+        <nav class="present-bar" aria-label="Presentation">
+            <button type="button" on:click=move |_| deck.previous() aria-label="Previous slide">"←"</button>
+            <span class="slide-counter" aria-live="polite">
+                {move || format!("{} / {count}", deck.slide.get() + 1)}
+            </span>
+            <button type="button" on:click=move |_| deck.next() aria-label="Next slide">"→"</button>
+            <button type="button" class="open-console" on:click=open_console>"Open presenter console"</button>
+            <button type="button" on:click=move |_| help.update(|open| *open = !*open)>"Keys (?)"</button>
+            <a href=chapter_path class="exit-present">"Exit (Esc)"</a>
+        </nav>
     }
 }
 

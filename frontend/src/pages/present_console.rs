@@ -123,6 +123,7 @@ fn Console(
                 </p>
                 <p class=move || format!("pace {}", signal().class()) role="status">{move || signal().label()}</p>
             </section>
+            <div class="console-main">
             <section class="console-current" aria-label="On the projector">
                 <h2>
                     {move || format!("Slide {} of {count}: ", deck.slide.get() + 1)}
@@ -131,6 +132,16 @@ fn Console(
                 </h2>
                 {move || current().map(|slide| view! { <SlidePreview slide /> })}
             </section>
+            <nav class="console-controls" aria-label="Move the deck">
+                <button type="button" class="console-previous" on:click=move |_| deck.previous()>"← Previous"</button>
+                <button type="button" class="console-next-button" on:click=move |_| deck.next()>"Next →"</button>
+                <button type="button" class="console-blank" aria-pressed=move || deck.blank.get().to_string()
+                    on:click=move |_| deck.toggle_blank()>"Blank screen (b)"</button>
+                <button type="button" class="console-restart" on:click=move |_| deck.restart_clock()>"Restart the clock"</button>
+                <a href=projector_path target="rmp-projector">"Open the projector view"</a>
+            </nav>
+            </div>
+            <div class="console-side">
             <section class="console-next" aria-label="Next slide">
                 <h2>
                     "Next: "
@@ -153,14 +164,7 @@ fn Console(
                     }
                 }}
             </section>
-            <nav class="console-controls" aria-label="Move the deck">
-                <button type="button" class="console-previous" on:click=move |_| deck.previous()>"← Previous"</button>
-                <button type="button" class="console-next-button" on:click=move |_| deck.next()>"Next →"</button>
-                <button type="button" class="console-blank" aria-pressed=move || deck.blank.get().to_string()
-                    on:click=move |_| deck.toggle_blank()>"Blank screen (b)"</button>
-                <button type="button" class="console-restart" on:click=move |_| deck.restart_clock()>"Restart the clock"</button>
-                <a href=projector_path target="rmp-projector">"Open the projector view"</a>
-            </nav>
+            </div>
         </div>
     }
 }
