@@ -183,6 +183,27 @@ async fn projector_and_console_follow_each_other_through_keys_buttons_and_reload
     )
     .await;
 
+    // The projector's own button opens the console in a window of its own, at the same place.
+    h.click(".present-bar .open-console").await;
+    let mut popup = None;
+    for _ in 0..200 {
+        let windows = h.client.windows().await.unwrap();
+        if let Some(new) = windows
+            .into_iter()
+            .find(|w| *w != projector && *w != console)
+        {
+            popup = Some(new);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let popup = popup.expect("Open presenter console opened no window");
+    switch(&h, &popup).await;
+    console_shows(&h, "Predict, then run", "The two courses after this one").await;
+    h.client.close_window().await.unwrap();
+    switch(&h, &projector).await;
+    h.eval("document.activeElement.blur(); return null;").await;
+
     // `?` shows the deck's keys, not the app's shortcut help; Esc closes it, then leaves the deck
     // for the chapter at the slide's place.
     h.press("?").await;
@@ -222,16 +243,23 @@ const fits = stage.width <= innerWidth + 1 && stage.height <= innerHeight + 1
 return { fits, pageScroll: document.documentElement.scrollWidth - innerWidth, out: [...new Set(out)].slice(0, 12) };
 "#;
 
-/// Sizes the window so that the page itself (the viewport) is `width` x `height`.
+/// Sizes the window so that the page itself (the viewport) is `width` x `height`: the window's
+/// frame is measured and added, again until the browser has applied the size.
 async fn viewport(h: &Harness, width: u32, height: u32) {
-    h.resize(width, height).await;
-    let frame = h
-        .eval("return [outerWidth - innerWidth, outerHeight - innerHeight];")
-        .await;
-    let extra = |i: usize| frame[i].as_u64().unwrap_or(0) as u32;
-    h.resize(width + extra(0), height + extra(1)).await;
-    let inner = h.eval("return [innerWidth, innerHeight];").await;
-    assert_eq!(inner, serde_json::json!([width, height]), "the viewport");
+    let (mut outer_width, mut outer_height) = (width, height);
+    let mut inner = serde_json::Value::Null;
+    for _ in 0..20 {
+        h.resize(outer_width, outer_height).await;
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        inner = h.eval("return [innerWidth, innerHeight];").await;
+        if inner == serde_json::json!([width, height]) {
+            return;
+        }
+        let got = |i: usize| inner[i].as_i64().unwrap_or(0);
+        outer_width = (i64::from(outer_width) + i64::from(width) - got(0)).max(1) as u32;
+        outer_height = (i64::from(outer_height) + i64::from(height) - got(1)).max(1) as u32;
+    }
+    panic!("the viewport never became {width}x{height}: {inner}");
 }
 
 #[tokio::test]
