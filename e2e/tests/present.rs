@@ -345,3 +345,35 @@ async fn the_projector_fills_16_by_9_at_both_sizes_and_the_console_fits_a_laptop
     h.close().await;
     assert!(problems.is_empty(), "{problems:#?}");
 }
+
+/// A chapter without slide marks presents as a title slide (its title and summary) and one slide
+/// per `##` section; leaving the title slide lands at the top of the reading page.
+#[tokio::test]
+async fn an_unmarked_chapter_presents_by_sections() {
+    let h = Harness::start().await;
+    h.goto("/").await;
+    h.eval("localStorage.removeItem('rmp.present.trait-patterns'); return null;")
+        .await;
+    h.goto("/present/trait-patterns").await;
+    h.wait_for_text(".slide-stage h1.slide-title", "Advanced trait patterns")
+        .await;
+    h.wait_for_contains(".slide-stage .summary", "what a blanket impl costs")
+        .await;
+    press_key(&h, Key::End).await;
+    h.wait_until(
+        "return !!document.querySelector('.slide-stage h2#blanket-impls-and-what-they-cost');",
+        "the last slide is the last section",
+    )
+    .await;
+    press_key(&h, Key::Home).await;
+    h.wait_for_text(".slide-stage h1.slide-title", "Advanced trait patterns")
+        .await;
+    press_key(&h, Key::Escape).await;
+    h.wait_until(
+        "return location.pathname === '/learn/trait-patterns' && location.hash === '#top' \
+         && !!document.getElementById('top');",
+        "Esc on the title slide goes to the top of the chapter",
+    )
+    .await;
+    h.close().await;
+}
