@@ -38,10 +38,3 @@ pub struct Slide {
     /// The speaker notes of this slide, as HTML, in order.
     pub notes: Vec<String>,
 }
-
-impl Presentation {
-    /// The minutes planned before slide `index` starts.
-    pub fn minutes_before(&self, index: usize) -> u32 {
-        self.slides.iter().take(index).map(|s| s.minutes).sum()
-    }
-}

@@ -280,7 +280,7 @@ fn present_head(chapter: &Chapter, view: PresentView) -> String {
 }
 
 /// What `frontend/src/pages/present.rs` and `present_console.rs` call these pages.
-pub fn present_title(chapter_title: &str, view: PresentView) -> String {
+fn present_title(chapter_title: &str, view: PresentView) -> String {
     match view {
         PresentView::Slide(_) => format!("{chapter_title} (slides)"),
         PresentView::Console => format!("{chapter_title} (presenter console)"),
