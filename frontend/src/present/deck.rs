@@ -47,6 +47,25 @@ impl Deck {
             let _ = blank.try_set(message.blank);
             let _ = changes.try_update(|c| *c += 1);
         });
+        // A second path for the same news: the other window's write of the record fires a
+        // `storage` event here, so a message the channel lost (a throttled background window)
+        // still lands.
+        let key = super::record::key(&slug);
+        let handle = window_event_listener(leptos::ev::storage, move |event| {
+            if event.key().as_deref() != Some(key.as_str()) {
+                return;
+            }
+            let Some(record) = event
+                .new_value()
+                .and_then(|text| serde_json::from_str::<SessionRecord>(&text).ok())
+            else {
+                return;
+            };
+            let _ = slide.try_set(record.slide.min(last));
+            let _ = blank.try_set(record.blank);
+            let _ = changes.try_update(|c| *c += 1);
+        });
+        on_cleanup(move || handle.remove());
         Deck {
             slug: StoredValue::new(slug),
             anchors: StoredValue::new(deck.slides.iter().map(|s| s.anchor.clone()).collect()),
