@@ -302,6 +302,30 @@ async fn the_projector_fills_16_by_9_at_both_sizes_and_the_console_fits_a_laptop
             }
         }
     }
+    // The slide's example runs on the projector, its output in the slide's large type.
+    viewport(&h, 1920, 1080).await;
+    h.goto(&format!("{DECK}/2")).await;
+    projector_shows(&h, 1).await;
+    h.click(".slide .code-block .run-button").await;
+    h.wait_for_contains(".slide .program-output", "predicted correctly")
+        .await;
+    let output_size = h
+        .eval("return parseFloat(getComputedStyle(document.querySelector('.slide .program-output')).fontSize);")
+        .await
+        .as_f64()
+        .unwrap();
+    if output_size < 24.0 {
+        problems.push(format!(
+            "the run's output is {output_size}px at 1920x1080, too small to read from the back"
+        ));
+    }
+    h.eval("document.querySelector('.slide .program-output').scrollIntoView({block: 'center'}); return null;")
+        .await;
+    if let Some(folder) = &shots {
+        h.screenshot(&folder.join("present-2-1920x1080-run.png"))
+            .await;
+    }
+
     // The dark projector theme, at the large size.
     viewport(&h, 1920, 1080).await;
     h.eval("localStorage.setItem('rmp.theme', 'dark'); return null;")
