@@ -7,6 +7,7 @@
 pub mod browser;
 mod execute;
 pub mod flags;
+pub mod present;
 pub mod project;
 mod search;
 pub mod share;

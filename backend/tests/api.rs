@@ -182,6 +182,50 @@ async fn an_unknown_chapter_is_a_json_404() {
 }
 
 #[tokio::test]
+async fn a_chapter_presents_as_slides_with_its_block_ids() {
+    let f = fixture();
+    let (status, _, body) = get(&f.state, "/api/present/second").await;
+    assert_eq!(status, StatusCode::OK);
+    let deck: api_types::present::Presentation = serde_json::from_slice(&body).unwrap();
+    assert_eq!(deck.chapter.slug, "second");
+    assert_eq!(deck.course.slug, "basics");
+    assert_eq!(deck.minutes, 7);
+    // No marks: a title slide, then the `## Try it` section.
+    let shape: Vec<(usize, &str, &str)> = deck
+        .slides
+        .iter()
+        .map(|s| (s.index, s.title.as_str(), s.anchor.as_str()))
+        .collect();
+    assert_eq!(
+        shape,
+        [(0, "The second chapter", "top"), (1, "Try it", "try-it")]
+    );
+    assert_eq!(deck.slides.iter().map(|s| s.minutes).sum::<u32>(), 7);
+    // The code blocks keep the ids the reading page gives them.
+    let (_, _, page) = get(&f.state, "/api/chapters/second").await;
+    let page: api_types::Chapter = serde_json::from_slice(&page).unwrap();
+    let ids = |blocks: &[api_types::Block]| -> Vec<String> {
+        blocks
+            .iter()
+            .filter_map(|b| match b {
+                api_types::Block::Code(code) => Some(code.id.clone()),
+                _ => None,
+            })
+            .collect()
+    };
+    let slide_ids: Vec<String> = deck.slides.iter().flat_map(|s| ids(&s.blocks)).collect();
+    assert_eq!(slide_ids, ids(&page.blocks));
+
+    let (status, headers, body) = get(&f.state, "/api/present/nope").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(headers[header::CONTENT_TYPE], "application/json");
+    assert_eq!(
+        json(&body)["error"],
+        "there is no chapter called `nope` to present"
+    );
+}
+
+#[tokio::test]
 async fn an_unknown_endpoint_is_a_json_404() {
     let f = fixture();
     let (status, _, body) = get(&f.state, "/api/nothing/here").await;

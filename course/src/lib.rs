@@ -23,6 +23,7 @@ mod load;
 mod markdown;
 mod model;
 mod search;
+pub mod slides;
 mod wire;
 
 pub use error::ContentError;

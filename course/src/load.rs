@@ -197,7 +197,16 @@ fn load_chapter(path: &Path, course_slug: &str) -> Result<Chapter, ContentError>
     rendered
         .problems
         .extend(plain_text_problems(&source, &front));
+    let slides = crate::slides::split(
+        &front,
+        &rendered.blocks,
+        &rendered.slide_marks,
+        &rendered.sections,
+        front_matter_line(&source, "minutes"),
+        &mut rendered.problems,
+    );
     Ok(Chapter {
+        slides,
         slug: slug_of(path)?,
         path: path.to_owned(),
         front,

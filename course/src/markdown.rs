@@ -13,6 +13,7 @@ use api_types::project::check_project;
 use crate::ids::assign_ids;
 use crate::info::{Context, Role, exercise_fence_problems, files_fence_problems};
 use crate::model::{ExerciseFile, content_hash};
+use crate::slides::{Section, SlideMark, parse_mark};
 use crate::{Block, CodeBlock, CodeInfo, Exercise, FileSet, Heading, Problem};
 
 /// The result of rendering a chapter body.
@@ -24,6 +25,10 @@ pub struct Rendered {
     pub problems: Vec<Problem>,
     /// The ids of the chapter's checklist items (Markdown task list items, `- [ ] ...`), in order.
     pub tasks: Vec<String>,
+    /// `<!-- slide ... -->` marks, in order (see [`crate::slides`]).
+    pub slide_marks: Vec<SlideMark>,
+    /// The `##` headings, each at the start of a block, for slides of a chapter without marks.
+    pub sections: Vec<Section>,
 }
 
 /// Renders `body`, whose first line is line `first_line` of its file (so code blocks can report
@@ -52,9 +57,81 @@ fn render(body: &str, first_line: usize, context: Context) -> Rendered {
     let mut heading: Option<(HeadingLevel, Vec<Event>)> = None;
     let mut used_ids: HashMap<String, usize> = HashMap::new();
     let (mut code_count, mut exercise_count) = (0, 0);
+    // A top-level HTML block of the chapter, held back until it is known whether it is a slide mark.
+    let mut html_block: Option<(usize, String)> = None;
+    // Lists, quotes and footnotes open around the current event: a mark inside one cannot split.
+    let mut containers = 0usize;
+    // The slide mark whose title and anchor the heading being read gives.
+    let mut mark_awaiting_heading: Option<usize> = None;
+    let line_of = |offset: usize| first_line + body[..offset].matches('\n').count();
 
-    for (event, range) in Parser::new_ext(body, options).into_offset_iter() {
+    let mut events = Parser::new_ext(body, options).into_offset_iter().peekable();
+    while let Some((event, range)) = events.next() {
         match event {
+            Event::Start(Tag::HtmlBlock) if context == Context::Chapter && containers == 0 => {
+                html_block = Some((line_of(range.start), String::new()));
+            }
+            Event::Html(text) if html_block.is_some() => {
+                if let Some((_, html)) = html_block.as_mut() {
+                    html.push_str(&text);
+                }
+            }
+            Event::End(TagEnd::HtmlBlock) if html_block.is_some() => {
+                let Some((line, html)) = html_block.take() else {
+                    continue;
+                };
+                let Some(parsed) = parse_mark(&html) else {
+                    prose.push(Event::Start(Tag::HtmlBlock));
+                    prose.push(Event::Html(CowStr::from(html)));
+                    prose.push(Event::End(TagEnd::HtmlBlock));
+                    continue;
+                };
+                // A malformed mark still splits, so the rest of the deck keeps its shape.
+                let attributes = parsed.unwrap_or_else(|message| {
+                    out.problems.push(Problem { line, message });
+                    Default::default()
+                });
+                flush_prose(&mut prose, &mut out, context);
+                let starts_with_heading =
+                    matches!(events.peek(), Some((Event::Start(Tag::Heading { .. }), _)));
+                let anchor = if starts_with_heading {
+                    mark_awaiting_heading = Some(out.slide_marks.len());
+                    String::new()
+                } else {
+                    let title = attributes.title.clone().unwrap_or_else(|| {
+                        out.problems.push(Problem {
+                            line,
+                            message: "this slide does not start with a heading, so its mark needs a title: <!-- slide minutes=3 title=\"Recap\" -->".into(),
+                        });
+                        (out.slide_marks.len() + 1).to_string()
+                    });
+                    let anchor = unique_id(&format!("slide-{}", slugify(&title)), &mut used_ids);
+                    // Where the slide starts on the reading page; empty, so never seen.
+                    prose.push(Event::Html(CowStr::from(format!(
+                        "<div id=\"{anchor}\" class=\"slide-anchor\"></div>\n"
+                    ))));
+                    anchor
+                };
+                out.slide_marks.push(SlideMark {
+                    line,
+                    block: out.blocks.len(),
+                    minutes: attributes.minutes,
+                    title: attributes.title,
+                    anchor,
+                });
+            }
+            Event::Html(text) | Event::InlineHtml(text) if parse_mark(&text).is_some() => {
+                let line = line_of(range.start);
+                let message = if context == Context::Chapter {
+                    "a slide mark must be on a line of its own between the chapter's paragraphs, not inside a paragraph, list or quote"
+                } else {
+                    "a slide mark goes between the chapter's blocks, not inside a notes, exercise or files block"
+                };
+                out.problems.push(Problem {
+                    line,
+                    message: message.into(),
+                });
+            }
             Event::Start(Tag::CodeBlock(kind)) => {
                 let info = match kind {
                     CodeBlockKind::Fenced(info) => CodeInfo::parse(&info),
@@ -102,11 +179,29 @@ fn render(body: &str, first_line: usize, context: Context) -> Rendered {
                 };
                 out.blocks.push(block);
             }
-            Event::Start(Tag::Heading { level, .. }) => heading = Some((level, Vec::new())),
+            Event::Start(Tag::Heading { level, .. }) => {
+                if context == Context::Chapter && containers == 0 && level == HeadingLevel::H2 {
+                    // A section starts a block of its own, so it can be a slide of its own.
+                    flush_prose(&mut prose, &mut out, context);
+                }
+                heading = Some((level, Vec::new()));
+            }
             Event::End(TagEnd::Heading(_)) => {
                 if let Some((level, inner)) = heading.take() {
                     let text = plain_text(&inner);
                     let id = unique_id(&slugify(&text), &mut used_ids);
+                    if let Some(mark) = mark_awaiting_heading.take() {
+                        let mark = &mut out.slide_marks[mark];
+                        mark.anchor = id.clone();
+                        mark.title.get_or_insert_with(|| text.clone());
+                    }
+                    if context == Context::Chapter && containers == 0 && level == HeadingLevel::H2 {
+                        out.sections.push(Section {
+                            block: out.blocks.len(),
+                            anchor: id.clone(),
+                            title: text.clone(),
+                        });
+                    }
                     if matches!(level, HeadingLevel::H2 | HeadingLevel::H3) {
                         out.headings.push(Heading {
                             level: level as u8,
@@ -130,10 +225,25 @@ fn render(body: &str, first_line: usize, context: Context) -> Rendered {
                     prose.push(Event::End(TagEnd::Heading(level)));
                 }
             }
-            other => match heading.as_mut() {
-                Some((_, inner)) => inner.push(other),
-                None => prose.push(other),
-            },
+            other => {
+                match &other {
+                    Event::Start(
+                        Tag::List(_) | Tag::BlockQuote(_) | Tag::FootnoteDefinition(_),
+                    ) => {
+                        containers += 1;
+                    }
+                    Event::End(
+                        TagEnd::List(_) | TagEnd::BlockQuote(_) | TagEnd::FootnoteDefinition,
+                    ) => {
+                        containers = containers.saturating_sub(1);
+                    }
+                    _ => {}
+                }
+                match heading.as_mut() {
+                    Some((_, inner)) => inner.push(other),
+                    None => prose.push(other),
+                }
+            }
         }
     }
     flush_prose(&mut prose, &mut out, context);
@@ -632,7 +742,7 @@ mod tests {
             "## Why `dyn`?\n\n## Why `dyn`?\n\n### A & B\n",
             expect![[r##"
                 PROSE <h2 id="why-dyn">Why <code>dyn</code>? <a class="heading-anchor" href="#why-dyn" aria-label="Link to this section">#</a></h2>
-                <h2 id="why-dyn-2">Why <code>dyn</code>? <a class="heading-anchor" href="#why-dyn-2" aria-label="Link to this section">#</a></h2>
+                PROSE <h2 id="why-dyn-2">Why <code>dyn</code>? <a class="heading-anchor" href="#why-dyn-2" aria-label="Link to this section">#</a></h2>
                 <h3 id="a-b">A &amp; B <a class="heading-anchor" href="#a-b" aria-label="Link to this section">#</a></h3>
                 H2 #why-dyn Why dyn?
                 H2 #why-dyn-2 Why dyn?

@@ -95,6 +95,8 @@ pub struct Chapter {
     pub tasks: Vec<String>,
     /// Links to chapters (`/learn/<slug>`) with their lines, checked once every slug is known.
     pub links: Vec<(usize, String)>,
+    /// The chapter as slides, in order (see [`crate::slides`]); never empty.
+    pub slides: Vec<crate::slides::Slide>,
 }
 
 /// Something wrong at one line of a chapter, for the author.

@@ -210,6 +210,7 @@ mod tests {
             problems: rendered.problems,
             tasks: rendered.tasks,
             links: Vec::new(),
+            slides: Vec::new(),
         }
     }
 

@@ -89,3 +89,82 @@ fn the_author_guides_examples_are_well_formed() {
         assert!(!rendered.blocks.is_empty());
     }
 }
+
+/// Every chapter presents: its slides cover its blocks once, in order, their budgets add up to
+/// the chapter's minutes, and each slide's anchor is an element of the reading page.
+#[test]
+fn every_chapter_presents_as_slides_that_cover_it() {
+    for (course, chapter) in library().chapters() {
+        let name = chapter.path.display();
+        let deck = chapter.presentation(course);
+        assert_eq!(deck.minutes, chapter.front.minutes, "{name}");
+        let mut next = 0;
+        for slide in &chapter.slides {
+            assert_eq!(slide.blocks.start, next, "{name}: slide `{}`", slide.title);
+            next = slide.blocks.end;
+        }
+        assert_eq!(next, chapter.blocks.len(), "{name}");
+        let page: String = chapter
+            .blocks
+            .iter()
+            .filter_map(|b| match b {
+                Block::Prose(html) => Some(html.as_str()),
+                _ => None,
+            })
+            .collect();
+        for slide in &deck.slides {
+            let anchor = &slide.anchor;
+            assert!(
+                anchor == course::slides::TOP_ANCHOR || page.contains(&format!(" id=\"{anchor}\"")),
+                "{name}: slide `{}` starts at #{anchor}, which the page does not have",
+                slide.title
+            );
+        }
+    }
+}
+
+#[test]
+fn the_marked_example_chapter_has_its_slides_and_budgets() {
+    let library = library();
+    let (course, chapter) = library.chapter("where-next").expect("where-next");
+    let deck = chapter.presentation(course);
+    let slides: Vec<(&str, &str, u32, usize)> = deck
+        .slides
+        .iter()
+        .map(|s| {
+            (
+                s.title.as_str(),
+                s.anchor.as_str(),
+                s.minutes,
+                s.notes.len(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        slides,
+        [
+            ("Where next", "slide-where-next", 1, 0),
+            ("Predict, then run", "predict-then-run", 5, 1),
+            (
+                "The two courses after this one",
+                "the-two-courses-after-this-one",
+                3,
+                1
+            ),
+            ("Chapter by chapter", "chapter-by-chapter", 4, 1),
+            (
+                "One system, several chapters",
+                "one-system-several-chapters",
+                4,
+                1
+            ),
+            ("Closing a session", "closing-a-session", 3, 1),
+        ]
+    );
+    // Notes are the console's, never the projector's.
+    assert!(deck.slides.iter().all(|s| {
+        s.blocks
+            .iter()
+            .all(|b| !matches!(b, api_types::Block::Notes { .. }))
+    }));
+}

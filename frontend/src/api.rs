@@ -40,6 +40,11 @@ pub async fn chapter(slug: String) -> Result<Chapter, ApiFailure> {
     get_json(&format!("/api/chapters/{}", encode_segment(&slug))).await
 }
 
+/// The chapter as slides (`/present/...`).
+pub async fn presentation(slug: String) -> Result<api_types::present::Presentation, ApiFailure> {
+    get_json(&format!("/api/present/{}", encode_segment(&slug))).await
+}
+
 /// Stores `code` on the server and returns its permalink. Sends this browser's id: the server
 /// limits shares per browser and per address each hour.
 pub async fn create_share(

@@ -10,6 +10,7 @@ pub mod demos;
 pub mod editor;
 pub mod pages;
 pub mod prefs;
+pub mod present;
 pub mod progress;
 pub mod run;
 pub mod saved;
@@ -31,6 +32,8 @@ use crate::pages::chapter::ChapterPage;
 use crate::pages::course::CoursePage;
 use crate::pages::course_index::CourseIndex;
 use crate::pages::not_found::NotFound;
+use crate::pages::present::PresentPage;
+use crate::pages::present_console::PresentConsolePage;
 use crate::pages::share::{FragmentSharePage, SharePage};
 
 /// Mounts the app on `<body>` and removes the boot placeholder.
@@ -79,6 +82,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=CourseIndex />
                     <Route path=path!("/courses/:slug") view=CoursePage />
                     <Route path=path!("/learn/:slug") view=ChapterPage />
+                    <Route path=path!("/present/:slug") view=PresentPage />
+                    <Route path=path!("/present/:slug/console") view=PresentConsolePage />
+                    <Route path=path!("/present/:slug/:n") view=PresentPage />
                     <Route path=path!("/demos/matching-engine") view=MatchingEnginePage />
                     <Route path=path!("/demos/lock-free") view=LockFreePage />
                     // Also in the server's `routes/head.rs`, which answers 404 for unknown ids.

@@ -16,6 +16,7 @@ pub fn router() -> Router<AppState> {
         .route("/health", get(health))
         .route("/courses", get(courses))
         .route("/chapters/{slug}", get(chapter))
+        .route("/present/{slug}", get(presentation))
         .route("/runners", get(runner_list))
         .route("/search", get(search))
         .fallback(unknown_endpoint)
@@ -93,6 +94,18 @@ async fn chapter(
     content::chapter_page(&state.content.library(), &slug)
         .map(Json)
         .ok_or_else(|| ApiError::NotFound(format!("there is no chapter called `{slug}`")))
+}
+
+/// The chapter as slides, for the presentation view and the presenter console.
+async fn presentation(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+) -> Result<Json<api_types::present::Presentation>, ApiError> {
+    let library = state.content.library();
+    let (course, chapter) = library.chapter(&slug).ok_or_else(|| {
+        ApiError::NotFound(format!("there is no chapter called `{slug}` to present"))
+    })?;
+    Ok(Json(chapter.presentation(course)))
 }
 
 async fn unknown_endpoint(OriginalUri(uri): OriginalUri) -> ApiError {

@@ -59,6 +59,14 @@ impl Demo {
     }
 }
 
+/// Which of a chapter's presentation pages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PresentView {
+    /// The projector's view, at this 1-based slide.
+    Slide(usize),
+    Console,
+}
+
 /// An address the server was asked for, as the SPA will understand it.
 #[derive(Clone, Copy, Debug)]
 pub enum Page<'a> {
@@ -66,6 +74,12 @@ pub enum Page<'a> {
     Course(&'a Course),
     Chapter(&'a Chapter),
     Demo(Demo),
+    /// `/present/<slug>`, `/present/<slug>/<n>` (a 1-based slide; past the end shows the last)
+    /// and `/present/<slug>/console`: a chapter as slides, or its presenter console.
+    Present {
+        chapter: &'a Chapter,
+        view: PresentView,
+    },
     /// `/learn/<slug>` naming no chapter: the SPA says "Chapter not found".
     UnknownChapter,
     /// Any other address: the SPA says "Page not found".
@@ -106,6 +120,23 @@ impl<'a> Page<'a> {
             ["learn", slug] => library
                 .chapter(slug)
                 .map_or(Page::UnknownChapter, |(_, chapter)| Page::Chapter(chapter)),
+            ["present", slug, rest @ ..] => {
+                let view = match rest {
+                    [] => Some(PresentView::Slide(1)),
+                    ["console"] => Some(PresentView::Console),
+                    [n] => n
+                        .parse::<usize>()
+                        .ok()
+                        .filter(|n| *n >= 1)
+                        .map(PresentView::Slide),
+                    _ => None,
+                };
+                match (library.chapter(slug), view) {
+                    (_, None) => Page::NotFound,
+                    (None, Some(_)) => Page::UnknownChapter,
+                    (Some((_, chapter)), Some(view)) => Page::Present { chapter, view },
+                }
+            }
             ["s"] => Page::FragmentShare,
             ["s", id] => share
                 .filter(|share| share.id == *id)
@@ -131,6 +162,11 @@ impl<'a> Page<'a> {
             Page::Index => Some("/".to_owned()),
             Page::Course(course) => Some(format!("/courses/{}", course.slug)),
             Page::Chapter(chapter) => Some(format!("/learn/{}", chapter.slug)),
+            Page::Present { chapter, view } => Some(match view {
+                PresentView::Slide(1) => format!("/present/{}", chapter.slug),
+                PresentView::Slide(n) => format!("/present/{}/{n}", chapter.slug),
+                PresentView::Console => format!("/present/{}/console", chapter.slug),
+            }),
             Page::Demo(demo) => Some(demo.path().to_owned()),
             Page::Share(share) => Some(format!("/s/{}", share.id)),
             Page::FragmentShare => Some("/s".to_owned()),
@@ -154,6 +190,7 @@ impl<'a> Page<'a> {
             ),
             Page::Demo(demo) => (Some(demo.title()), demo.description(), "website"),
             Page::Share(share) => return share_head(share, site),
+            Page::Present { chapter, view } => return present_head(chapter, *view),
             // The code is in the fragment, which never reaches the server: a generic head.
             Page::FragmentShare => return not_found_head(SHARED_CODE),
             // The same titles as the SPA's not-found pages; kept out of search indexes, and no
@@ -228,6 +265,26 @@ fn share_head(share: &Share, site: &PublicUrl) -> String {
          <meta property=\"og:url\" content=\"{url}\" />\n    \
          <meta name=\"twitter:card\" content=\"summary\" />"
     )
+}
+
+/// The same titles as the SPA's presentation pages; kept out of search indexes, since the
+/// reading page (`/learn/<slug>`) is where the chapter's words are.
+fn present_head(chapter: &Chapter, view: PresentView) -> String {
+    let title = escape(&present_title(&chapter.front.title, view));
+    let description = escape(&chapter.front.summary);
+    format!(
+        "<title>{title} · {SITE_NAME}</title>\n    \
+         <meta name=\"description\" content=\"{description}\" />\n    \
+         <meta name=\"robots\" content=\"noindex\" />"
+    )
+}
+
+/// What `frontend/src/pages/present.rs` and `present_console.rs` call these pages.
+fn present_title(chapter_title: &str, view: PresentView) -> String {
+    match view {
+        PresentView::Slide(_) => format!("{chapter_title} (slides)"),
+        PresentView::Console => format!("{chapter_title} (presenter console)"),
+    }
 }
 
 fn not_found_head(title: &str) -> String {
@@ -409,6 +466,8 @@ mod tests {
             let path = route
                 .replace("/courses/:slug", "/courses/basics")
                 .replace("/learn/:slug", "/learn/first")
+                .replace("/present/:slug", "/present/first")
+                .replace("/:n", "/2")
                 .replace("/s/:id", "/s/abcDEF012345");
             assert!(
                 !path.contains(':'),
@@ -419,6 +478,56 @@ mod tests {
                 page.status(),
                 StatusCode::OK,
                 "the SPA routes {route}, but the server answers {path} with {page:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn presentations_are_pages_of_known_chapters_titled_per_chapter() {
+        let (_dir, library) = basics();
+        let site = PublicUrl::parse("https://play.example.org").unwrap();
+        for (path, view) in [
+            ("/present/first", PresentView::Slide(1)),
+            ("/present/first/", PresentView::Slide(1)),
+            ("/present/first/3", PresentView::Slide(3)),
+            ("/present/first/console", PresentView::Console),
+        ] {
+            let page = Page::resolve(path, &library, None);
+            assert!(
+                matches!(page, Page::Present { chapter, view: v } if chapter.slug == "first" && v == view),
+                "{path}: {page:?}"
+            );
+            assert_eq!(page.status(), StatusCode::OK);
+        }
+        let head = Page::resolve("/present/first/console", &library, None).head(&site);
+        assert!(
+            head.starts_with("<title>First (presenter console) · Rust Mastery Playground</title>"),
+            "{head}"
+        );
+        assert!(
+            head.contains("noindex") && head.contains("content=\"One\""),
+            "{head}"
+        );
+        assert!(
+            Page::resolve("/present/first/2", &library, None)
+                .head(&site)
+                .starts_with("<title>First (slides) · ")
+        );
+        for path in ["/present/nope", "/present/nope/2", "/present/nope/console"] {
+            assert!(
+                matches!(Page::resolve(path, &library, None), Page::UnknownChapter),
+                "{path}"
+            );
+        }
+        for path in [
+            "/present",
+            "/present/first/0",
+            "/present/first/x",
+            "/present/first/2/3",
+        ] {
+            assert!(
+                matches!(Page::resolve(path, &library, None), Page::NotFound),
+                "{path}"
             );
         }
     }

@@ -133,9 +133,11 @@ fn ChapterBody(
         })
         .collect_view();
     view! {
-        <header class="chapter-header">
+        // `top`: where a presentation's title slide starts (`course::slides::TOP_ANCHOR`).
+        <header class="chapter-header" id="top">
             <p class="breadcrumb">
                 <A href=format!("/courses/{}", chapter.course.slug)>{chapter.course.title}</A>
+                <A href=format!("/present/{}", chapter.slug) attr:class="present-link">"Present"</A>
             </p>
             <h1>{chapter.title}</h1>
             <p class="meta">

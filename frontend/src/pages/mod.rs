@@ -4,4 +4,6 @@ pub mod chapter;
 pub mod course;
 pub mod course_index;
 pub mod not_found;
+pub mod present;
+pub mod present_console;
 pub mod share;

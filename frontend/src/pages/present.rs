@@ -1,0 +1,234 @@
+//! `/present/:slug` and `/present/:slug/:n`: a chapter on the projector, one 16:9 slide at a time,
+//! with runnable, editable code. The presenter console (`present_console.rs`) follows it and
+//! drives it through [`crate::present`].
+
+use api_types::Block;
+use api_types::present::{Presentation, Slide};
+use leptos::prelude::*;
+use leptos_router::hooks::{use_navigate, use_params_map};
+
+use crate::api::{self, ApiFailure};
+use crate::components::code_block::CodeBlockView;
+use crate::components::edits::ChapterEdits;
+use crate::components::exercise::ExerciseView;
+use crate::components::files::FileSetView;
+use crate::components::progress::CurrentChapter;
+use crate::components::status::{ErrorList, Loading};
+use crate::demos::EmbeddedDemo;
+use crate::pages::not_found::ChapterNotFound;
+use crate::present::deck::{Deck, needs_title, slide_path};
+use crate::present::keys::{Command, KEYS, KeyListener};
+
+/// The projector's page: the deck, loaded once.
+#[component]
+pub fn PresentPage() -> impl IntoView {
+    let params = use_params_map();
+    let slug = params.read_untracked().get("slug").unwrap_or_default();
+    // 1-based in the address; past the end is the last slide.
+    let asked = params
+        .read_untracked()
+        .get("n")
+        .and_then(|n| n.parse::<usize>().ok())
+        .map(|n| n.saturating_sub(1));
+    let fetch_slug = slug.clone();
+    let deck = LocalResource::new(move || api::presentation(fetch_slug.clone()));
+    let slug = StoredValue::new(slug);
+    view! {
+        <div class="present-root projector-root">
+            <Transition fallback=|| view! { <Loading label="Loading slides…" /> }>
+                <ErrorBoundary fallback=|errors| view! { <ErrorList errors /> }>
+                    {move || Suspend::new(async move {
+                        match deck.await {
+                            Ok(presentation) => Ok(view! { <Projector presentation asked /> }.into_any()),
+                            Err(ApiFailure::NotFound(_)) => Ok(
+                                view! { <ChapterNotFound slug=slug.get_value() /> }.into_any(),
+                            ),
+                            Err(other) => Err(other),
+                        }
+                    })}
+                </ErrorBoundary>
+            </Transition>
+        </div>
+    }
+}
+
+#[component]
+fn Projector(
+    /// The chapter's slides.
+    presentation: Presentation,
+    /// The slide the address names, used when no session is under way.
+    asked: Option<usize>,
+) -> impl IntoView {
+    let deck = Deck::start(&presentation, asked);
+    let slug = deck.slug();
+    document().set_title(&format!(
+        "{} (slides) · Rust Mastery Playground",
+        presentation.chapter.title
+    ));
+    // Edits and runs on a slide are the chapter's own: the reading page shows them too.
+    ChapterEdits::provide(&slug);
+    provide_context(CurrentChapter(slug.clone()));
+    let help = RwSignal::new(false);
+    let chapter_path = format!("/learn/{slug}");
+
+    // The address follows the slide, so a reload keeps the place. Replaced in place: the
+    // router need not know, and Back leaves the deck rather than stepping through it.
+    {
+        let slug = slug.clone();
+        Effect::new(move |_| {
+            let path = slide_path(&slug, deck.slide.get());
+            if let Ok(history) = window().history() {
+                let _ =
+                    history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&path));
+            }
+        });
+    }
+
+    let navigate = use_navigate();
+    let exit = {
+        let chapter_path = chapter_path.clone();
+        move || {
+            if document().fullscreen_element().is_some() {
+                document().exit_fullscreen();
+            }
+            navigate(
+                &format!("{chapter_path}#{}", deck.anchor()),
+                Default::default(),
+            );
+        }
+    };
+    let keys = KeyListener::install(move |command| {
+        match command {
+            Command::Next => deck.next(),
+            Command::Previous => deck.previous(),
+            Command::First => deck.go(0),
+            Command::Last => deck.last(),
+            Command::Fullscreen => toggle_fullscreen(),
+            Command::Blank => deck.toggle_blank(),
+            Command::Help => help.update(|open| *open = !*open),
+            Command::Exit if help.get_untracked() => help.set(false),
+            Command::Exit => exit(),
+        }
+        true
+    });
+    StoredValue::new_local(keys);
+
+    let slides = StoredValue::new(presentation.slides);
+    let count = deck.count();
+    let console_path = format!("/present/{slug}/console");
+    view! {
+        <div class="projector" class:blanked=move || deck.blank.get()>
+            <div class="slide-stage">
+                <div class="slide-scroll">
+                    {move || {
+                        let at = deck.slide.get();
+                        slides.with_value(|slides| slides.get(at).cloned())
+                            .map(|slide| view! { <SlideContent slide /> })
+                    }}
+                </div>
+                <PresentBar deck count chapter_path=chapter_path.clone() console_path help />
+            </div>
+            <div class="blank-screen" aria-hidden=move || (!deck.blank.get()).to_string()>
+                <span class="visually-hidden">"The screen is blank; press b to show the slide."</span>
+            </div>
+            <KeyHelp open=help />
+        </div>
+    }
+}
+
+/// The slide counter and the controls, in a strip of the stage under the slide (so they never
+/// cover it), faint until pointed at or focused.
+#[component]
+fn PresentBar(
+    /// The deck it moves.
+    deck: Deck,
+    /// How many slides there are.
+    count: usize,
+    /// The reading page.
+    chapter_path: String,
+    /// The console's page.
+    console_path: String,
+    /// The key help's switch.
+    help: RwSignal<bool>,
+) -> impl IntoView {
+    let open_console = move |_| {
+        let _ = window().open_with_url_and_target_and_features(
+            &console_path,
+            "rmp-presenter-console",
+            "popup,width=1366,height=768",
+        );
+    };
+    view! {
+        <nav class="present-bar" aria-label="Presentation">
+            <button type="button" on:click=move |_| deck.previous() aria-label="Previous slide">"←"</button>
+            <span class="slide-counter" aria-live="polite">
+                {move || format!("{} / {count}", deck.slide.get() + 1)}
+            </span>
+            <button type="button" on:click=move |_| deck.next() aria-label="Next slide">"→"</button>
+            <button type="button" class="open-console" on:click=open_console>"Open presenter console"</button>
+            <button type="button" on:click=move |_| help.update(|open| *open = !*open)>"Keys (?)"</button>
+            <a href=chapter_path class="exit-present">"Exit (Esc)"</a>
+        </nav>
+    }
+}
+
+fn toggle_fullscreen() {
+    let document = document();
+    if document.fullscreen_element().is_some() {
+        document.exit_fullscreen();
+    } else if let Some(root) = document.document_element() {
+        let _ = root.request_fullscreen();
+    }
+}
+
+/// One slide's blocks, live: the code runs and can be edited.
+#[component]
+fn SlideContent(
+    /// The slide to show.
+    slide: Slide,
+) -> impl IntoView {
+    let title =
+        needs_title(&slide).then(|| view! { <h2 class="slide-heading">{slide.title.clone()}</h2> });
+    let blocks = slide
+        .blocks
+        .into_iter()
+        .map(|block| match block {
+            Block::Prose { html } => view! { <div class="prose" inner_html=html></div> }.into_any(),
+            Block::Code(code) => view! { <CodeBlockView block=code /> }.into_any(),
+            Block::Demo { name } => view! { <EmbeddedDemo name /> }.into_any(),
+            // Notes are the console's; the server never puts them on a slide.
+            Block::Notes { .. } => ().into_any(),
+            Block::Exercise(exercise) => view! { <ExerciseView exercise /> }.into_any(),
+            Block::Files(set) => view! { <FileSetView set /> }.into_any(),
+        })
+        .collect_view();
+    view! {
+        <section class="slide" data-slide=slide.index aria-label=slide.title>
+            {title}
+            {blocks}
+        </section>
+    }
+}
+
+/// The keys, over the slide.
+#[component]
+fn KeyHelp(
+    /// Whether it is shown.
+    open: RwSignal<bool>,
+) -> impl IntoView {
+    view! {
+        <Show when=move || open.get()>
+            <div class="present-help" role="dialog" aria-label="Presentation keys">
+                <h2>"Presentation keys"</h2>
+                <dl>
+                    {KEYS
+                        .iter()
+                        .map(|(keys, what)| view! { <dt><kbd>{*keys}</kbd></dt><dd>{*what}</dd> })
+                        .collect_view()}
+                </dl>
+                <p>"Keys typed in an editor stay in the editor: press Esc, then Tab, to leave it."</p>
+                <button type="button" on:click=move |_| open.set(false)>"Close"</button>
+            </div>
+        </Show>
+    }
+}

@@ -1,0 +1,217 @@
+//! `/present/:slug/console`: the presenter's own window. The slide on the projector and the next
+//! one, the speaker notes, the clock, the time on this slide against its budget and the session
+//! against the chapter's, and whether that is ahead, on time or behind. Moving here moves the
+//! projector, and the other way round ([`crate::present`]).
+
+use api_types::Block;
+use api_types::present::{Presentation, Slide};
+use leptos::prelude::*;
+use leptos_router::hooks::use_params_map;
+
+use crate::api::{self, ApiFailure};
+use crate::components::status::{ErrorList, Loading};
+use crate::pages::not_found::ChapterNotFound;
+use crate::present::deck::{Deck, needs_title, slide_path};
+use crate::present::keys::{Command, KeyListener};
+use crate::present::pacing::{clock, pace};
+use crate::present::record::now;
+
+#[component]
+pub fn PresentConsolePage() -> impl IntoView {
+    let params = use_params_map();
+    let slug = params.read_untracked().get("slug").unwrap_or_default();
+    let fetch_slug = slug.clone();
+    let deck = LocalResource::new(move || api::presentation(fetch_slug.clone()));
+    let slug = StoredValue::new(slug);
+    view! {
+        <div class="present-root console-root">
+            <Transition fallback=|| view! { <Loading label="Loading the presenter console…" /> }>
+                <ErrorBoundary fallback=|errors| view! { <ErrorList errors /> }>
+                    {move || Suspend::new(async move {
+                        match deck.await {
+                            Ok(presentation) => Ok(view! { <Console presentation /> }.into_any()),
+                            Err(ApiFailure::NotFound(_)) => Ok(
+                                view! { <ChapterNotFound slug=slug.get_value() /> }.into_any(),
+                            ),
+                            Err(other) => Err(other),
+                        }
+                    })}
+                </ErrorBoundary>
+            </Transition>
+        </div>
+    }
+}
+
+#[component]
+fn Console(
+    /// The chapter's slides.
+    presentation: Presentation,
+) -> impl IntoView {
+    let deck = Deck::start(&presentation, None);
+    let slug = deck.slug();
+    document().set_title(&format!(
+        "{} (presenter console) · Rust Mastery Playground",
+        presentation.chapter.title
+    ));
+    let keys = KeyListener::install(move |command| {
+        match command {
+            Command::Next => deck.next(),
+            Command::Previous => deck.previous(),
+            Command::First => deck.go(0),
+            Command::Last => deck.last(),
+            Command::Blank => deck.toggle_blank(),
+            // The projector's own; here the keys would only surprise.
+            Command::Fullscreen | Command::Help | Command::Exit => return false,
+        }
+        true
+    });
+    StoredValue::new_local(keys);
+
+    // The clock ticks every second; the record is read again on each tick and each move, so the
+    // times are right whichever window moved and whichever reloaded.
+    let tick = RwSignal::new(now());
+    if let Ok(handle) = set_interval_with_handle(
+        move || tick.set(now()),
+        std::time::Duration::from_millis(1000),
+    ) {
+        on_cleanup(move || handle.clear());
+    }
+    let record = Memo::new(move |_| {
+        tick.track();
+        deck.changes.track();
+        deck.slide.track();
+        deck.record()
+    });
+
+    let budgets: Vec<u32> = presentation.slides.iter().map(|s| s.minutes).collect();
+    let total = presentation.minutes;
+    let count = presentation.slides.len();
+    let slides = StoredValue::new(presentation.slides);
+    let budgets = StoredValue::new(budgets);
+    let slide_at = move |at: usize| slides.with_value(|slides| slides.get(at).cloned());
+    let current = move || slide_at(deck.slide.get());
+    let next = move || slide_at(deck.slide.get() + 1);
+
+    let elapsed = move || record.with(|r| r.elapsed_seconds(tick.get()));
+    let on_slide = move || record.with(|r| r.on_slide_seconds(tick.get()));
+    let budget = move || current().map_or(0, |s| s.minutes);
+    let signal = move || budgets.with_value(|b| pace(b, deck.slide.get(), elapsed()));
+    let over = Memo::new(move |_| on_slide() > u64::from(budget()) * 60);
+    let wall_clock = move || {
+        tick.track();
+        let date = js_sys::Date::new_0();
+        format!("{:02}:{:02}", date.get_hours(), date.get_minutes())
+    };
+    let projector_path = slide_path(&slug, deck.slide.get_untracked());
+
+    view! {
+        <div class="console">
+            <header class="console-top">
+                <h1 class="console-title">{presentation.chapter.title.clone()}</h1>
+                <p class="console-clock" title="The time of day">{wall_clock}</p>
+            </header>
+            <section class="console-times" aria-label="Timing">
+                <p class="console-slide-time" class:over=over>
+                    <span class="label">"This slide "</span>
+                    <span class="value">{move || clock(on_slide())}</span>
+                    <span class="budget">{move || format!(" of {}:00", budget())}</span>
+                </p>
+                <p class="console-session-time">
+                    <span class="label">"Session "</span>
+                    <span class="value">{move || clock(elapsed())}</span>
+                    <span class="budget">{format!(" of {}", clock(u64::from(total) * 60))}</span>
+                </p>
+                <p class=move || format!("pace {}", signal().class()) role="status">{move || signal().label()}</p>
+            </section>
+            <div class="console-main">
+            <section class="console-current" aria-label="On the projector">
+                <h2>
+                    {move || format!("Slide {} of {count}: ", deck.slide.get() + 1)}
+                    <span class="console-current-title">{move || current().map(|s| s.title).unwrap_or_default()}</span>
+                    {move || deck.blank.get().then_some(" (screen blanked)")}
+                </h2>
+                {move || current().map(|slide| view! { <SlidePreview slide /> })}
+            </section>
+            <nav class="console-controls" aria-label="Move the deck">
+                <button type="button" class="console-previous" on:click=move |_| deck.previous()>"← Previous"</button>
+                <button type="button" class="console-next-button" on:click=move |_| deck.next()>"Next →"</button>
+                <button type="button" class="console-blank" aria-pressed=move || deck.blank.get().to_string()
+                    on:click=move |_| deck.toggle_blank()>"Blank screen (b)"</button>
+                <button type="button" class="console-restart" on:click=move |_| deck.restart_clock()>"Restart the clock"</button>
+                <a href=projector_path target="rmp-projector">"Open the projector view"</a>
+            </nav>
+            </div>
+            <div class="console-side">
+            <section class="console-next" aria-label="Next slide">
+                <h2>
+                    "Next: "
+                    <span class="console-next-title">{move || next().map_or_else(|| "(end of the chapter)".to_owned(), |s| s.title)}</span>
+                </h2>
+                {move || next().map(|slide| view! { <SlidePreview slide /> })}
+            </section>
+            <section class="console-notes" aria-label="Speaker notes">
+                <h2>"Notes"</h2>
+                {move || {
+                    let notes = current().map(|s| s.notes).unwrap_or_default();
+                    if notes.is_empty() {
+                        view! { <p class="no-notes">"No notes for this slide."</p> }.into_any()
+                    } else {
+                        notes
+                            .into_iter()
+                            .map(|html| view! { <div class="prose" inner_html=html></div> })
+                            .collect_view()
+                            .into_any()
+                    }
+                }}
+            </section>
+            </div>
+        </div>
+    }
+}
+
+/// A slide as a still picture at the console's size: the same layout as the projector's, with
+/// code shown rather than editable.
+#[component]
+fn SlidePreview(
+    /// The slide.
+    slide: Slide,
+) -> impl IntoView {
+    let title =
+        needs_title(&slide).then(|| view! { <h2 class="slide-heading">{slide.title.clone()}</h2> });
+    let code =
+        |highlighted: String| view! { <pre><code inner_html=highlighted></code></pre> }.into_any();
+    let blocks = slide
+        .blocks
+        .into_iter()
+        .map(|block| match block {
+            Block::Prose { html } => view! { <div class="prose" inner_html=html></div> }.into_any(),
+            Block::Code(block) => code(block.highlighted),
+            Block::Files(set) => set
+                .files
+                .into_iter()
+                .map(|file| code(file.highlighted))
+                .collect_view()
+                .into_any(),
+            Block::Exercise(exercise) => view! {
+                <div class="exercise-preview">
+                    <p class="preview-label">"Exercise"</p>
+                    <div class="prose" inner_html=exercise.instructions></div>
+                    <pre><code>{exercise.starter}</code></pre>
+                </div>
+            }
+            .into_any(),
+            Block::Demo { name } => {
+                view! { <p class="preview-label">{format!("Demo: {name}")}</p> }.into_any()
+            }
+            Block::Notes { .. } => ().into_any(),
+        })
+        .collect_view();
+    view! {
+        <div class="slide-preview" aria-hidden="true">
+            <div class="slide">
+                {title}
+                {blocks}
+            </div>
+        </div>
+    }
+}
