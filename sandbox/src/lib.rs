@@ -9,6 +9,7 @@
 //! is removed on every path, including when the future running the job is dropped.
 #![forbid(unsafe_code)]
 
+mod activity;
 mod diagnostics;
 mod docker;
 pub mod fake;

@@ -52,7 +52,11 @@ pub fn run(args: &[String]) -> Result<(), Failure> {
     };
     let repo = Repo::locate()?;
     images::ensure()?;
-    crate::build_release_server(&repo)?;
+    let server_bin = match std::env::var_os("RMP_BENCH_SERVER_BIN") {
+        // Another build of the server (an older commit's, say), to compare on one machine.
+        Some(bin) => std::path::PathBuf::from(bin),
+        None => crate::build_release_server(&repo)?,
+    };
     // Beside the server it measures (the target dir is per checkout), so two checkouts
     // benchmarking at once do not delete each other's data.
     let work = repo.target_dir.join("bench-sandbox");
@@ -63,7 +67,7 @@ pub fn run(args: &[String]) -> Result<(), Failure> {
         let table = step(
             "Each action through the API (the server's default pool)",
             || {
-                let server = Server::start(&repo, &work, None)?;
+                let server = Server::start_bin(&server_bin, &work, None)?;
                 let result = measure_actions(&server);
                 server.stop();
                 result
@@ -95,7 +99,7 @@ pub fn run(args: &[String]) -> Result<(), Failure> {
     };
     for &(name, pool) in configurations {
         let row = step(&format!("Run through the API: {name}"), || {
-            let server = Server::start(&repo, &work, pool)?;
+            let server = Server::start_bin(&server_bin, &work, pool)?;
             let result = measure(&server, cores);
             server.stop();
             result
@@ -308,12 +312,17 @@ impl Server {
     /// Starts the server with a warm pool of `pool` containers (`None`: the server's default,
     /// as `cargo xtask run` serves) and waits until it answers and the pool has had time to fill.
     pub fn start(repo: &Repo, work: &Path, pool: Option<&str>) -> Result<Server, Failure> {
+        Server::start_bin(&repo.target_dir.join("release/rmp-server"), work, pool)
+    }
+
+    /// [`Server::start`] with the server binary `bin`.
+    pub fn start_bin(bin: &Path, work: &Path, pool: Option<&str>) -> Result<Server, Failure> {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .map_err(|e| Failure::new(format!("no free port: {e}")))?
             .port();
         let addr: SocketAddr = ([127, 0, 0, 1], port).into();
-        let mut command = Command::new(repo.target_dir.join("release/rmp-server"));
+        let mut command = Command::new(bin);
         command
             .env("RMP_ADDR", addr.to_string())
             .env("RMP_CONTENT_DIR", work.join("content"))
@@ -357,8 +366,39 @@ impl Server {
     }
 }
 
+/// Waits until the server's sandbox is idle: its containers-alive gauge has not moved for a
+/// while (the warm pool is full, nothing is being started), at most a minute. Without it a pool
+/// still filling would compete with the runs being timed, the serial ones too, and so inflate
+/// the ideal. Old servers without `/metrics` get a fixed pause instead.
+fn settle(addr: SocketAddr) {
+    let alive = || {
+        let (status, body) = http(addr, "GET", "/metrics", "").ok()?;
+        if status != 200 {
+            return None;
+        }
+        body.lines()
+            .find_map(|line| line.strip_prefix("rmp_containers_alive "))
+            .and_then(|n| n.trim().parse::<f64>().ok())
+    };
+    let Some(mut last) = alive() else {
+        std::thread::sleep(Duration::from_millis(500));
+        return;
+    };
+    let until = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < until {
+        // Longer than starting one warm container takes, even on a busy machine.
+        std::thread::sleep(Duration::from_millis(700));
+        match alive() {
+            Some(now) if now == last => return,
+            Some(now) => last = now,
+            None => return,
+        }
+    }
+}
+
 fn measure(server: &Server, cores: usize) -> Result<Measured, Failure> {
     let _ = cores;
+    settle(server.addr);
     // Warm-up: the first runs pay for page cache and connection set-up.
     for _ in 0..2 {
         run_code(server.addr, HELLO, "Hello, world!\n", 0)?;
@@ -370,6 +410,7 @@ fn measure(server: &Server, cores: usize) -> Result<Measured, Failure> {
         samples.push(started.elapsed().as_secs_f64());
         // A student reads the output before pressing Run again; the pool refills meanwhile.
         std::thread::sleep(Duration::from_millis(500));
+        settle(server.addr);
     }
     let hello = median(samples);
     println!("    hello world median {:.0} ms", hello * 1000.0);
@@ -380,10 +421,13 @@ fn measure(server: &Server, cores: usize) -> Result<Measured, Failure> {
         let started = Instant::now();
         run_code(server.addr, code, expected, 0)?;
         serial += started.elapsed().as_secs_f64();
+        // Each run alone: the container it used removed, the pool refilled, before the next.
         std::thread::sleep(Duration::from_millis(300));
+        settle(server.addr);
     }
     println!("    {PROGRAMS} programs one at a time: {serial:.2} s in total");
-    std::thread::sleep(Duration::from_secs(2));
+    std::thread::sleep(Duration::from_secs(1));
+    settle(server.addr);
 
     let load = std::fs::read_to_string("/proc/loadavg")
         .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
