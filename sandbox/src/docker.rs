@@ -56,6 +56,8 @@ const PING_TIMEOUT: Duration = Duration::from_secs(3);
 const OPEN_TIMEOUT: Duration = Duration::from_secs(10);
 /// Reconnection attempts start this often and slow down to [`MAX_BACKOFF`].
 const FIRST_BACKOFF: Duration = Duration::from_millis(250);
+/// How often (at most) the pool looks for warm containers near the end of their idle lifetime.
+const EXPIRY_CHECK: Duration = Duration::from_secs(30);
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
 
 /// How the Docker sandbox runs.
@@ -429,12 +431,17 @@ async fn ping(docker: &Docker) -> Result<(), String> {
 
 /// Keeps the pool full. Holds only a weak reference, so dropping the sandbox ends it.
 async fn refill_loop(inner: Weak<Inner>, refill: Arc<Notify>) {
+    let expiry_check = match inner.upgrade() {
+        Some(inner) => (inner.config.idle_lifetime / 4).min(EXPIRY_CHECK),
+        None => return,
+    };
     loop {
         {
             let Some(inner) = inner.upgrade() else { return };
             if inner.closing.load(Ordering::SeqCst) {
                 return;
             }
+            inner.expire();
             let activity = Arc::clone(&inner.activity);
             let closing = || inner.closing.load(Ordering::SeqCst);
             activity.settled(closing).await;
@@ -452,7 +459,10 @@ async fn refill_loop(inner: Weak<Inner>, refill: Arc<Notify>) {
                 continue;
             }
         }
-        refill.notified().await;
+        tokio::select! {
+            () = refill.notified() => {}
+            () = tokio::time::sleep(expiry_check) => {}
+        }
     }
 }
 
@@ -615,13 +625,37 @@ impl Inner {
         self.pool.lock().unwrap_or_else(|e| e.into_inner()).len()
     }
 
+    /// Whether a warm container is near the end of its idle lifetime, after which its helper
+    /// gives up waiting and the container dies: it is then replaced, never handed a job.
+    fn stale(&self, warm: &Warm) -> bool {
+        let margin = (self.config.idle_lifetime / 4).min(Duration::from_secs(120));
+        warm.started.elapsed() + margin >= self.config.idle_lifetime
+    }
+
+    /// Drops (so retires) the warm containers near the end of their idle lifetime; the refill
+    /// replaces them. Without it an idle server's pool would turn into dead containers.
+    fn expire(&self) {
+        let stale: VecDeque<Warm> = {
+            let mut pool = self.pool.lock().unwrap_or_else(|e| e.into_inner());
+            let (stale, fresh): (VecDeque<Warm>, VecDeque<Warm>) =
+                pool.drain(..).partition(|warm| self.stale(warm));
+            *pool = fresh;
+            stale
+        };
+        if !stale.is_empty() {
+            tracing::debug!(
+                count = stale.len(),
+                "replacing warm containers near their idle lifetime"
+            );
+        }
+    }
+
     /// A warm container, fresh enough to outlive a job; `None` if the pool is empty.
     fn take_warm(&self) -> Option<Warm> {
         let mut pool = self.pool.lock().unwrap_or_else(|e| e.into_inner());
         let taken = loop {
             let warm = pool.pop_front()?;
-            // The helper gives up waiting after the idle lifetime; leave it a margin.
-            if warm.started.elapsed() + Duration::from_secs(30) < self.config.idle_lifetime {
+            if !self.stale(&warm) {
                 break Some(warm);
             }
             // Too old: dropping removes it.

@@ -257,3 +257,36 @@ async fn another_instances_sweep_leaves_a_live_instances_retired_containers_alon
     assert_eq!(running(&docker, &finished.stdout).await, None);
     finish(second).await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs dockerd and the runner image: cargo xtask test runs it"]
+async fn an_idle_pool_replaces_its_containers_before_they_expire() {
+    let docker = docker().await;
+    // Containers near the end of a 4 s idle lifetime (within a quarter of it) are replaced.
+    let sandbox = DockerSandbox::connect(DockerConfig {
+        warm_pool: 1,
+        idle_lifetime: Duration::from_secs(4),
+        ..DockerConfig::default()
+    })
+    .await
+    .expect("Docker answers");
+    sandbox.wait_warm(PATIENCE).await;
+    let first = sandbox.containers().await.unwrap();
+    assert_eq!(first.len(), 1, "{first:?}");
+    let until = Instant::now() + PATIENCE;
+    let mut now = first.clone();
+    while now == first && Instant::now() < until {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        now = sandbox.containers().await.unwrap();
+    }
+    assert_ne!(now, first, "the warm container was never replaced");
+    // The old one is gone, not left dead; a new one is warm (or being started) and runs jobs.
+    let until = Instant::now() + PATIENCE;
+    while running(&docker, &first[0]).await.is_some() && Instant::now() < until {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(running(&docker, &first[0]).await, None);
+    let report = run(&sandbox, Job::run(WHO_AM_I)).await;
+    assert_eq!(report.result.outcome, Outcome::Success, "{report:?}");
+    finish(sandbox).await;
+}
