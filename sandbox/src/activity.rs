@@ -38,6 +38,12 @@ impl Activity {
         self.running.load(Ordering::SeqCst) > 0
     }
 
+    /// Asked from within a job: whether another one runs too. (Outside a job it undercounts
+    /// by one, which errs towards doing the work now.)
+    pub(crate) fn others_busy(&self) -> bool {
+        self.running.load(Ordering::SeqCst) > 1
+    }
+
     /// Returns once no job has run for [`SETTLE`] (at once if `cut_short` says so, checked at
     /// least every second).
     pub(crate) async fn settled(&self, cut_short: impl Fn() -> bool) {

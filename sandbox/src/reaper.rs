@@ -1,9 +1,11 @@
 //! Container ownership: a guard per container, and a reaper that ends and removes them.
 //!
-//! A used container is killed at once (its processes are dead and nothing can reach it from
-//! then on) but removed only once no job has run for a moment ([`Activity::settled`]): removing
-//! costs dockerd CPU the running compilers need (measured: ARCHITECTURE.md). Containers whose
-//! creation was not confirmed, and the sweep's leftovers, are removed at once.
+//! A container used while other jobs run (a burst) is killed at once (its processes are dead
+//! and nothing can reach it from then on) but removed only once no job has run for a moment
+//! ([`Activity::settled`]): removing costs dockerd CPU the running compilers need (measured:
+//! ARCHITECTURE.md). Otherwise it is removed at once, as are containers whose creation was not
+//! confirmed and the sweep's leftovers: a server killed without shutting down (SIGKILL) then
+//! leaves nothing behind, since no `AutoRemove` would.
 //!
 //! The reaper keeps working through a Docker outage: its connection is opened lazily and opened
 //! again after a failure, and a removal that cannot reach the daemon is retried with backoff for a
@@ -70,10 +72,12 @@ impl Drop for ContainerGuard {
     fn drop(&mut self) {
         let name = std::mem::take(&mut self.name);
         self.reaper.owned().remove(&name);
-        let order = if self.confirmed {
+        let order = if !self.confirmed {
+            Order::Remove { unconfirmed: true }
+        } else if self.reaper.activity.others_busy() {
             Order::Retire
         } else {
-            Order::Remove { unconfirmed: true }
+            Order::Remove { unconfirmed: false }
         };
         self.reaper.send(name, order);
     }
@@ -104,6 +108,8 @@ pub(crate) struct Reaper {
     flushing: Arc<AtomicBool>,
     /// Wakes the deferred removals when `flushing` is set.
     flush: Arc<Notify>,
+    /// The jobs running: a container is retired rather than removed while others run.
+    activity: Arc<Activity>,
 }
 
 impl Reaper {
@@ -122,6 +128,7 @@ impl Reaper {
             owned: Arc::default(),
             flushing: Arc::clone(&flushing),
             flush: Arc::clone(&flush),
+            activity: Arc::clone(&activity),
         };
         let spawned = std::thread::Builder::new()
             .name("sandbox-reaper".into())

@@ -290,3 +290,29 @@ async fn an_idle_pool_replaces_its_containers_before_they_expire() {
     assert_eq!(report.result.outcome, Outcome::Success, "{report:?}");
     finish(sandbox).await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs dockerd and the runner image: cargo xtask test runs it"]
+async fn a_container_used_alone_is_removed_without_waiting_for_quiet() {
+    // What a server killed right after a lone run (SIGKILL, no shutdown) relies on: with no
+    // burst to protect, its container is not left waiting.
+    let docker = docker().await;
+    let sandbox = std::sync::Arc::new(connect(2, false).await);
+    sandbox.wait_warm(PATIENCE).await;
+    let alone = run(&sandbox, Job::run(WHO_AM_I)).await;
+    assert_eq!(alone.result.outcome, Outcome::Success, "{alone:?}");
+    // A job starts and keeps running: a deferred removal would wait for it to end.
+    let busy = hold(&sandbox).await;
+    let until = Instant::now() + PATIENCE;
+    while running(&docker, &alone.stdout).await.is_some() && Instant::now() < until {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        running(&docker, &alone.stdout).await,
+        None,
+        "the lone job's container waited for quiet"
+    );
+    busy.stop().await;
+    let sandbox = std::sync::Arc::into_inner(sandbox).unwrap();
+    finish(sandbox).await;
+}
