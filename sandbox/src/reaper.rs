@@ -148,6 +148,9 @@ impl Reaper {
                         socket,
                         docker: tokio::sync::Mutex::new(None),
                     });
+                    let outstanding = Arc::clone(&pending);
+                    let (flushing_at_end, flush_at_end) =
+                        (Arc::clone(&flushing), Arc::clone(&flush));
                     let done: Arc<dyn Fn() + Send + Sync> = Arc::new(move || {
                         if pending.fetch_sub(1, Ordering::SeqCst) == 1 {
                             idle.notify_waiters();
@@ -186,6 +189,17 @@ impl Reaper {
                                 }
                             }
                         });
+                    }
+                    // Every sender is gone (the sandbox was dropped without a shutdown): what
+                    // waits for quiet is removed now, before this runtime ends and with it the
+                    // removals in flight.
+                    flushing_at_end.store(true, Ordering::SeqCst);
+                    flush_at_end.notify_waiters();
+                    let until = tokio::time::Instant::now() + Duration::from_secs(30);
+                    while outstanding.load(Ordering::SeqCst) > 0
+                        && tokio::time::Instant::now() < until
+                    {
+                        tokio::time::sleep(Duration::from_millis(50)).await;
                     }
                 });
             });

@@ -316,3 +316,25 @@ async fn a_container_used_alone_is_removed_without_waiting_for_quiet() {
     let sandbox = std::sync::Arc::into_inner(sandbox).unwrap();
     finish(sandbox).await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs dockerd and the runner image: cargo xtask test runs it"]
+async fn a_sandbox_dropped_without_shutdown_still_removes_what_waited() {
+    let docker = docker().await;
+    // No pool: nothing else (a refill waiting for quiet) keeps the sandbox alive after the drop.
+    let sandbox = std::sync::Arc::new(connect(0, false).await);
+    let busy = hold(&sandbox).await;
+    let finished = run(&sandbox, Job::run(WHO_AM_I)).await;
+    assert!(dies(&docker, &finished.stdout).await);
+    let busy_host = busy.host.clone();
+    busy.stop().await;
+    // Dropped at once, within the quiet spell the retired container waits for.
+    drop(std::sync::Arc::into_inner(sandbox).unwrap());
+    let until = Instant::now() + PATIENCE;
+    for host in [finished.stdout.as_str(), &busy_host] {
+        while running(&docker, host).await.is_some() && Instant::now() < until {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert_eq!(running(&docker, host).await, None, "{host} was left behind");
+    }
+}
