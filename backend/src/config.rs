@@ -22,9 +22,10 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// `RMP_SANDBOX`: `docker` (default) or `none` to serve without running code.
     pub sandbox_enabled: bool,
-    /// The sandbox settings: `RMP_RUNNER_IMAGE_STABLE`, `RMP_WARM_POOL` (default 2; 0 = a
-    /// container per run), `RMP_SANDBOX_SWEEP` (default true: remove orphans of server processes that
-    /// are provably gone, never a live one's) and the limits below.
+    /// The sandbox settings: `RMP_RUNNER_IMAGE_STABLE`, `RMP_WARM_POOL` (default sized by
+    /// memory, see `sandbox::warm_pool_for_memory`; 0 = a container per run),
+    /// `RMP_SANDBOX_SWEEP` (default true: remove orphans of server processes that are provably
+    /// gone, never a live one's) and the limits below.
     pub docker: DockerConfig,
     /// Admission control: `RMP_RUN_CONCURRENCY` (default: the number of CPUs),
     /// `RMP_QUEUE_CAPACITY` (512), `RMP_QUEUE_PER_ADDRESS` (256), `RMP_QUEUE_PER_BROWSER` (8),

@@ -1,9 +1,10 @@
 //! The Docker implementation of [`Sandbox`]: single-use containers, optionally pre-started.
 //!
-//! A container's main process is the job helper (`runner-images/stable/rmp-job.rs`), attached
+//! A container's main process is the job helper (`runner-images/job/src/main.rs`), attached
 //! before it starts and waiting for a job on its stdin. [`DockerConfig::warm_pool`] such
-//! containers are kept ready while nothing runs; a job takes one (or starts one if none is
-//! ready), and the container is destroyed afterwards. Containers are never reused. A container
+//! containers (by default as many as memory allows, see [`warm_pool_for_memory`]) are started
+//! while nothing runs; a job takes one (or starts one if none is ready), and the container is
+//! killed as soon as the job ends and removed once jobs settle. Containers are never reused. A container
 //! that died or vanished before the job was fed in (a warm one killed behind the sandbox's back)
 //! says nothing at all; the job then runs once more on a fresh container, and the student sees a
 //! normal run.
@@ -31,6 +32,7 @@ use bollard::query_parameters::{
 };
 use tokio::sync::Notify;
 
+use crate::activity::Activity;
 use crate::reaper::{ContainerGuard, Reaper, next_id};
 use crate::run::{Run, Session, unavailable};
 use crate::{BoxFuture, Event, Job, JobIo, Limits, Report, Sandbox, SandboxError};
@@ -54,6 +56,8 @@ const PING_TIMEOUT: Duration = Duration::from_secs(3);
 const OPEN_TIMEOUT: Duration = Duration::from_secs(10);
 /// Reconnection attempts start this often and slow down to [`MAX_BACKOFF`].
 const FIRST_BACKOFF: Duration = Duration::from_millis(250);
+/// How often (at most) the pool looks for warm containers near the end of their idle lifetime.
+const EXPIRY_CHECK: Duration = Duration::from_secs(30);
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
 
 /// How the Docker sandbox runs.
@@ -62,7 +66,8 @@ pub struct DockerConfig {
     /// The image of each runner (built by `cargo xtask images`), from the runner registry unless
     /// overridden (`RMP_RUNNER_IMAGE_<ID>`).
     pub images: BTreeMap<RunnerId, String>,
-    /// Started containers kept ready; 0 creates a container per run.
+    /// Started containers kept ready; 0 creates a container per run. Default:
+    /// [`warm_pool_for_memory`] of the memory available at start-up.
     pub warm_pool: usize,
     pub limits: Limits,
     /// On each connection to Docker, also remove orphans: containers whose owner process is
@@ -93,13 +98,53 @@ impl Default for DockerConfig {
                 .iter()
                 .map(|r| (r.id.clone(), r.image.clone()))
                 .collect(),
-            warm_pool: 2,
+            warm_pool: warm_pool_for_memory(available_memory_mib()),
             limits: Limits::default(),
             sweep_on_start: false,
             idle_lifetime: Duration::from_secs(3600),
             socket: None,
         }
     }
+}
+
+/// What one idle warm container costs: its containerd shim (measured 13 MiB resident), the
+/// helper blocked on its stdin (under 1 MiB in the container's cgroup) and Docker's
+/// bookkeeping, rounded up generously.
+pub const WARM_CONTAINER_MIB: u64 = 32;
+/// The pool takes at most this share (1/N) of the memory available at start-up.
+const WARM_POOL_MEMORY_SHARE: u64 = 16;
+/// Enough for a class's burst of distinct programs (30 in `cargo xtask bench-sandbox`) with
+/// room to spare; each one more costs idle CPU to start and buys little.
+pub const MAX_WARM_POOL: usize = 48;
+/// At least what the pool held before it was sized by memory: one student's runs stay warm.
+pub const MIN_WARM_POOL: usize = 2;
+
+/// The warm pool for a machine with `available_mib` of memory available (`None`: unknown):
+/// idle warm containers cost almost nothing but memory, and a burst of N distinct programs
+/// runs at the speed of compiling only if N are started before it (ARCHITECTURE.md, "a warm
+/// pool sized by memory"). At most 1/16 of the memory, at 32 MiB a container, within 2 and 48.
+pub fn warm_pool_for_memory(available_mib: Option<u64>) -> usize {
+    let Some(mib) = available_mib else {
+        return MIN_WARM_POOL;
+    };
+    let fits = mib / WARM_POOL_MEMORY_SHARE / WARM_CONTAINER_MIB;
+    usize::try_from(fits)
+        .unwrap_or(usize::MAX)
+        .clamp(MIN_WARM_POOL, MAX_WARM_POOL)
+}
+
+/// `MemAvailable` from `/proc/meminfo`, in MiB; `None` where there is no such file.
+fn available_memory_mib() -> Option<u64> {
+    let meminfo = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let kib = meminfo
+        .lines()
+        .find_map(|line| line.strip_prefix("MemAvailable:"))?
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse::<u64>()
+        .ok()?;
+    Some(kib / 1024)
 }
 
 /// Runs jobs in Docker containers. Cheap to share behind an `Arc`.
@@ -133,9 +178,10 @@ struct Inner {
     closing: AtomicBool,
     /// Warm containers being started by the refill task; shutdown waits for them.
     starting: AtomicUsize,
-    /// Executions in progress. The pool refills only when this is 0: under load, starting
-    /// spare containers competes with the jobs for CPU (measured: see ARCHITECTURE.md).
-    active: AtomicUsize,
+    /// Executions in progress. The pool refills, and used containers are removed, only once
+    /// none has run for a moment: under load, that work competes with the jobs for CPU
+    /// (measured: see ARCHITECTURE.md).
+    activity: Arc<Activity>,
     /// Images known to exist (the warm pool waits for the default runner's). One that is missing
     /// is looked for again on each job, so an image built while the server runs is used without
     /// a restart.
@@ -212,7 +258,8 @@ impl DockerSandbox {
     }
 
     fn build(config: DockerConfig, link: Link) -> DockerSandbox {
-        let reaper = Reaper::start(config.socket.clone());
+        let activity = Arc::new(Activity::default());
+        let reaper = Reaper::start(config.socket.clone(), Arc::clone(&activity));
         let inner = Arc::new(Inner {
             link: RwLock::new(link),
             trouble: Arc::new(Notify::new()),
@@ -224,7 +271,7 @@ impl DockerSandbox {
             refill: Arc::new(Notify::new()),
             closing: AtomicBool::new(false),
             starting: AtomicUsize::new(0),
-            active: AtomicUsize::new(0),
+            activity,
             present: Mutex::new(BTreeSet::new()),
         });
         DockerSandbox { inner }
@@ -384,12 +431,20 @@ async fn ping(docker: &Docker) -> Result<(), String> {
 
 /// Keeps the pool full. Holds only a weak reference, so dropping the sandbox ends it.
 async fn refill_loop(inner: Weak<Inner>, refill: Arc<Notify>) {
+    let expiry_check = match inner.upgrade() {
+        Some(inner) => (inner.config.idle_lifetime / 4).min(EXPIRY_CHECK),
+        None => return,
+    };
     loop {
         {
             let Some(inner) = inner.upgrade() else { return };
             if inner.closing.load(Ordering::SeqCst) {
                 return;
             }
+            inner.expire();
+            let activity = Arc::clone(&inner.activity);
+            let closing = || inner.closing.load(Ordering::SeqCst);
+            activity.settled(closing).await;
             if inner.docker().is_ok()
                 && inner.known(&inner.config.default_image())
                 && let Err(err) = inner.fill().await
@@ -404,7 +459,10 @@ async fn refill_loop(inner: Weak<Inner>, refill: Arc<Notify>) {
                 continue;
             }
         }
-        refill.notified().await;
+        tokio::select! {
+            () = refill.notified() => {}
+            () = tokio::time::sleep(expiry_check) => {}
+        }
     }
 }
 
@@ -499,7 +557,7 @@ impl Inner {
             };
             if doomed {
                 tracing::info!(%name, ours, "removing a leftover sandbox container");
-                self.reaper.remove(name, false);
+                self.reaper.remove(name);
                 removed += 1;
             }
         }
@@ -543,7 +601,7 @@ impl Inner {
             // `starting` to reach 0, so one of the two always sees the other.
             self.starting.fetch_add(1, Ordering::SeqCst);
             if self.closing.load(Ordering::SeqCst)
-                || self.active.load(Ordering::SeqCst) > 0
+                || self.activity.busy()
                 || self.pool_len() >= self.config.warm_pool
             {
                 self.starting.fetch_sub(1, Ordering::SeqCst);
@@ -567,13 +625,37 @@ impl Inner {
         self.pool.lock().unwrap_or_else(|e| e.into_inner()).len()
     }
 
+    /// Whether a warm container is near the end of its idle lifetime, after which its helper
+    /// gives up waiting and the container dies: it is then replaced, never handed a job.
+    fn stale(&self, warm: &Warm) -> bool {
+        let margin = (self.config.idle_lifetime / 4).min(Duration::from_secs(120));
+        warm.started.elapsed() + margin >= self.config.idle_lifetime
+    }
+
+    /// Drops (so retires) the warm containers near the end of their idle lifetime; the refill
+    /// replaces them. Without it an idle server's pool would turn into dead containers.
+    fn expire(&self) {
+        let stale: VecDeque<Warm> = {
+            let mut pool = self.pool.lock().unwrap_or_else(|e| e.into_inner());
+            let (stale, fresh): (VecDeque<Warm>, VecDeque<Warm>) =
+                pool.drain(..).partition(|warm| self.stale(warm));
+            *pool = fresh;
+            stale
+        };
+        if !stale.is_empty() {
+            tracing::debug!(
+                count = stale.len(),
+                "replacing warm containers near their idle lifetime"
+            );
+        }
+    }
+
     /// A warm container, fresh enough to outlive a job; `None` if the pool is empty.
     fn take_warm(&self) -> Option<Warm> {
         let mut pool = self.pool.lock().unwrap_or_else(|e| e.into_inner());
         let taken = loop {
             let warm = pool.pop_front()?;
-            // The helper gives up waiting after the idle lifetime; leave it a margin.
-            if warm.started.elapsed() + Duration::from_secs(30) < self.config.idle_lifetime {
+            if !self.stale(&warm) {
                 break Some(warm);
             }
             // Too old: dropping removes it.
@@ -622,9 +704,11 @@ impl Inner {
                     format!("rw,exec,nosuid,nodev,size={}m,mode=1777", limits.tmpfs_mb),
                 )])),
                 shm_size: Some(16 * 1024 * 1024),
-                // Docker removes it by itself once its main process ends: a backstop for a
-                // server killed without cleaning up.
-                auto_remove: Some(true),
+                // Not `AutoRemove`: Docker would remove a used container the moment it ends, in
+                // the middle of a burst, on the cores the compilers need. The reaper kills it
+                // at once and removes it when jobs settle; a killed server's leftovers are dead
+                // containers, which the next start's orphan sweep removes.
+                auto_remove: Some(false),
                 ..Default::default()
             }),
             ..Default::default()
@@ -751,8 +835,7 @@ impl Inner {
         let plan = crate::plan::plan(&job, spec, &self.config.limits)
             .map_err(|e| SandboxError::Invalid(e.into()))?;
         let _ = io.events.send(Event::Compiling);
-        self.active.fetch_add(1, Ordering::SeqCst);
-        let _active = Active(self);
+        let _busy = self.activity.begin();
         let encoded = plan.encode();
         let run = match self.run_once(image, &encoded, started, &job, &mut io).await {
             Ok(run) => run,
@@ -801,17 +884,6 @@ impl Inner {
             run.drive(session, encoded.to_vec(), job, io).await?;
         }
         Ok(run)
-    }
-}
-
-/// Counts an execution as active; the last one to finish lets the pool refill.
-struct Active<'a>(&'a Inner);
-
-impl Drop for Active<'_> {
-    fn drop(&mut self) {
-        if self.0.active.fetch_sub(1, Ordering::SeqCst) == 1 {
-            self.0.refill.notify_one();
-        }
     }
 }
 
@@ -878,6 +950,8 @@ impl Sandbox for DockerSandbox {
                 .drain(..)
                 .collect();
             drop(idle);
+            // No job will run again: what waits for quiet is removed now.
+            self.inner.reaper.flush();
             // Nothing can be removed while Docker is away: waiting would only delay the exit.
             // The containers end by themselves (their attachments are gone, so their helpers
             // read end of file) and `AutoRemove` or the next server's orphan sweep removes them.
@@ -893,5 +967,32 @@ impl Sandbox for DockerSandbox {
 
     fn limits(&self) -> &Limits {
         &self.inner.config.limits
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_warm_pool_grows_with_memory_within_its_bounds() {
+        // Unknown memory: the old fixed pool.
+        assert_eq!(warm_pool_for_memory(None), MIN_WARM_POOL);
+        // A small machine (1 GiB available): 1/16 is 64 MiB, two containers.
+        assert_eq!(warm_pool_for_memory(Some(1024)), 2);
+        assert_eq!(warm_pool_for_memory(Some(0)), MIN_WARM_POOL);
+        // 8 GiB: 512 MiB for the pool, 16 containers.
+        assert_eq!(warm_pool_for_memory(Some(8 * 1024)), 16);
+        // This project's 24 GiB machines (about 21.4 GiB available): 42, enough for 30 at once.
+        assert_eq!(warm_pool_for_memory(Some(21_944)), 42);
+        // A big server stops at the cap.
+        assert_eq!(warm_pool_for_memory(Some(1 << 30)), MAX_WARM_POOL);
+    }
+
+    #[test]
+    fn available_memory_is_read_on_linux() {
+        if std::path::Path::new("/proc/meminfo").exists() {
+            assert!(available_memory_mib().is_some_and(|mib| mib > 0));
+        }
     }
 }

@@ -9,6 +9,7 @@
 //! is removed on every path, including when the future running the job is dropped.
 #![forbid(unsafe_code)]
 
+mod activity;
 mod diagnostics;
 mod docker;
 pub mod fake;
@@ -29,7 +30,9 @@ use api_types::ExecutionResult;
 use tokio::sync::mpsc;
 
 pub use diagnostics::parse_rustc_json;
-pub use docker::{DockerConfig, DockerSandbox, INSTANCE_KEY, LABEL_KEY, LABEL_VALUE};
+pub use docker::{
+    DockerConfig, DockerSandbox, INSTANCE_KEY, LABEL_KEY, LABEL_VALUE, warm_pool_for_memory,
+};
 pub use outcome::{Context as ExplainContext, explain, runner_unavailable};
 
 /// A boxed future, so that [`Sandbox`] can be used as `dyn Sandbox`.

@@ -1,4 +1,11 @@
-//! Container ownership: a guard per container, and a reaper that removes them.
+//! Container ownership: a guard per container, and a reaper that ends and removes them.
+//!
+//! A container used while other jobs run (a burst) is killed at once (its processes are dead
+//! and nothing can reach it from then on) but removed only once no job has run for a moment
+//! ([`Activity::settled`]): removing costs dockerd CPU the running compilers need (measured:
+//! ARCHITECTURE.md). Otherwise it is removed at once, as are containers whose creation was not
+//! confirmed and the sweep's leftovers: a server killed without shutting down (SIGKILL) then
+//! leaves nothing behind, since no `AutoRemove` would.
 //!
 //! The reaper keeps working through a Docker outage: its connection is opened lazily and opened
 //! again after a failure, and a removal that cannot reach the daemon is retried with backoff for a
@@ -7,7 +14,7 @@
 
 use std::collections::HashSet;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -15,6 +22,7 @@ use bollard::Docker;
 use bollard::query_parameters::RemoveContainerOptions;
 use tokio::sync::{Notify, mpsc};
 
+use crate::activity::Activity;
 use crate::docker::{open, status_code};
 
 static NEXT_NAME: AtomicU64 = AtomicU64::new(0);
@@ -64,32 +72,63 @@ impl Drop for ContainerGuard {
     fn drop(&mut self) {
         let name = std::mem::take(&mut self.name);
         self.reaper.owned().remove(&name);
-        self.reaper.remove(name, !self.confirmed);
+        let order = if !self.confirmed {
+            Order::Remove { unconfirmed: true }
+        } else if self.reaper.activity.others_busy() {
+            Order::Retire
+        } else {
+            Order::Remove { unconfirmed: false }
+        };
+        self.reaper.send(name, order);
     }
 }
 
-/// Removes containers on its own thread and runtime: removal must not depend on the runtime or
-/// the future of the job that used the container.
+/// What the reaper does with a container.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Order {
+    /// Force-remove it now.
+    Remove {
+        /// Its creation may still be in flight: a first "no such container" is not believed.
+        unconfirmed: bool,
+    },
+    /// Kill it now, remove it once jobs have settled.
+    Retire,
+}
+
+/// Ends and removes containers on its own thread and runtime: that must not depend on the
+/// runtime or the future of the job that used the container.
 #[derive(Clone)]
 pub(crate) struct Reaper {
-    queue: mpsc::UnboundedSender<(String, bool)>,
+    queue: mpsc::UnboundedSender<(String, Order)>,
     pending: Arc<AtomicUsize>,
     idle: Arc<Notify>,
     /// Names of the containers a guard holds (in use, warm, or being created).
     owned: Arc<Mutex<HashSet<String>>>,
+    /// Set at shutdown: retired containers are removed without waiting for quiet.
+    flushing: Arc<AtomicBool>,
+    /// Wakes the deferred removals when `flushing` is set.
+    flush: Arc<Notify>,
+    /// The jobs running: a container is retired rather than removed while others run.
+    activity: Arc<Activity>,
 }
 
 impl Reaper {
-    /// Starts the reaper thread; it reaches the daemon at `socket` (`None`: the default).
-    pub(crate) fn start(socket: Option<PathBuf>) -> Reaper {
-        let (queue, mut rx) = mpsc::unbounded_channel::<(String, bool)>();
+    /// Starts the reaper thread; it reaches the daemon at `socket` (`None`: the default) and
+    /// removes retired containers when `activity` has settled.
+    pub(crate) fn start(socket: Option<PathBuf>, activity: Arc<Activity>) -> Reaper {
+        let (queue, mut rx) = mpsc::unbounded_channel::<(String, Order)>();
         let pending = Arc::new(AtomicUsize::new(0));
         let idle = Arc::new(Notify::new());
+        let flushing = Arc::new(AtomicBool::new(false));
+        let flush = Arc::new(Notify::new());
         let reaper = Reaper {
             queue,
             pending: Arc::clone(&pending),
             idle: Arc::clone(&idle),
             owned: Arc::default(),
+            flushing: Arc::clone(&flushing),
+            flush: Arc::clone(&flush),
+            activity: Arc::clone(&activity),
         };
         let spawned = std::thread::Builder::new()
             .name("sandbox-reaper".into())
@@ -109,16 +148,58 @@ impl Reaper {
                         socket,
                         docker: tokio::sync::Mutex::new(None),
                     });
-                    while let Some((name, unconfirmed)) = rx.recv().await {
+                    let outstanding = Arc::clone(&pending);
+                    let (flushing_at_end, flush_at_end) =
+                        (Arc::clone(&flushing), Arc::clone(&flush));
+                    let done: Arc<dyn Fn() + Send + Sync> = Arc::new(move || {
+                        if pending.fetch_sub(1, Ordering::SeqCst) == 1 {
+                            idle.notify_waiters();
+                        }
+                    });
+                    let deferred = Deferred {
+                        names: Arc::default(),
+                        queued: Arc::new(Notify::new()),
+                    };
+                    tokio::spawn(deferred.clone().remove_when_settled(
+                        Arc::clone(&client),
+                        activity,
+                        flushing,
+                        flush,
+                        Arc::clone(&done),
+                    ));
+                    while let Some((name, order)) = rx.recv().await {
                         let client = Arc::clone(&client);
-                        let pending = Arc::clone(&pending);
-                        let idle = Arc::clone(&idle);
+                        let done = Arc::clone(&done);
+                        let deferred = deferred.clone();
                         tokio::spawn(async move {
-                            remove(&client, &name, unconfirmed).await;
-                            if pending.fetch_sub(1, Ordering::SeqCst) == 1 {
-                                idle.notify_waiters();
+                            match order {
+                                Order::Remove { unconfirmed } => {
+                                    remove(&client, &name, unconfirmed).await;
+                                    done();
+                                }
+                                Order::Retire => {
+                                    if kill(&client, &name).await {
+                                        deferred.push(name);
+                                    } else {
+                                        // Docker does not answer: the forced removal retries
+                                        // through the outage and kills on the way.
+                                        remove(&client, &name, false).await;
+                                        done();
+                                    }
+                                }
                             }
                         });
+                    }
+                    // Every sender is gone (the sandbox was dropped without a shutdown): what
+                    // waits for quiet is removed now, before this runtime ends and with it the
+                    // removals in flight.
+                    flushing_at_end.store(true, Ordering::SeqCst);
+                    flush_at_end.notify_waiters();
+                    let until = tokio::time::Instant::now() + Duration::from_secs(30);
+                    while outstanding.load(Ordering::SeqCst) > 0
+                        && tokio::time::Instant::now() < until
+                    {
+                        tokio::time::sleep(Duration::from_millis(50)).await;
                     }
                 });
             });
@@ -143,17 +224,29 @@ impl Reaper {
         self.owned().contains(name)
     }
 
-    pub(crate) fn remove(&self, name: String, unconfirmed: bool) {
+    /// Force-removes the container `name` now (a sweep's leftover).
+    pub(crate) fn remove(&self, name: String) {
+        self.send(name, Order::Remove { unconfirmed: false });
+    }
+
+    fn send(&self, name: String, order: Order) {
         if name.is_empty() {
             return;
         }
         self.pending.fetch_add(1, Ordering::SeqCst);
-        if self.queue.send((name, unconfirmed)).is_err() {
+        if self.queue.send((name, order)).is_err() {
             self.pending.fetch_sub(1, Ordering::SeqCst);
         }
     }
 
-    /// Waits until every requested removal is done, or `timeout`.
+    /// From now on retired containers are removed at once (shutdown: nothing will settle).
+    pub(crate) fn flush(&self) {
+        self.flushing.store(true, Ordering::SeqCst);
+        self.flush.notify_waiters();
+    }
+
+    /// Waits until every requested removal is done (deferred ones included: they are done once
+    /// jobs settle, or at once after [`Reaper::flush`]), or `timeout`.
     pub(crate) async fn wait_idle(&self, timeout: Duration) {
         let until = tokio::time::Instant::now() + timeout;
         while self.pending.load(Ordering::SeqCst) > 0 {
@@ -189,6 +282,79 @@ impl Client {
 
     async fn forget(&self) {
         *self.docker.lock().await = None;
+    }
+}
+
+/// Killed containers waiting for jobs to settle before they are removed.
+#[derive(Clone)]
+struct Deferred {
+    names: Arc<Mutex<Vec<String>>>,
+    queued: Arc<Notify>,
+}
+
+impl Deferred {
+    fn push(&self, name: String) {
+        self.names
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(name);
+        self.queued.notify_one();
+    }
+
+    fn take(&self) -> Vec<String> {
+        std::mem::take(&mut *self.names.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    /// Forever: once containers are queued and jobs have settled (or the reaper flushes), removes
+    /// them all.
+    async fn remove_when_settled(
+        self,
+        client: Arc<Client>,
+        activity: Arc<Activity>,
+        flushing: Arc<AtomicBool>,
+        flush: Arc<Notify>,
+        done: Arc<dyn Fn() + Send + Sync>,
+    ) {
+        loop {
+            self.queued.notified().await;
+            let flushed = flush.notified();
+            tokio::pin!(flushed);
+            tokio::select! {
+                () = activity.settled(|| flushing.load(Ordering::SeqCst)) => {}
+                () = &mut flushed => {}
+            }
+            for name in self.take() {
+                let client = Arc::clone(&client);
+                let done = Arc::clone(&done);
+                tokio::spawn(async move {
+                    remove(&client, &name, false).await;
+                    done();
+                });
+            }
+        }
+    }
+}
+
+/// Kills a container now; whether Docker answered (a container already gone or stopped counts
+/// as killed: its processes are dead).
+async fn kill(client: &Client, name: &str) -> bool {
+    let Some(docker) = client.get().await else {
+        return false;
+    };
+    match docker.kill_container(name, None).await {
+        Ok(()) => true,
+        Err(err) => match status_code(&err) {
+            // 404: gone; 409: not running (the helper ended by itself).
+            Some(404 | 409) => true,
+            Some(_) => {
+                tracing::warn!(%name, error = %err, "cannot kill a sandbox container; removing it now");
+                false
+            }
+            None => {
+                client.forget().await;
+                false
+            }
+        },
     }
 }
 

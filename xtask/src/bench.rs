@@ -16,6 +16,8 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use api_types::browser::BROWSER_ID_HEADER;
+
 use crate::cmd::{Cmd, Failure, step};
 use crate::{Repo, images};
 
@@ -23,35 +25,62 @@ const HELLO: &str = "fn main() {\n    println!(\"Hello, world!\");\n}\n";
 const SAMPLES: usize = 11;
 const PROGRAMS: usize = 30;
 
-/// `bench-sandbox [actions]`: everything, or only the per-action table.
+/// What `bench-sandbox` measures.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Scope {
+    /// Everything: the per-action table, then latency and throughput with the server's default
+    /// pool and with a container per run.
+    All,
+    /// Only the per-action table.
+    Actions,
+    /// Only latency and throughput with the server's default pool: the quick re-measure.
+    Burst,
+}
+
+/// `bench-sandbox [actions|burst]`: everything, only the per-action table, or only the
+/// default server's latency and throughput.
 pub fn run(args: &[String]) -> Result<(), Failure> {
-    let only_actions = match args.first().map(String::as_str) {
-        None => false,
-        Some("actions") => true,
+    let scope = match args.first().map(String::as_str) {
+        None => Scope::All,
+        Some("actions") => Scope::Actions,
+        Some("burst") => Scope::Burst,
         Some(other) => {
             return Err(Failure::new(format!(
-                "bench-sandbox takes nothing or `actions`, not `{other}`"
+                "bench-sandbox takes nothing, `actions` or `burst`, not `{other}`"
             )));
         }
     };
     let repo = Repo::locate()?;
     images::ensure()?;
-    crate::build_release_server(&repo)?;
-    let work = crate::cache_dir().join("bench");
+    let server_bin = match std::env::var_os("RMP_BENCH_SERVER_BIN") {
+        // Another build of the server (an older commit's, say), to compare on one machine.
+        Some(bin) => std::path::PathBuf::from(bin),
+        None => crate::build_release_server(&repo)?,
+    };
+    // Beside the server it measures (the target dir is per checkout), so two checkouts
+    // benchmarking at once do not delete each other's data.
+    let work = repo.target_dir.join("bench-sandbox");
     let _ = std::fs::remove_dir_all(&work);
     std::fs::create_dir_all(work.join("content"))
         .map_err(|e| Failure::new(format!("cannot create {}: {e}", work.display())))?;
-    let table = step("Each action through the API (warm pool of 2)", || {
-        let server = Server::start(&repo, &work, Some("2"))?;
-        let result = measure_actions(&server);
-        server.stop();
-        result
-    })?;
-    println!("\nHello world through POST /api/execute, by action (median of {ACTION_SAMPLES}):");
-    for (label, seconds) in &table {
-        println!("  {label:<34} {:>6.0} ms", seconds * 1000.0);
+    if scope != Scope::Burst {
+        let table = step(
+            "Each action through the API (the server's default pool)",
+            || {
+                let server = Server::start_bin(&server_bin, &work, None)?;
+                let result = measure_actions(&server);
+                server.stop();
+                result
+            },
+        )?;
+        println!(
+            "\nHello world through POST /api/execute, by action (median of {ACTION_SAMPLES}):"
+        );
+        for (label, seconds) in &table {
+            println!("  {label:<34} {:>6.0} ms", seconds * 1000.0);
+        }
     }
-    if only_actions {
+    if scope == Scope::Actions {
         return Ok(());
     }
     let bare = step("Bare `rustc main.rs && ./main` (the floor)", || {
@@ -61,9 +90,16 @@ pub fn run(args: &[String]) -> Result<(), Failure> {
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
 
     let mut rows = Vec::new();
-    for (name, pool) in [("warm pool of 2", "2"), ("container per run", "0")] {
+    let configurations: &[(&str, Option<&str>)] = match scope {
+        Scope::Burst => &[("server default (warm pool sized by memory)", None)],
+        _ => &[
+            ("server default (warm pool sized by memory)", None),
+            ("container per run", Some("0")),
+        ],
+    };
+    for &(name, pool) in configurations {
         let row = step(&format!("Run through the API: {name}"), || {
-            let server = Server::start(&repo, &work, Some(pool))?;
+            let server = Server::start_bin(&server_bin, &work, pool)?;
             let result = measure(&server, cores);
             server.stop();
             result
@@ -72,6 +108,13 @@ pub fn run(args: &[String]) -> Result<(), Failure> {
     }
 
     println!("\nSandbox benchmark ({cores} cores)");
+    println!(
+        "  load average before the bursts: {}",
+        rows.iter()
+            .map(|(_, m)| m.load.as_str())
+            .collect::<Vec<_>>()
+            .join("; ")
+    );
     println!(
         "  bare rustc + run, median of {SAMPLES}: {:.0} ms",
         bare * 1000.0
@@ -195,6 +238,8 @@ fn action_cases() -> Vec<(&'static str, String, &'static str)> {
 fn measure_actions(server: &Server) -> Result<Vec<(&'static str, f64)>, Failure> {
     let mut table = Vec::new();
     for (label, body, expected) in action_cases() {
+        // Afresh: the sandbox is measured, not the result cache.
+        let body = body.replacen('{', "{\"fresh\":true,", 1);
         let mut samples = Vec::new();
         // One warm-up run, then the samples.
         for i in 0..=ACTION_SAMPLES {
@@ -222,6 +267,8 @@ fn measure_actions(server: &Server) -> Result<Vec<(&'static str, f64)>, Failure>
 }
 
 struct Measured {
+    /// `/proc/loadavg` just before the burst: other work on the machine skews the figures.
+    load: String,
     hello: f64,
     serial: f64,
     makespan: f64,
@@ -265,12 +312,17 @@ impl Server {
     /// Starts the server with a warm pool of `pool` containers (`None`: the server's default,
     /// as `cargo xtask run` serves) and waits until it answers and the pool has had time to fill.
     pub fn start(repo: &Repo, work: &Path, pool: Option<&str>) -> Result<Server, Failure> {
+        Server::start_bin(&repo.target_dir.join("release/rmp-server"), work, pool)
+    }
+
+    /// [`Server::start`] with the server binary `bin`.
+    pub fn start_bin(bin: &Path, work: &Path, pool: Option<&str>) -> Result<Server, Failure> {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .map_err(|e| Failure::new(format!("no free port: {e}")))?
             .port();
         let addr: SocketAddr = ([127, 0, 0, 1], port).into();
-        let mut command = Command::new(repo.target_dir.join("release/rmp-server"));
+        let mut command = Command::new(bin);
         command
             .env("RMP_ADDR", addr.to_string())
             .env("RMP_CONTENT_DIR", work.join("content"))
@@ -314,19 +366,51 @@ impl Server {
     }
 }
 
+/// Waits until the server's sandbox is idle: its containers-alive gauge has not moved for a
+/// while (the warm pool is full, nothing is being started), at most a minute. Without it a pool
+/// still filling would compete with the runs being timed, the serial ones too, and so inflate
+/// the ideal. Old servers without `/metrics` get a fixed pause instead.
+fn settle(addr: SocketAddr) {
+    let alive = || {
+        let (status, body) = http(addr, "GET", "/metrics", "").ok()?;
+        if status != 200 {
+            return None;
+        }
+        body.lines()
+            .find_map(|line| line.strip_prefix("rmp_containers_alive "))
+            .and_then(|n| n.trim().parse::<f64>().ok())
+    };
+    let Some(mut last) = alive() else {
+        std::thread::sleep(Duration::from_millis(500));
+        return;
+    };
+    let until = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < until {
+        // Longer than starting one warm container takes, even on a busy machine.
+        std::thread::sleep(Duration::from_millis(700));
+        match alive() {
+            Some(now) if now == last => return,
+            Some(now) => last = now,
+            None => return,
+        }
+    }
+}
+
 fn measure(server: &Server, cores: usize) -> Result<Measured, Failure> {
     let _ = cores;
+    settle(server.addr);
     // Warm-up: the first runs pay for page cache and connection set-up.
     for _ in 0..2 {
-        run_code(server.addr, HELLO, "Hello, world!\n")?;
+        run_code(server.addr, HELLO, "Hello, world!\n", 0)?;
     }
     let mut samples = Vec::new();
     for _ in 0..SAMPLES {
         let started = Instant::now();
-        run_code(server.addr, HELLO, "Hello, world!\n")?;
+        run_code(server.addr, HELLO, "Hello, world!\n", 0)?;
         samples.push(started.elapsed().as_secs_f64());
         // A student reads the output before pressing Run again; the pool refills meanwhile.
         std::thread::sleep(Duration::from_millis(500));
+        settle(server.addr);
     }
     let hello = median(samples);
     println!("    hello world median {:.0} ms", hello * 1000.0);
@@ -335,18 +419,28 @@ fn measure(server: &Server, cores: usize) -> Result<Measured, Failure> {
     let mut serial = 0.0;
     for (code, expected) in &programs {
         let started = Instant::now();
-        run_code(server.addr, code, expected)?;
+        run_code(server.addr, code, expected, 0)?;
         serial += started.elapsed().as_secs_f64();
+        // Each run alone: the container it used removed, the pool refilled, before the next.
         std::thread::sleep(Duration::from_millis(300));
+        settle(server.addr);
     }
     println!("    {PROGRAMS} programs one at a time: {serial:.2} s in total");
-    std::thread::sleep(Duration::from_secs(2));
+    std::thread::sleep(Duration::from_secs(1));
+    settle(server.addr);
 
+    let load = std::fs::read_to_string("/proc/loadavg")
+        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "unknown".into());
+    println!("    load average before the burst: {load}");
     let addr = server.addr;
     let started = Instant::now();
     let handles: Vec<_> = programs
         .into_iter()
-        .map(|(code, expected)| std::thread::spawn(move || run_code(addr, &code, &expected)))
+        .enumerate()
+        .map(|(student, (code, expected))| {
+            std::thread::spawn(move || run_code(addr, &code, &expected, student))
+        })
         .collect();
     let mut failures = 0;
     for handle in handles {
@@ -362,6 +456,7 @@ fn measure(server: &Server, cores: usize) -> Result<Measured, Failure> {
     let makespan = started.elapsed().as_secs_f64();
     println!("    {PROGRAMS} at once: makespan {makespan:.2} s, {failures} failed");
     Ok(Measured {
+        load,
         hello,
         serial,
         makespan,
@@ -381,10 +476,23 @@ pub(crate) fn program(i: usize) -> (String, String) {
     )
 }
 
-fn run_code(addr: SocketAddr, code: &str, expected: &str) -> Result<(), Failure> {
-    let body = format!("{{\"code\":{}}}", json_string(code));
-    let (status, reply) = http(addr, "POST", "/api/execute", &body)
-        .map_err(|e| Failure::new(format!("request failed: {e}")))?;
+/// Runs `code` afresh (the sandbox is measured, not the result cache) as browser number
+/// `student`: a burst is a class, each student in their own browser, not one browser's queue.
+fn run_code(addr: SocketAddr, code: &str, expected: &str, student: usize) -> Result<(), Failure> {
+    let body = format!("{{\"code\":{},\"fresh\":true}}", json_string(code));
+    let browser = format!("bench-student-{student}");
+    let Reply {
+        status,
+        body: reply,
+        ..
+    } = exchange(
+        addr,
+        "POST",
+        "/api/execute",
+        &[(BROWSER_ID_HEADER, &browser)],
+        &body,
+    )
+    .map_err(|e| Failure::new(format!("request failed: {e}")))?;
     let success = reply.contains("\"outcome\":{\"kind\":\"success\"}");
     let printed = reply.contains(&format!("\"stdout\":{}", json_string(expected)));
     if status == 200 && success && printed {

@@ -37,10 +37,11 @@ commands:
   images [RUNNER...]
               start dockerd if needed and build the runner images (of every runner in
               runner-images/, or of those named) that are missing or out of date
-  bench-sandbox [actions]
+  bench-sandbox [actions|burst]
               measure the real server: hello world through every action (run, build, test,
               clippy, fmt, each compiler view, a two-crate project), then hello-world latency
-              against bare rustc and 30 programs submitted at once (`actions`: the first only)
+              against bare rustc and 30 programs submitted at once (`actions`: the first only;
+              `burst`: the second only, with the server's default pool)
   bench-load  a class at once through the real server, all from one address: 200 clients on the
               same content example (p50, p99, failures), 200 on distinct programs (served,
               refused, timed out) and 500 at once (statuses, Retry-After, server memory)

@@ -61,6 +61,7 @@ pub fn run_all() -> Result<(), Failure> {
                 ("sandbox", "cortex_m"),
                 ("sandbox", "loom"),
                 ("sandbox", "selfheal"),
+                ("sandbox", "burst"),
                 ("backend", "docker_api"),
                 ("backend", "docker_down"),
                 ("backend", "docker_cache"),
