@@ -8,6 +8,7 @@ pub mod browser;
 mod execute;
 pub mod flags;
 pub mod project;
+pub mod room;
 mod search;
 pub mod share;
 mod test_report;

@@ -65,6 +65,7 @@ fn fixture() -> Fixture {
         site_dir: site,
         runner: backend::Runner::unavailable("no sandbox in these tests"),
         public_url: None,
+        rooms: backend::room::Rooms::in_memory(Default::default()),
     };
     Fixture { _dir: dir, state }
 }

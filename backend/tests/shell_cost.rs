@@ -38,6 +38,7 @@ async fn rendering_the_head_costs_this_much() {
         site_dir: site,
         runner: backend::Runner::unavailable("not running code"),
         public_url: None,
+        rooms: backend::room::Rooms::in_memory(Default::default()),
     };
     let chapter = state
         .content

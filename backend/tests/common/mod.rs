@@ -36,6 +36,7 @@ pub fn state_with_store(dir: &Path, store: Arc<Store>, runner: Runner) -> AppSta
         site_dir: dir.join("site"),
         runner,
         public_url: None,
+        rooms: backend::room::Rooms::in_memory(Default::default()),
     }
 }
 
