@@ -76,6 +76,13 @@ pub enum Page<'a> {
     UnknownShare,
     /// `/s`: the page that opens code carried in the URL fragment, which the server never sees.
     FragmentShare,
+    /// `/join` and `/join/<code>` (a code of the right form; whether its room exists the SPA
+    /// asks, since rooms come and go): a student joins a class session.
+    Join,
+    /// `/teach/<slug>`: a teacher leads a class through a chapter.
+    Teach(&'a Chapter),
+    /// `/room/<code>/dashboard`: the class dashboard, for the teacher.
+    Dashboard,
 }
 
 /// The share id in `path` (`/s/<id>`, one trailing `/` allowed), which the caller looks up
@@ -107,6 +114,14 @@ impl<'a> Page<'a> {
                 .chapter(slug)
                 .map_or(Page::UnknownChapter, |(_, chapter)| Page::Chapter(chapter)),
             ["s"] => Page::FragmentShare,
+            ["join"] => Page::Join,
+            ["join", code] if api_types::room::normalize_room_code(code).is_some() => Page::Join,
+            ["teach", slug] => library
+                .chapter(slug)
+                .map_or(Page::UnknownChapter, |(_, chapter)| Page::Teach(chapter)),
+            ["room", code, "dashboard"] if api_types::room::normalize_room_code(code).is_some() => {
+                Page::Dashboard
+            }
             ["s", id] => share
                 .filter(|share| share.id == *id)
                 .map_or(Page::UnknownShare, Page::Share),
@@ -134,6 +149,9 @@ impl<'a> Page<'a> {
             Page::Demo(demo) => Some(demo.path().to_owned()),
             Page::Share(share) => Some(format!("/s/{}", share.id)),
             Page::FragmentShare => Some("/s".to_owned()),
+            Page::Join => Some("/join".to_owned()),
+            Page::Teach(chapter) => Some(format!("/teach/{}", chapter.slug)),
+            Page::Dashboard => None,
             Page::UnknownChapter | Page::NotFound | Page::UnknownShare => None,
         }
     }
@@ -156,6 +174,12 @@ impl<'a> Page<'a> {
             Page::Share(share) => return share_head(share, site),
             // The code is in the fragment, which never reaches the server: a generic head.
             Page::FragmentShare => return not_found_head(SHARED_CODE),
+            // A class's pages are for the people in the room, not for search results.
+            Page::Join => return not_found_head("Join a class"),
+            Page::Teach(chapter) => {
+                return not_found_head(&escape(&format!("Teaching {}", chapter.front.title)));
+            }
+            Page::Dashboard => return not_found_head("Class dashboard"),
             // The same titles as the SPA's not-found pages; kept out of search indexes, and no
             // canonical address, so nothing from the requested path is written back.
             Page::UnknownChapter => return not_found_head("Chapter not found"),
@@ -230,6 +254,8 @@ fn share_head(share: &Share, site: &PublicUrl) -> String {
     )
 }
 
+/// The head of a page kept out of search indexes (not-found pages, a class's pages); `title` is
+/// already escaped.
 fn not_found_head(title: &str) -> String {
     format!(
         "<title>{title} · {SITE_NAME}</title>\n    \
@@ -409,7 +435,9 @@ mod tests {
             let path = route
                 .replace("/courses/:slug", "/courses/basics")
                 .replace("/learn/:slug", "/learn/first")
-                .replace("/s/:id", "/s/abcDEF012345");
+                .replace("/s/:id", "/s/abcDEF012345")
+                .replace("/teach/:slug", "/teach/first")
+                .replace(":code", "ABCDEF");
             assert!(
                 !path.contains(':'),
                 "a route with an unknown parameter: {route}"
@@ -421,6 +449,32 @@ mod tests {
                 "the SPA routes {route}, but the server answers {path} with {page:?}"
             );
         }
+    }
+
+    #[test]
+    fn class_pages_need_a_code_of_the_right_form_or_a_chapter_and_stay_out_of_indexes() {
+        let (_dir, library) = basics();
+        let site = PublicUrl::from_host("localhost").unwrap();
+        for path in [
+            "/join",
+            "/join/abcdef",
+            "/room/K7QX3M/dashboard",
+            "/teach/first",
+        ] {
+            let page = Page::resolve(path, &library, None);
+            assert_eq!(page.status(), StatusCode::OK, "{path}");
+            assert!(page.head(&site).contains("noindex"), "{path}");
+        }
+        for path in ["/join/O0I1", "/room/nope/dashboard", "/join/ABCDEF/x"] {
+            assert!(
+                matches!(Page::resolve(path, &library, None), Page::NotFound),
+                "{path}"
+            );
+        }
+        assert!(matches!(
+            Page::resolve("/teach/nope", &library, None),
+            Page::UnknownChapter
+        ));
     }
 
     #[test]

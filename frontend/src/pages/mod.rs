@@ -3,5 +3,8 @@
 pub mod chapter;
 pub mod course;
 pub mod course_index;
+pub mod dashboard;
+pub mod join;
 pub mod not_found;
 pub mod share;
+pub mod teach;
