@@ -137,9 +137,9 @@ fn Teaching(
             <section class="teach-stage" aria-live="polite">
                 <p class="teach-chapter">{format!("Teaching: {}", chapter.title)}</p>
                 <nav class="teach-nav" aria-label="Sections">
-                    <button class="teach-prev" on:click=move |_| step(-1) disabled=move || current.get() == 0>"‹ Previous"</button>
+                    <button class="teach-prev" on:click=move |_| step(-1) disabled=move || { current.get() == 0 }>"‹ Previous"</button>
                     <span class="teach-where">{move || format!("{} of {}", current.get() + 1, count)}</span>
-                    <button class="teach-next" on:click=move |_| step(1) disabled=move || current.get() + 1 >= count>"Next ›"</button>
+                    <button class="teach-next" on:click=move |_| step(1) disabled=move || { current.get() + 1 >= count }>"Next ›"</button>
                 </nav>
                 <h1 class="teach-title">{move || stop().title}</h1>
                 <p class="teach-hint">"← and → (or PageUp and PageDown) move the class between sections."</p>

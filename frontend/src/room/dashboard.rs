@@ -39,11 +39,12 @@ pub fn ClassDashboard(
     view! {
         <section class="class-dashboard" aria-label="Class dashboard" aria-live="polite">
             <h2>
-                {move || match dashboard.with(|d| d.exercise.clone()) {
-                    Some(exercise) => format!("Exercise {exercise}"),
-                    None => "No exercise at this point".to_owned(),
+                {move || match dashboard.with(|d| d.exercise.is_some()) {
+                    true => "The exercise on the screen",
+                    false => "No exercise at this point",
                 }}
             </h2>
+            <p class="dash-id">{move || dashboard.with(|d| d.exercise.clone().unwrap_or_default())}</p>
             <Bar label="Ran it".to_owned() count=Signal::derive(move || dashboard.with(|d| d.ran)) of />
             <Bar label="Compiled".to_owned() count=Signal::derive(move || dashboard.with(|d| d.compiled)) of />
             {move || {

@@ -15,6 +15,8 @@ use super::{session_get, session_remove, session_set};
 
 const CODE_KEY: &str = "rmp.room.code";
 const NAME_KEY: &str = "rmp.room.name";
+/// Set while the student browses on their own, so a reload elsewhere does not pull them back.
+const AWAY_KEY: &str = "rmp.room.away";
 
 /// Where the link stands, for the follow bar.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -50,12 +52,16 @@ impl StudentRoom {
             code: RwSignal::new(None),
             state: RwSignal::new(LinkState::Connecting),
             position: RwSignal::new(None),
-            following: RwSignal::new(true),
+            following: RwSignal::new(session_get(AWAY_KEY).is_none()),
             pushes: RwSignal::new(Vec::new()),
             unlocked: RwSignal::new(Vec::new()),
             socket: StoredValue::new_local(None),
         };
         provide_context(room);
+        Effect::new(move |_| match room.following.get() {
+            true => session_remove(AWAY_KEY),
+            false => session_set(AWAY_KEY, "1"),
+        });
         if let Some(code) = session_get(CODE_KEY) {
             room.connect(code, 0);
         }
