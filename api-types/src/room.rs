@@ -196,6 +196,8 @@ pub struct RoomSnapshot {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RosterEntry {
+    /// Numbers the student within the room (not their browser id, which stays private).
+    pub id: u32,
     /// Plain text: the page sets it as text, never as markup.
     pub name: Option<String>,
 }
@@ -268,11 +270,22 @@ pub enum RoomServerMessage {
     Unlocked {
         unlocked: Unlocked,
     },
-    /// Teachers only: who is in the room.
+    /// Teachers only, when a teacher joins: who is in the room.
     Roster {
         count: u32,
         capacity: u32,
         students: Vec<RosterEntry>,
+    },
+    /// Teachers only: a student came in (or came back with another name: same `id`). One entry,
+    /// not the whole roster again, so a class arriving together costs the teacher's page little.
+    StudentJoined {
+        count: u32,
+        student: RosterEntry,
+    },
+    /// Teachers only: a student's last socket closed.
+    StudentLeft {
+        count: u32,
+        id: u32,
     },
     /// Teachers only: the class dashboard for the current exercise.
     Dashboard {

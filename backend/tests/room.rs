@@ -177,14 +177,27 @@ async fn students_follow_the_teacher_and_a_forged_teacher_message_is_refused() {
             }
         ));
     }
-    let names = hear_until(&mut teacher, |message| match message {
-        RoomServerMessage::Roster {
-            count: 2, students, ..
-        } => Some(students),
+    let last = hear_until(&mut teacher, |message| match message {
+        RoomServerMessage::StudentJoined { count: 2, student } => Some(student),
         _ => None,
     })
     .await;
-    assert_eq!(names.len(), 2);
+    assert_eq!(last.name.as_deref(), Some("Student 2"));
+    // A teacher joining now hears the whole roster at once.
+    let mut second = join(
+        addr,
+        &room.code,
+        RoomClientMessage::JoinTeacher {
+            secret: room.teacher_secret.clone(),
+        },
+    )
+    .await;
+    let roster = hear_until(&mut second, |message| match message {
+        RoomServerMessage::Roster { students, .. } => Some(students),
+        _ => None,
+    })
+    .await;
+    assert_eq!(roster.iter().map(|s| s.id).collect::<Vec<_>>(), vec![1, 2]);
 
     // Bob forges a move: refused to him, unheard by the others.
     let forged = RoomClientMessage::Goto {

@@ -68,6 +68,8 @@ pub enum Change {
 
 #[derive(Debug, Default)]
 struct Student {
+    /// Shown to the teacher instead of the browser id.
+    id: u32,
     name: Option<String>,
     /// Sockets this browser has open (two tabs, or a reconnection before the old one closed).
     sockets: u32,
@@ -96,6 +98,8 @@ pub struct RoomState {
     push_seq: u64,
     /// By browser id.
     students: HashMap<String, Student>,
+    /// The next roster id.
+    next_student: u32,
     tallies: HashMap<String, Tally>,
 }
 
@@ -117,6 +121,7 @@ impl RoomState {
             pushes: VecDeque::new(),
             push_seq: 0,
             students: HashMap::new(),
+            next_student: 0,
             tallies: HashMap::new(),
         }
     }
@@ -155,12 +160,34 @@ impl RoomState {
             return Err(Full);
         }
         self.last_activity = now;
-        let student = self.students.entry(browser.to_owned()).or_default();
+        let next = &mut self.next_student;
+        let student = self.students.entry(browser.to_owned()).or_insert_with(|| {
+            *next += 1;
+            Student {
+                id: *next,
+                ..Student::default()
+            }
+        });
         student.sockets += 1;
-        if name.is_some() {
+        let first_socket = student.sockets == 1;
+        let renamed = name.is_some() && name != student.name;
+        if renamed {
             student.name = name;
         }
-        Ok(vec![self.roster(), self.dashboard_event()])
+        if !(first_socket || renamed) {
+            return Ok(Vec::new());
+        }
+        let entry = RosterEntry {
+            id: student.id,
+            name: student.name.clone(),
+        };
+        Ok(vec![
+            Event::teachers(RoomServerMessage::StudentJoined {
+                count: self.students(),
+                student: entry,
+            }),
+            self.dashboard_event(),
+        ])
     }
 
     /// One of a student's sockets closed.
@@ -169,15 +196,23 @@ impl RoomState {
             return Vec::new();
         };
         student.sockets = student.sockets.saturating_sub(1);
-        if student.sockets == 0 {
-            self.students.remove(browser);
+        if student.sockets > 0 {
+            return Vec::new();
         }
-        vec![self.roster(), self.dashboard_event()]
+        let id = student.id;
+        self.students.remove(browser);
+        vec![
+            Event::teachers(RoomServerMessage::StudentLeft {
+                count: self.students(),
+                id,
+            }),
+            self.dashboard_event(),
+        ]
     }
 
     /// What a teacher's socket needs besides the snapshot: the roster and the dashboard.
     pub fn teacher_view(&self) -> Vec<RoomServerMessage> {
-        vec![self.roster().message, self.dashboard_event().message]
+        vec![self.roster(), self.dashboard_event().message]
     }
 
     pub fn apply(&mut self, change: Change, now: Instant, sent_at_ms: u64) -> Vec<Event> {
@@ -253,20 +288,21 @@ impl RoomState {
         }
     }
 
-    fn roster(&self) -> Event {
+    fn roster(&self) -> RoomServerMessage {
         let mut students: Vec<RosterEntry> = self
             .students
             .values()
             .map(|student| RosterEntry {
+                id: student.id,
                 name: student.name.clone(),
             })
             .collect();
-        students.sort_by(|a, b| a.name.cmp(&b.name));
-        Event::teachers(RoomServerMessage::Roster {
+        students.sort_by_key(|entry| entry.id);
+        RoomServerMessage::Roster {
             count: self.students(),
             capacity: self.capacity,
             students,
-        })
+        }
     }
 
     pub fn dashboard(&self) -> Dashboard {

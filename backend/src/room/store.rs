@@ -196,7 +196,8 @@ impl RoomStore for MemoryStore {
                 Arc::new(MemoryRoom {
                     state: Mutex::new(state),
                     everyone: broadcast::channel(self.follower_buffer).0,
-                    teachers: broadcast::channel(self.follower_buffer).0,
+                    // A class arriving together sends teachers two messages per student.
+                    teachers: broadcast::channel(self.follower_buffer * 4).0,
                 }),
             );
             Ok(())

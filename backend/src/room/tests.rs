@@ -204,21 +204,29 @@ async fn teachers_hear_the_roster_and_students_do_not() {
     while let Ok(Ok(json)) =
         tokio::time::timeout(Duration::from_millis(100), teacher.feed.next()).await
     {
-        if let RoomServerMessage::Roster {
-            count, students, ..
-        } = serde_json::from_str(&json).unwrap()
+        if let RoomServerMessage::StudentJoined { count, student } =
+            serde_json::from_str(&json).unwrap()
         {
-            names = students.into_iter().map(|s| s.name).collect();
-            assert!(count <= 2);
+            assert_eq!(count as usize, names.len() + 1);
+            names.push((student.id, student.name));
         }
     }
     assert_eq!(
         names,
         vec![
-            Some("<img src=x onerror=alert(1)>".into()),
-            Some("Student 1".into())
+            (1, Some("Student 1".into())),
+            (2, Some("<img src=x onerror=alert(1)>".into()))
         ],
-        "names are kept as text (cut, control characters gone); the page sets them as text"
+        "one entry per newcomer; names kept as text (cut, control characters gone), the page \
+         sets them as text"
+    );
+    // The same browser again (a second tab): nobody new.
+    rooms.join(&room.code, student(1)).await.unwrap();
+    assert!(
+        tokio::time::timeout(Duration::from_millis(100), teacher.feed.next())
+            .await
+            .is_err(),
+        "a second socket of a known browser changes nothing for the teacher"
     );
     assert!(
         tokio::time::timeout(Duration::from_millis(100), first.feed.next())

@@ -134,6 +134,18 @@ impl TeacherLink {
                 self.capacity.set(capacity);
                 self.roster.set(students);
             }
+            RoomServerMessage::StudentJoined { count, student } => {
+                self.count.set(count);
+                self.roster
+                    .update(|all| match all.iter_mut().find(|s| s.id == student.id) {
+                        Some(known) => *known = student,
+                        None => all.push(student),
+                    });
+            }
+            RoomServerMessage::StudentLeft { count, id } => {
+                self.count.set(count);
+                self.roster.update(|all| all.retain(|s| s.id != id));
+            }
             RoomServerMessage::Dashboard { dashboard } => self.dashboard.set(dashboard),
             RoomServerMessage::Refused { reason } => self.refused.set(Some(reason)),
             _ => {}
