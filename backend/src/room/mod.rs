@@ -313,7 +313,7 @@ fn random_code() -> String {
         .collect()
 }
 
-/// 256 random bits (two v4 UUIDs' worth, less their fixed bits), as hex.
+/// 244 random bits (two v4 UUIDs, less their version and variant bits), as 64 hex digits.
 fn random_secret() -> String {
     let mut secret = String::with_capacity(64);
     for byte in random_bytes().iter().chain(random_bytes().iter()) {
