@@ -83,7 +83,8 @@ pub fn FollowBar() -> impl IntoView {
     let status = move || match room.state.get() {
         LinkState::Connecting => "Joining the class session…".to_owned(),
         LinkState::Reconnecting(_) => "Connection lost; reconnecting…".to_owned(),
-        LinkState::Ended(message) => format!("The class session ended for this page: {message}"),
+        // The room's own sentence: gone, full, or why it closed.
+        LinkState::Ended(message) => format!("Not connected: {message}."),
         LinkState::Connected => match (room.position.with(Option::is_some), room.following.get()) {
             (false, _) => "Joined. Waiting for your teacher to start…".to_owned(),
             (true, true) => "Following your teacher.".to_owned(),
