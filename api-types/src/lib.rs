@@ -9,6 +9,7 @@ mod execute;
 pub mod flags;
 pub mod present;
 pub mod project;
+pub mod room;
 mod search;
 pub mod share;
 mod test_report;

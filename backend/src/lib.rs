@@ -11,6 +11,7 @@ pub mod content;
 pub mod error;
 pub mod execution;
 pub mod metrics;
+pub mod room;
 mod routes;
 pub mod store;
 
@@ -50,6 +51,8 @@ pub struct AppState {
     pub public_url: Option<config::PublicUrl>,
     /// Which sites may embed snippets (`RMP_EMBED_SITES`).
     pub embed_sites: config::EmbedSites,
+    /// The live class sessions (issue 11).
+    pub rooms: room::Rooms,
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -101,6 +104,8 @@ pub fn app(state: AppState) -> Router {
         .layer(timeout)
         .merge(routes::execute::router())
         .merge(routes::content_events::router())
+        // A room's socket lives as long as its class; its HTTP doors answer at once.
+        .merge(routes::room::router())
         // `Router::layer` wraps each route after it matched, so the request carries its
         // `MatchedPath`: the label is the route's template, never the raw path.
         .layer(middleware::from_fn_with_state(metrics, count_request))

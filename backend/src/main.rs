@@ -109,6 +109,11 @@ async fn run() -> anyhow::Result<()> {
     } else {
         Content::fixed(library)
     };
+    let room_limits = backend::room::RoomLimits::from_env()
+        .map_err(anyhow::Error::msg)
+        .context("the class session settings are not valid")?;
+    let rooms = backend::room::Rooms::in_memory(room_limits);
+    rooms.spawn_expiry();
     let state = AppState {
         content,
         store,
@@ -116,6 +121,7 @@ async fn run() -> anyhow::Result<()> {
         runner: runner.clone(),
         public_url: config.public_url.clone(),
         embed_sites: config.embed_sites.clone(),
+        rooms,
     };
     let listener = listen(config.addr).with_context(|| {
         format!(

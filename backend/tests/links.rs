@@ -61,6 +61,7 @@ fn fixture() -> Fixture {
         runner: backend::Runner::unavailable("no sandbox in these tests"),
         public_url: None,
         embed_sites: Default::default(),
+        rooms: backend::room::Rooms::in_memory(Default::default()),
     };
     Fixture { _dir: dir, state }
 }

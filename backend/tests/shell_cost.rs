@@ -39,6 +39,7 @@ async fn rendering_the_head_costs_this_much() {
         runner: backend::Runner::unavailable("not running code"),
         public_url: None,
         embed_sites: Default::default(),
+        rooms: backend::room::Rooms::in_memory(Default::default()),
     };
     let chapter = state
         .content

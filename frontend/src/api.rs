@@ -71,6 +71,20 @@ pub async fn share(id: String) -> Result<api_types::share::Share, ApiFailure> {
     get_json(&format!("/api/shares/{}", encode_segment(&id))).await
 }
 
+/// Opens a class session (issue 11): its code, join address, QR code and the teacher's secret.
+pub async fn create_room() -> Result<api_types::room::RoomCreated, ApiFailure> {
+    let init = web_sys::RequestInit::new();
+    init.set_method("POST");
+    let request = web_sys::Request::new_with_str_and_init("/api/rooms", &init)
+        .map_err(|e| ApiFailure::Network(js_message(&e)))?;
+    fetch_json(&request).await
+}
+
+/// Whether the class session `code` exists (a 404 when it does not, or no longer does).
+pub async fn room(code: String) -> Result<api_types::room::RoomInfo, ApiFailure> {
+    get_json(&format!("/api/rooms/{}", encode_segment(&code))).await
+}
+
 /// The sentence in a JavaScript error ("Failed to fetch"), never its stack trace, which means
 /// nothing to a student.
 pub fn js_message(error: &wasm_bindgen::JsValue) -> String {

@@ -12,6 +12,7 @@ pub mod pages;
 pub mod prefs;
 pub mod present;
 pub mod progress;
+pub mod room;
 pub mod run;
 pub mod saved;
 pub mod search;
@@ -35,6 +36,7 @@ use crate::pages::not_found::NotFound;
 use crate::pages::present::PresentPage;
 use crate::pages::present_console::PresentConsolePage;
 use crate::pages::share::{FragmentSharePage, SharePage};
+use crate::room::follow_bar::FollowBar;
 
 /// Mounts the app on `<body>` and removes the boot placeholder.
 pub fn start() {
@@ -64,6 +66,7 @@ pub fn App() -> impl IntoView {
     components::search::SearchOpen::provide();
     components::shortcuts::install_global_shortcuts();
     editor::EditorBundle::provide();
+    room::student::StudentRoom::provide();
 
     view! {
         <Router>
@@ -90,8 +93,14 @@ pub fn App() -> impl IntoView {
                     // Also in the server's `routes/head.rs`, which answers 404 for unknown ids.
                     <Route path=path!("/s") view=FragmentSharePage />
                     <Route path=path!("/s/:id") view=SharePage />
+                    // The live classroom (issue 11); in `routes/head.rs` too.
+                    <Route path=path!("/join") view=pages::join::JoinPage />
+                    <Route path=path!("/join/:code") view=pages::join::JoinRoomPage />
+                    <Route path=path!("/teach/:slug") view=pages::teach::TeachPage />
+                    <Route path=path!("/room/:code/dashboard") view=pages::dashboard::DashboardPage />
                 </Routes>
             </main>
+            <FollowBar />
             <ShortcutHelp />
             <SearchDialog />
         </Router>

@@ -7,6 +7,7 @@
 mod bench;
 mod bench_engine;
 mod bench_load;
+mod bench_room;
 mod cmd;
 mod docker;
 mod editor_bundle;
@@ -45,6 +46,8 @@ commands:
   bench-load  a class at once through the real server, all from one address: 200 clients on the
               same content example (p50, p99, failures), 200 on distinct programs (served,
               refused, timed out) and 500 at once (statuses, Retry-After, server memory)
+  bench-room  a class following its teacher through the real server: 200 students in one room
+              (follow latency p50, p99) and the server's memory per room and per student
   verify-content [--chapter SLUG]... [--ids] [--no-cache] [--jobs N] [--verbose]
               run every example and exercise in content/ through the sandbox and check each
               does what its fence says (passes are cached by content hash; `--chapter`
@@ -65,6 +68,7 @@ fn main() -> ExitCode {
         Some("images") => images::ensure_only(&args[1..]),
         Some("bench-sandbox") => bench::run(&args[1..]),
         Some("bench-load") => bench_load::run(&args[1..]),
+        Some("bench-room") => bench_room::run(&args[1..]),
         Some("verify-content") => verify::run(&args[1..]),
         Some("help" | "--help" | "-h") | None => {
             print!("{USAGE}");

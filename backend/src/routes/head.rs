@@ -90,6 +90,13 @@ pub enum Page<'a> {
     UnknownShare,
     /// `/s`: the page that opens code carried in the URL fragment, which the server never sees.
     FragmentShare,
+    /// `/join` and `/join/<code>` (a code of the right form; whether its room exists the SPA
+    /// asks, since rooms come and go): a student joins a class session.
+    Join,
+    /// `/teach/<slug>`: a teacher leads a class through a chapter.
+    Teach(&'a Chapter),
+    /// `/room/<code>/dashboard`: the class dashboard, for the teacher.
+    Dashboard,
 }
 
 /// The share id in `path` (`/s/<id>`, one trailing `/` allowed), which the caller looks up
@@ -138,6 +145,14 @@ impl<'a> Page<'a> {
                 }
             }
             ["s"] => Page::FragmentShare,
+            ["join"] => Page::Join,
+            ["join", code] if api_types::room::normalize_room_code(code).is_some() => Page::Join,
+            ["teach", slug] => library
+                .chapter(slug)
+                .map_or(Page::UnknownChapter, |(_, chapter)| Page::Teach(chapter)),
+            ["room", code, "dashboard"] if api_types::room::normalize_room_code(code).is_some() => {
+                Page::Dashboard
+            }
             ["s", id] => share
                 .filter(|share| share.id == *id)
                 .map_or(Page::UnknownShare, Page::Share),
@@ -170,6 +185,9 @@ impl<'a> Page<'a> {
             Page::Demo(demo) => Some(demo.path().to_owned()),
             Page::Share(share) => Some(format!("/s/{}", share.id)),
             Page::FragmentShare => Some("/s".to_owned()),
+            Page::Join => Some("/join".to_owned()),
+            Page::Teach(chapter) => Some(format!("/teach/{}", chapter.slug)),
+            Page::Dashboard => None,
             Page::UnknownChapter | Page::NotFound | Page::UnknownShare => None,
         }
     }
@@ -193,6 +211,12 @@ impl<'a> Page<'a> {
             Page::Present { chapter, view } => return present_head(chapter, *view),
             // The code is in the fragment, which never reaches the server: a generic head.
             Page::FragmentShare => return not_found_head(SHARED_CODE),
+            // A class's pages are for the people in the room, not for search results.
+            Page::Join => return not_found_head("Join a class"),
+            Page::Teach(chapter) => {
+                return not_found_head(&escape(&format!("Teaching {}", chapter.front.title)));
+            }
+            Page::Dashboard => return not_found_head("Class dashboard"),
             // The same titles as the SPA's not-found pages; kept out of search indexes, and no
             // canonical address, so nothing from the requested path is written back.
             Page::UnknownChapter => return not_found_head("Chapter not found"),
@@ -287,6 +311,8 @@ fn present_title(chapter_title: &str, view: PresentView) -> String {
     }
 }
 
+/// The head of a page kept out of search indexes (not-found pages, a class's pages); `title` is
+/// already escaped.
 fn not_found_head(title: &str) -> String {
     format!(
         "<title>{title} · {SITE_NAME}</title>\n    \
@@ -468,7 +494,9 @@ mod tests {
                 .replace("/learn/:slug", "/learn/first")
                 .replace("/present/:slug", "/present/first")
                 .replace("/:n", "/2")
-                .replace("/s/:id", "/s/abcDEF012345");
+                .replace("/s/:id", "/s/abcDEF012345")
+                .replace("/teach/:slug", "/teach/first")
+                .replace(":code", "ABCDEF");
             assert!(
                 !path.contains(':'),
                 "a route with an unknown parameter: {route}"
@@ -530,6 +558,32 @@ mod tests {
                 "{path}"
             );
         }
+    }
+
+    #[test]
+    fn class_pages_need_a_code_of_the_right_form_or_a_chapter_and_stay_out_of_indexes() {
+        let (_dir, library) = basics();
+        let site = PublicUrl::from_host("localhost").unwrap();
+        for path in [
+            "/join",
+            "/join/abcdef",
+            "/room/K7QX3M/dashboard",
+            "/teach/first",
+        ] {
+            let page = Page::resolve(path, &library, None);
+            assert_eq!(page.status(), StatusCode::OK, "{path}");
+            assert!(page.head(&site).contains("noindex"), "{path}");
+        }
+        for path in ["/join/O0I1", "/room/nope/dashboard", "/join/ABCDEF/x"] {
+            assert!(
+                matches!(Page::resolve(path, &library, None), Page::NotFound),
+                "{path}"
+            );
+        }
+        assert!(matches!(
+            Page::resolve("/teach/nope", &library, None),
+            Page::UnknownChapter
+        ));
     }
 
     #[test]

@@ -3,6 +3,7 @@ pub mod content_events;
 pub mod embed;
 pub mod execute;
 pub mod head;
+pub mod room;
 pub mod seo;
 pub mod share;
 pub mod spa;

@@ -37,6 +37,7 @@ pub fn state_with_store(dir: &Path, store: Arc<Store>, runner: Runner) -> AppSta
         runner,
         public_url: None,
         embed_sites: Default::default(),
+        rooms: backend::room::Rooms::in_memory(Default::default()),
     }
 }
 

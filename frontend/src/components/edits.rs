@@ -53,6 +53,10 @@ pub struct BlockEdits {
     pub outdated: RwSignal<Option<SavedEdit>>,
     /// The hidden lines the editor starts with.
     pub initial_hidden: StoredValue<Vec<u32>>,
+    /// Code the teacher pushed while the student had edits, until the student chooses.
+    pub pushed: RwSignal<Option<api_types::room::Pushed>>,
+    /// The last pushed code put in the editor: holding it is not an edit of the student's own.
+    applied_push: StoredValue<Option<String>>,
 }
 
 impl BlockEdits {
@@ -91,7 +95,10 @@ impl BlockEdits {
             edited: RwSignal::new(edited),
             outdated: RwSignal::new(outdated),
             initial_hidden: StoredValue::new(hidden),
+            pushed: RwSignal::new(None),
+            applied_push: StoredValue::new(None),
         };
+        crate::room::student::follow_pushes(block, edits);
         if let Some(chapter) = chapter {
             let generation = chapter.reset_generation.get_untracked();
             Effect::new(move |_| {
@@ -178,15 +185,53 @@ impl BlockEdits {
     pub fn use_new_version(&self) {
         self.reset();
     }
+
+    /// Whether the editor holds the student's own work (not the original, not a push).
+    pub fn has_own_edits(&self) -> bool {
+        self.edited.get_untracked()
+            && self
+                .applied_push
+                .with_value(|code| code.as_deref() != Some(self.control.doc().as_str()))
+    }
+
+    /// Puts the teacher's pushed code in the editor (Reset still brings back the original).
+    pub fn apply_push(&self, push: &api_types::room::Pushed) {
+        self.control.set_doc(&push.code, &[]);
+        self.control.clear_diagnostics();
+        self.applied_push.set_value(Some(push.code.clone()));
+        self.changed(&push.code);
+        self.pushed.set(None);
+        crate::room::student::mark_push_handled(&self.key.get_value(), push.seq);
+    }
+
+    /// The student keeps their code; this push is not offered again.
+    pub fn decline_push(&self) {
+        if let Some(push) = self.pushed.get_untracked() {
+            crate::room::student::mark_push_handled(&self.key.get_value(), push.seq);
+        }
+        self.pushed.set(None);
+    }
 }
 
-/// Shown above an editor whose saved edit was made on an earlier version of the example.
+/// Shown above an editor whose saved edit was made on an earlier version of the example, and
+/// when the teacher pushed code to a student who has edits of their own (asked, never replaced).
 #[component]
 pub fn OutdatedNotice(
     /// The block whose saved edit is outdated.
     edits: BlockEdits,
 ) -> impl IntoView {
     view! {
+        <Show when=move || edits.pushed.with(Option::is_some)>
+            <div class="edit-notice push-notice" role="status">
+                <span>"Your teacher sent new code for this example. You have edits of your own here."</span>
+                <button class="take-push" on:click=move |_| {
+                    if let Some(push) = edits.pushed.get_untracked() {
+                        edits.apply_push(&push);
+                    }
+                }>"Use the teacher's code"</button>
+                <button class="keep-mine" on:click=move |_| edits.decline_push()>"Keep my code"</button>
+            </div>
+        </Show>
         <Show when=move || edits.outdated.with(Option::is_some)>
             <div class="edit-notice" role="status">
                 <span>

@@ -115,6 +115,11 @@ pub fn ExerciseView(
     let settings = StoredValue::new(exercise.run.clone());
     let number = exercise.index + 1;
     let hint_count = exercise.hints.len();
+    // The teacher can open the hints or the solution for the whole class.
+    crate::room::student::on_unlock(&exercise.id, move |what| match what {
+        api_types::room::Unlock::Hints => hints_shown.set(hint_count),
+        api_types::room::Unlock::Solution => solution.set(SolutionState::Shown),
+    });
     let hidden_count = exercise.starter_hidden_lines.len();
     let active = move || runner.active();
     // A runner this server lacks: the toolbar says why, and Run waits for nothing.
@@ -167,6 +172,9 @@ pub fn ExerciseView(
         let request = request_for(&settings.get_value(), mode.get_untracked(), action, files);
         runner.start(request, move |result: &ExecutionResult| {
             editors.with_value(|all| apply_result(result, action, all, views));
+            if matches!(action, Action::Test | Action::Run | Action::Build) {
+                progress.finished(result);
+            }
             if action == Action::Test {
                 let verdict = verdict(result);
                 if verdict.passed {

@@ -138,6 +138,8 @@ impl ProgressStore {
 #[derive(Clone, Copy)]
 pub struct Recorder {
     store: Option<ProgressStore>,
+    /// The class session this tab follows, told how exercises went (the teacher's dashboard).
+    room: Option<crate::room::student::StudentRoom>,
     chapter: Option<StoredValue<String>>,
     block: StoredValue<String>,
 }
@@ -146,6 +148,7 @@ impl Recorder {
     pub fn new(block: &str) -> Recorder {
         Recorder {
             store: use_context::<ProgressStore>(),
+            room: crate::room::student::current(),
             chapter: use_context::<CurrentChapter>().map(|c| StoredValue::new(c.0)),
             block: StoredValue::new(block.to_owned()),
         }
@@ -155,6 +158,13 @@ impl Recorder {
     pub fn ran(self) {
         if let (Some(store), Some(chapter)) = (self.store, self.chapter) {
             store.record_run(&chapter.get_value(), &self.block.get_value());
+        }
+    }
+
+    /// A run or test run of the block (an exercise) finished: the class dashboard counts it.
+    pub fn finished(self, result: &api_types::ExecutionResult) {
+        if let Some(room) = self.room {
+            room.report(&self.block.get_value(), result);
         }
     }
 

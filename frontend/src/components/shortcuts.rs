@@ -22,6 +22,10 @@ pub const SHORTCUTS: &[(&str, &str)] = &[
     ("+ / -", "Larger or smaller text (for projectors)"),
     ("0", "Reset text size"),
     ("[ / ]", "Previous or next chapter"),
+    (
+        "g",
+        "In a class session: go back to where the teacher is, and follow again",
+    ),
     ("?", "Show or hide this help"),
     (
         "Ctrl / ⌘ + Enter",

@@ -1,0 +1,318 @@
+//! The live room over real HTTP and real WebSockets: a served app, a teacher and students.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use api_types::ApiError;
+use api_types::room::{
+    Closing, ExerciseReport, Position, Role, RoomClientMessage, RoomCreated, RoomInfo,
+    RoomServerMessage, TestOutcome,
+};
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use backend::room::{RoomLimits, Rooms};
+use backend::{AppState, Runner};
+use futures_util::{SinkExt, StreamExt};
+use tokio_tungstenite::tungstenite::Message;
+
+mod common;
+use common::{Ws, send};
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    state: AppState,
+}
+
+fn fixture(limits: RoomLimits) -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    common::basics_course(&dir.path().join("content"));
+    let mut state = common::state(dir.path(), Runner::unavailable("no sandbox in these tests"));
+    state.rooms = Rooms::in_memory(limits);
+    Fixture { _dir: dir, state }
+}
+
+async fn create(state: &AppState) -> RoomCreated {
+    let request = Request::post("/api/rooms")
+        .header("host", "class.example:8080")
+        .body(Body::empty())
+        .unwrap();
+    let (status, _, body) = send(state, request).await;
+    assert_eq!(status, StatusCode::CREATED);
+    serde_json::from_slice(&body).unwrap()
+}
+
+async fn join(addr: SocketAddr, code: &str, first: RoomClientMessage) -> Ws {
+    let mut ws = tokio_tungstenite::connect_async(format!("ws://{addr}/api/rooms/{code}/ws"))
+        .await
+        .unwrap()
+        .0;
+    say(&mut ws, &first).await;
+    ws
+}
+
+fn student(n: u32) -> RoomClientMessage {
+    RoomClientMessage::JoinStudent {
+        student: format!("browser-{n:04}"),
+        name: Some(format!("Student {n}")),
+    }
+}
+
+async fn say(ws: &mut Ws, message: &RoomClientMessage) {
+    let json = serde_json::to_string(message).unwrap();
+    ws.send(Message::text(json)).await.unwrap();
+}
+
+/// The next room message (within 10 s).
+async fn hear(ws: &mut Ws) -> RoomServerMessage {
+    loop {
+        let message = tokio::time::timeout(Duration::from_secs(10), ws.next())
+            .await
+            .expect("a message within 10 s")
+            .expect("the socket is open")
+            .unwrap();
+        if let Message::Text(text) = message {
+            return serde_json::from_str(&text).unwrap();
+        }
+    }
+}
+
+/// Skips messages until one `pick` accepts.
+async fn hear_until<T>(ws: &mut Ws, mut pick: impl FnMut(RoomServerMessage) -> Option<T>) -> T {
+    loop {
+        if let Some(found) = pick(hear(ws).await) {
+            return found;
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_room_is_opened_found_drawn_and_a_wrong_code_is_a_json_404() {
+    let f = fixture(RoomLimits::default());
+    let room = create(&f.state).await;
+    assert_eq!(room.code.len(), 6);
+    assert_eq!(
+        room.join_url,
+        format!("http://class.example:8080/join/{}", room.code)
+    );
+    assert_eq!(room.teacher_secret.len(), 64);
+
+    let lower = room.code.to_lowercase();
+    let (status, _, body) = send(
+        &f.state,
+        Request::get(format!("/api/rooms/{lower}"))
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "codes are read in any case");
+    let info: RoomInfo = serde_json::from_slice(&body).unwrap();
+    assert_eq!((info.code.as_str(), info.students), (room.code.as_str(), 0));
+
+    for wrong in ["ZZZZZZ", "O0I1O0", "short", "%3Cscript%3E"] {
+        let (status, headers, body) = send(
+            &f.state,
+            Request::get(format!("/api/rooms/{wrong}"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{wrong}");
+        assert_eq!(headers["content-type"], "application/json");
+        let error: ApiError = serde_json::from_slice(&body).unwrap();
+        assert!(error.error.contains("no class session"), "{}", error.error);
+    }
+
+    let (status, headers, body) = send(
+        &f.state,
+        Request::get(&room.qr_url)
+            .header("host", "class.example:8080")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers["content-type"], "image/svg+xml");
+    let svg = String::from_utf8(body).unwrap();
+    assert_eq!(
+        svg,
+        backend::room::qr_svg(&room.join_url).unwrap(),
+        "the QR code is the join address's"
+    );
+}
+
+#[tokio::test]
+async fn students_follow_the_teacher_and_a_forged_teacher_message_is_refused() {
+    let f = fixture(RoomLimits::default());
+    let room = create(&f.state).await;
+    let addr = common::serve(f.state.clone()).await;
+
+    let wrong = RoomClientMessage::JoinTeacher {
+        secret: "0".repeat(64),
+    };
+    let mut impostor = join(addr, &room.code, wrong).await;
+    match hear(&mut impostor).await {
+        RoomServerMessage::Closed { why, .. } => assert_eq!(why, Closing::NotTeacher),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+
+    let secret = RoomClientMessage::JoinTeacher {
+        secret: room.teacher_secret.clone(),
+    };
+    let mut teacher = join(addr, &room.code, secret).await;
+    assert!(matches!(
+        hear(&mut teacher).await,
+        RoomServerMessage::Welcome {
+            role: Role::Teacher,
+            ..
+        }
+    ));
+    let mut ada = join(addr, &room.code, student(1)).await;
+    let mut bob = join(addr, &room.code, student(2)).await;
+    for ws in [&mut ada, &mut bob] {
+        assert!(matches!(
+            hear(ws).await,
+            RoomServerMessage::Welcome {
+                role: Role::Student,
+                ..
+            }
+        ));
+    }
+    let last = hear_until(&mut teacher, |message| match message {
+        RoomServerMessage::StudentJoined { count: 2, student } => Some(student),
+        _ => None,
+    })
+    .await;
+    assert_eq!(last.name.as_deref(), Some("Student 2"));
+    // A teacher joining now hears the whole roster at once.
+    let mut second = join(
+        addr,
+        &room.code,
+        RoomClientMessage::JoinTeacher {
+            secret: room.teacher_secret.clone(),
+        },
+    )
+    .await;
+    let roster = hear_until(&mut second, |message| match message {
+        RoomServerMessage::Roster { students, .. } => Some(students),
+        _ => None,
+    })
+    .await;
+    assert_eq!(roster.iter().map(|s| s.id).collect::<Vec<_>>(), vec![1, 2]);
+
+    // Bob forges a move: refused to him, unheard by the others.
+    let forged = RoomClientMessage::Goto {
+        position: Position {
+            chapter: "first".into(),
+            slide: 7,
+            anchor: "forged".into(),
+        },
+        exercise: None,
+    };
+    say(&mut bob, &forged).await;
+    match hear(&mut bob).await {
+        RoomServerMessage::Refused { reason } => assert!(reason.contains("teacher"), "{reason}"),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+
+    let position = Position {
+        chapter: "first".into(),
+        slide: 1,
+        anchor: "second-heading".into(),
+    };
+    let goto = RoomClientMessage::Goto {
+        position: position.clone(),
+        exercise: Some("ex-1".into()),
+    };
+    say(&mut teacher, &goto).await;
+    for ws in [&mut ada, &mut bob] {
+        match hear(ws).await {
+            RoomServerMessage::Goto {
+                position: heard, ..
+            } => assert_eq!(heard, position, "the teacher's move, not the forged one"),
+            other => panic!("expected the move, got {other:?}"),
+        }
+    }
+
+    // Ada passes a test: the teacher's dashboard counts it.
+    let report = RoomClientMessage::Report {
+        report: ExerciseReport {
+            exercise: "ex-1".into(),
+            compiled: true,
+            tests: vec![TestOutcome {
+                name: "adds".into(),
+                passed: true,
+            }],
+        },
+    };
+    say(&mut ada, &report).await;
+    let dashboard = hear_until(&mut teacher, |message| match message {
+        RoomServerMessage::Dashboard { dashboard } if dashboard.ran == 1 => Some(dashboard),
+        _ => None,
+    })
+    .await;
+    assert_eq!(dashboard.exercise.as_deref(), Some("ex-1"));
+    assert_eq!((dashboard.students, dashboard.compiled), (2, 1));
+    assert_eq!(dashboard.tests[0].passed, 1);
+
+    // A latecomer catches up from the snapshot.
+    let mut late = join(addr, &room.code, student(3)).await;
+    match hear(&mut late).await {
+        RoomServerMessage::Welcome { snapshot, .. } => {
+            assert_eq!(snapshot.position, Some(position))
+        }
+        other => panic!("expected a welcome, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_full_room_says_so_and_a_flooding_socket_is_closed() {
+    let f = fixture(RoomLimits {
+        capacity: 1,
+        ..RoomLimits::default()
+    });
+    let room = create(&f.state).await;
+    let addr = common::serve(f.state.clone()).await;
+    let mut first = join(addr, &room.code, student(1)).await;
+    assert!(matches!(
+        hear(&mut first).await,
+        RoomServerMessage::Welcome { .. }
+    ));
+    let mut second = join(addr, &room.code, student(2)).await;
+    match hear(&mut second).await {
+        RoomServerMessage::Closed { why, message } => {
+            assert_eq!(why, Closing::Full);
+            assert!(message.contains("full (1 students)"), "{message}");
+        }
+        other => panic!("expected the room to be full, got {other:?}"),
+    }
+
+    // A student's socket sending far more than its share is closed, with the reason.
+    let report = RoomClientMessage::Report {
+        report: ExerciseReport {
+            exercise: "ex".into(),
+            compiled: false,
+            tests: Vec::new(),
+        },
+    };
+    for _ in 0..(RoomLimits::default().message_burst + 10) {
+        if first
+            .send(Message::text(serde_json::to_string(&report).unwrap()))
+            .await
+            .is_err()
+        {
+            break;
+        }
+    }
+    let why = hear_until(&mut first, |message| match message {
+        RoomServerMessage::Closed { why, .. } => Some(why),
+        _ => None,
+    })
+    .await;
+    assert_eq!(why, Closing::TooMuch);
+
+    // A socket to a room that does not exist is refused before the upgrade.
+    let error = tokio_tungstenite::connect_async(format!("ws://{addr}/api/rooms/ZZZZZZ/ws"))
+        .await
+        .unwrap_err();
+    assert!(error.to_string().contains("404"), "{error}");
+}

@@ -1,0 +1,356 @@
+//! The live classroom in Chromium: a teacher and two students, each in a browser of their own,
+//! on one real server. The teacher starts a session (code, join address, QR code), the students
+//! join by the address, the teacher moves and both follow, pushed code reaches one student's
+//! editor and the other keeps their own edit, a forged teacher message from a student's page is
+//! refused, and a student's passing test shows on the dashboard. Screenshots of each page are
+//! saved for a person to look at.
+//!
+//! Every student browser comes from a harness of its own (its server idle, its sandbox off);
+//! they all open the teacher's server by its absolute address.
+use std::path::{Path, PathBuf};
+
+use e2e::Harness;
+
+fn write(path: &Path, text: &str) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+fn course(dir: &Path) {
+    write(
+        &dir.join("class/course.toml"),
+        "title = \"Class\"\nsummary = \"A lesson taught live.\"\norder = 1\n",
+    );
+    write(
+        &dir.join("class/lesson.md"),
+        "+++\ntitle = \"Lesson\"\norder = 1\nminutes = 30\nsummary = \"Taught live.\"\n+++\n\n\
+         ## Warm up\n\nFirst words.\n\n\
+         ```rust,editable\nfn main() { println!(\"one\"); }\n```\n\n\
+         ## Borrowing\n\nSecond words.\n\n\
+         ```rust,editable\nfn main() { println!(\"two\"); }\n```\n\n\
+         ## Practice\n\n\
+         ````exercise\nReturn 4.\n\n```rust,starter\npub fn four() -> u32 { 0 }\n```\n\n\
+         ```rust,tests\n#[cfg(test)]\nmod tests {\n    #[test]\n    fn is_four() { assert_eq!(super::four(), 4); }\n}\n```\n\n\
+         ```hint\nWhat is two and two?\n```\n\n\
+         ```rust,solution\npub fn four() -> u32 { 4 }\n```\n````\n",
+    );
+}
+
+fn shots() -> PathBuf {
+    let dir = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("target"))
+        .join("room-shots");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// A student's browser, opened on the teacher's server.
+async fn student(content: &str) -> Harness {
+    Harness::start_with_env(&[("RMP_CONTENT_DIR", content), ("RMP_SANDBOX", "none")]).await
+}
+
+async fn open(browser: &Harness, base: &str, path: &str) {
+    browser.client.goto(&format!("{base}{path}")).await.unwrap();
+}
+
+/// The editor text of the block with id `block`.
+async fn editor_text(browser: &Harness, block: &str) -> String {
+    browser
+        .eval(&format!(
+            "const e = document.querySelector('#block-{block} .cm-content'); return e ? e.innerText : '';"
+        ))
+        .await
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+async fn wait_for_editor(browser: &Harness, block: &str, needle: &str, what: &str) {
+    browser
+        .wait_until(
+            &format!(
+                "const e = document.querySelector('#block-{block} .cm-content');
+                 return !!e && e.innerText.includes({needle:?});"
+            ),
+            what,
+        )
+        .await;
+}
+
+/// Takes focus out of any editor or field, so the page's own keys reach it.
+async fn unfocus(browser: &Harness) {
+    browser
+        .eval("if (document.activeElement) document.activeElement.blur(); return true")
+        .await;
+}
+
+#[tokio::test]
+async fn a_class_follows_its_teacher_takes_pushed_code_and_shows_on_the_dashboard() {
+    let content = tempfile::tempdir().unwrap();
+    course(content.path());
+    let dir = content.path().display().to_string();
+    let teacher = Harness::start_with_env(&[("RMP_CONTENT_DIR", dir.as_str())]).await;
+    let base = teacher.base.clone();
+    let shots = shots();
+
+    // The teacher starts a session: a code, the join address and a QR code of it.
+    teacher.resize(1920, 1080).await;
+    teacher.goto("/teach/lesson").await;
+    teacher.wait_for_contains(".teach-title", "Warm up").await;
+    teacher.click(".start-session").await;
+    teacher
+        .wait_until(
+            "return (document.querySelector('.room-code')||{}).innerText?.trim().length === 6",
+            "the room code shows",
+        )
+        .await;
+    let code = teacher
+        .eval("return document.querySelector('.room-code').innerText.trim()")
+        .await
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let join_url = teacher
+        .wait_for_contains(".room-url", "/join/")
+        .await
+        .trim()
+        .to_owned();
+    assert_eq!(join_url, format!("{base}/join/{code}"));
+    teacher
+        .wait_until(
+            "const img = document.querySelector('img.room-qr');
+             return !!img && img.complete && img.naturalWidth >= 256;",
+            "the QR code is drawn",
+        )
+        .await;
+    // The QR is the server's SVG of the join address (its modules are checked against the
+    // `qrcode` crate's output in backend/tests/room.rs): here, that it is an SVG of modules.
+    let svg = teacher
+        .client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             fetch(document.querySelector('img.room-qr').src)
+               .then(r => r.text().then(t => done([r.headers.get('content-type'), t])));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(svg[0], "image/svg+xml");
+    let svg = svg[1].as_str().unwrap();
+    assert!(svg.contains("<svg") && svg.contains("<path"), "{svg}");
+
+    // Two students join by the address, one with a name that is markup (shown as text).
+    let ada = student(&dir).await;
+    let bob = student(&dir).await;
+    for (browser, name) in [(&ada, "Ada"), (&bob, "<b>Bob</b>")] {
+        open(browser, &base, &format!("/join/{code}")).await;
+        browser.wait_for_contains("h1", &code).await;
+        browser.click(".display-name-input").await;
+        browser.press(name).await;
+        browser.click(".join-button").await;
+        // The teacher is at the first section already: the page goes there.
+        browser
+            .wait_for_contains(".follow-bar", "Following your teacher")
+            .await;
+        browser
+            .wait_until(
+                "return location.pathname === '/learn/lesson' && location.hash === '#warm-up';",
+                "the new student's page goes to the teacher's section",
+            )
+            .await;
+    }
+    teacher.wait_for_contains(".room-count", "2 students").await;
+    let roster = teacher.wait_for_contains(".room-roster", "Ada").await;
+    assert!(roster.contains("<b>Bob</b>"), "names are text: {roster}");
+    assert_eq!(teacher.count(".room-roster b").await, 0);
+    teacher
+        .screenshot(&shots.join("teacher-1920x1080.png"))
+        .await;
+
+    // The teacher moves on: both students' pages follow to the section.
+    unfocus(&teacher).await;
+    teacher
+        .press(&char::from(fantoccini::key::Key::Right).to_string())
+        .await;
+    teacher.wait_for_contains(".teach-title", "Borrowing").await;
+    for browser in [&ada, &bob] {
+        browser
+            .wait_until(
+                "return location.pathname === '/learn/lesson' && location.hash === '#borrowing';",
+                "the student's page follows the teacher to #borrowing",
+            )
+            .await;
+        browser
+            .wait_for_contains(".follow-bar", "Following your teacher")
+            .await;
+    }
+
+    // Bob edits the example; the teacher pushes a version of it.
+    let block = teacher
+        .eval("return document.querySelector('.push-code').dataset.block")
+        .await
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for browser in [&ada, &bob] {
+        wait_for_editor(browser, &block, "two", "the example's editor is ready").await;
+    }
+    bob.retype(
+        &format!("#block-{block}"),
+        "fn main() { println!(\"mine\"); }",
+    )
+    .await;
+    wait_for_editor(&bob, &block, "mine", "Bob's own edit is in his editor").await;
+    teacher
+        .retype(
+            &format!("#block-{block}"),
+            "fn main() { println!(\"from the teacher\"); }",
+        )
+        .await;
+    wait_for_editor(&teacher, &block, "from the teacher", "the teacher's edit").await;
+    teacher.click(".push-code").await;
+    wait_for_editor(
+        &ada,
+        &block,
+        "from the teacher",
+        "the pushed code reaches Ada's editor",
+    )
+    .await;
+    // Bob is asked, and keeps his own.
+    bob.wait_for_contains(".push-notice", "Your teacher sent new code")
+        .await;
+    bob.click(".keep-mine").await;
+    assert_eq!(bob.count(".push-notice").await, 0);
+    assert!(editor_text(&bob, &block).await.contains("mine"));
+    assert!(!editor_text(&bob, &block).await.contains("from the teacher"));
+
+    // Browsing away stops following; `g` goes back.
+    bob.resize(1366, 800).await;
+    bob.eval("document.querySelector('header a[href=\"/\"]').click(); return true")
+        .await;
+    bob.wait_for_contains(".follow-bar", "browsing on your own")
+        .await;
+    bob.screenshot(&shots.join("student-follow-bar-1366.png"))
+        .await;
+    bob.resize(360, 740).await;
+    bob.screenshot(&shots.join("student-follow-bar-360.png"))
+        .await;
+    unfocus(&bob).await;
+    bob.press("g").await;
+    bob.wait_until(
+        "return location.pathname === '/learn/lesson' && location.hash === '#borrowing';",
+        "`g` takes the student back to the teacher's place",
+    )
+    .await;
+
+    // A student's page forging a teacher's message is refused; nobody moves.
+    let forged = ada
+        .client
+        .execute_async(
+            &format!(
+                "const done = arguments[arguments.length - 1];
+                 const ws = new WebSocket(location.origin.replace('http', 'ws') + '/api/rooms/{code}/ws');
+                 ws.onopen = () => ws.send(JSON.stringify({{type: 'joinStudent', student: 'forger-browser-1'}}));
+                 ws.onmessage = (m) => {{
+                   const msg = JSON.parse(m.data);
+                   if (msg.type === 'welcome') ws.send(JSON.stringify({{type: 'goto',
+                       position: {{chapter: 'lesson', slide: 0, anchor: 'warm-up'}}}}));
+                   if (msg.type === 'refused') {{ ws.close(); done(msg.reason); }}
+                 }};
+                 setTimeout(() => done('no answer'), 10000);"
+            ),
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(
+        forged
+            .as_str()
+            .unwrap_or_default()
+            .contains("only the teacher"),
+        "{forged}"
+    );
+    for browser in [&ada, &bob] {
+        assert_eq!(
+            browser.eval("return location.hash").await,
+            "#borrowing",
+            "the forged move moved nobody"
+        );
+    }
+
+    // The exercise: Ada passes its test, and the dashboard counts it.
+    unfocus(&teacher).await;
+    teacher
+        .press(&char::from(fantoccini::key::Key::Right).to_string())
+        .await;
+    teacher.wait_for_contains(".teach-title", "Practice").await;
+    ada.wait_until(
+        "return location.hash === '#practice';",
+        "Ada follows to the exercise",
+    )
+    .await;
+    teacher.click(".toggle-dashboard").await;
+    teacher
+        .wait_for_contains(".class-dashboard", "Ran it")
+        .await;
+    ada.wait_until(
+        "return !!document.querySelector('.exercise .cm-content[contenteditable=true]')",
+        "the exercise's editor is ready",
+    )
+    .await;
+    ada.retype(".exercise", "pub fn four() -> u32 { 4 }").await;
+    ada.click(".exercise .run-button").await;
+    // A compile in the sandbox on a busy machine may take a while: wait, and say what the
+    // exercise showed if it never passed.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    loop {
+        let shown = ada
+            .eval("return document.querySelector('.exercise').innerText")
+            .await;
+        let shown = shown.as_str().unwrap_or_default();
+        if shown.contains("The test passes") {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "Ada's test never passed; the exercise shows:\n{shown}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    let dashboard = teacher
+        .wait_for_contains(".class-dashboard", "is_four")
+        .await;
+    assert!(dashboard.contains("Ran it"), "{dashboard}");
+    teacher
+        .wait_until(
+            "const rows = [...document.querySelectorAll('.class-dashboard .dash-row')];
+             const row = rows.find(r => r.innerText.includes('is_four'));
+             return !!row && row.innerText.includes('1 of 2');",
+            "the dashboard counts one of two students passing is_four",
+        )
+        .await;
+
+    // The teacher opens the solution for the room.
+    teacher.click(".unlock-solution").await;
+    bob.wait_for_contains(".exercise .solution", "Reference solution")
+        .await;
+
+    // The dashboard on its own page, to project: the same counts, from this tab's secret.
+    teacher.goto(&format!("/room/{code}/dashboard")).await;
+    teacher
+        .wait_until(
+            "const rows = [...document.querySelectorAll('.dashboard-page .dash-row')];
+             const row = rows.find(r => r.innerText.includes('is_four'));
+             return !!row && row.innerText.includes('1 of 2');",
+            "the dashboard page counts one of two students passing is_four",
+        )
+        .await;
+    teacher
+        .screenshot(&shots.join("dashboard-1920x1080.png"))
+        .await;
+
+    bob.close().await;
+    ada.close().await;
+    teacher.close().await;
+}
