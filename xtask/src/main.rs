@@ -8,6 +8,7 @@ mod bench;
 mod bench_engine;
 mod bench_load;
 mod cmd;
+mod demos_module;
 mod docker;
 mod editor_bundle;
 mod images;
