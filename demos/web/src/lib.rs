@@ -1,10 +1,10 @@
 //! The in-browser demos' views: the matching engine (order entry, depth ladder, benchmark) and the
 //! lock-free interleaving explorer, running the real crates from `demos/` in the page.
 //!
-//! This is a wasm module of its own, not part of the SPA's: the demos are about a fifth of what
-//! the app would otherwise download before its first paint, and most visits never show one. The
-//! SPA (`frontend/src/demos.rs`) imports this module the first time a page needs a demo and calls
-//! [`mount`]; the module has its own copy of Leptos, so a demo shares no signals or contexts with
+//! This is a wasm module of its own, not part of the SPA's, so that a first visit does not
+//! download the demos (most visits never show one). The SPA (`frontend/src/demos/mod.rs`) loads
+//! this module the first time a page needs a demo and calls [`mount`]; the module has its own copy
+//! of Leptos, so a demo shares no signals or contexts with
 //! the app around it (it needs none).
 
 pub mod engine_bench;
