@@ -514,7 +514,7 @@ async fn the_not_found_page_links_home() {
 
 #[wasm_bindgen_test]
 async fn the_engine_demo_fills_its_book_from_the_flow_generator() {
-    use frontend::demos::matching_engine::MatchingEngineDemo;
+    use demos_web::matching_engine::MatchingEngineDemo;
     let root = container();
     let _mounted = leptos::mount::mount_to(root.clone(), || view! { <MatchingEngineDemo /> });
     tick().await;
@@ -539,7 +539,7 @@ async fn the_engine_demo_fills_its_book_from_the_flow_generator() {
 
 #[wasm_bindgen_test]
 async fn the_explorer_reports_corruption_after_the_preset_schedule() {
-    use frontend::demos::lock_free::LockFreeExplorer;
+    use demos_web::lock_free::LockFreeExplorer;
     let root = container();
     let _mounted = leptos::mount::mount_to(root.clone(), || view! { <LockFreeExplorer /> });
     tick().await;
@@ -569,7 +569,7 @@ async fn an_unknown_embedded_demo_says_so() {
 #[wasm_bindgen_test]
 fn the_benchmark_runs_on_the_browser_clock() {
     let performance = window().performance().unwrap();
-    let result = frontend::demos::engine_bench::run(20_000, 1, || performance.now());
+    let result = demos_web::engine_bench::run(20_000, 1, || performance.now());
     assert_eq!(result.commands, 20_000);
     assert_eq!(result.batch_ns.len(), 20);
     assert!(result.per_second > 0.0 && result.per_second.is_finite());

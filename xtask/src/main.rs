@@ -9,6 +9,7 @@ mod bench_engine;
 mod bench_load;
 mod bench_room;
 mod cmd;
+mod demos_module;
 mod docker;
 mod editor_bundle;
 mod images;

@@ -15,6 +15,8 @@ use crate::cmd::{Cmd, Failure, find_on_path};
 use crate::setup;
 
 pub const TARGET: &str = "wasm32-unknown-unknown";
+/// The Cargo profile of the browser builds (`[profile.wasm-release]` in Cargo.toml).
+pub const PROFILE: &str = "wasm-release";
 /// Where `rust-web-src` installs the standard library's source.
 const DEBIAN_STD_SRC: &str = "/usr/lib/rustlib/src/rust/library/std";
 const DEBIAN_PACKAGES: &[&str] = &["rustc-web", "cargo-web", "rust-web-src", "lld"];
@@ -29,7 +31,16 @@ pub enum Route {
 #[derive(Clone, Debug)]
 pub struct WasmEnv {
     pub route: Route,
+    /// Whether the shipped builds can rebuild std with `-Cpanic=immediate-abort` (see
+    /// [`WasmEnv::apply_release`]): the compiler knows the flag and std's source is here.
+    pub immediate_abort: bool,
 }
+
+/// The flags of the shipped builds when [`WasmEnv::immediate_abort`]: a panic traps at once, so
+/// neither std nor the app carries the panic machinery (messages, locations, formatting). With
+/// the demos' move to their own module it took 122 KB gzip off the app's wasm. A panic was
+/// already fatal (`panic = "abort"`); it now leaves no message in the console.
+const IMMEDIATE_ABORT_FLAGS: &str = "-Zunstable-options -Cpanic=immediate-abort";
 
 impl WasmEnv {
     /// Applies this route's environment to a command that will run cargo for wasm32.
@@ -53,6 +64,23 @@ impl WasmEnv {
                 .env("CARGO_UNSTABLE_BUILD_STD", "std,panic_abort")
                 .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER", "wasm-ld"),
         }
+    }
+
+    /// [`WasmEnv::apply`] for the builds that ship (the app and the demos module): where it can,
+    /// std is rebuilt from source with panics that abort at once (`IMMEDIATE_ABORT_FLAGS`).
+    /// `RUSTC_BOOTSTRAP` lets the stable compiler take the two unstable options, as the Debian
+    /// route already does for `-Zbuild-std`; only these wasm32 builds see them.
+    pub fn apply_release(&self, cmd: Cmd) -> Cmd {
+        let cmd = self.apply(cmd);
+        if !self.immediate_abort {
+            return cmd;
+        }
+        cmd.env("RUSTC_BOOTSTRAP", "1")
+            .env("CARGO_UNSTABLE_BUILD_STD", "std,panic_abort")
+            .env(
+                "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS",
+                IMMEDIATE_ABORT_FLAGS,
+            )
     }
 
     pub fn describe(&self) -> &'static str {
@@ -107,9 +135,56 @@ pub fn prepare() -> Result<WasmEnv, Failure> {
             }
         }
     };
-    let env = WasmEnv { route };
+    let immediate_abort = immediate_abort_ready(route);
+    let env = WasmEnv {
+        route,
+        immediate_abort,
+    };
     println!("    wasm32 route: {}", env.describe());
+    if !immediate_abort {
+        println!(
+            "    panics keep their messages: this compiler cannot rebuild std with \
+             -Cpanic=immediate-abort (the app's download is larger)"
+        );
+    }
     Ok(env)
+}
+
+/// Whether this route's compiler takes `-Cpanic=immediate-abort` and has std's source to rebuild
+/// with it (rustup's `rust-src`, added here if missing; Debian's `rust-web-src`).
+fn immediate_abort_ready(route: Route) -> bool {
+    let rustc = match route {
+        Route::Rustup => "rustc",
+        Route::Debian => "/usr/bin/rustc",
+    };
+    let knows_flag = Cmd::new(rustc)
+        .env("RUSTC_BOOTSTRAP", "1")
+        .args(IMMEDIATE_ABORT_FLAGS.split(' '))
+        .args(["--print", "cfg", "--target", TARGET])
+        .output()
+        .is_some_and(|cfg| cfg.contains("panic=\"immediate-abort\""));
+    if !knows_flag {
+        return false;
+    }
+    match route {
+        Route::Debian => Path::new(DEBIAN_STD_SRC).is_dir(),
+        Route::Rustup => rustup_has_std_source(),
+    }
+}
+
+fn rustup_has_std_source() -> bool {
+    let installed = || {
+        Cmd::new("rustup")
+            .args(["component", "list", "--installed"])
+            .output()
+            .is_some_and(|out| out.lines().any(|l| l.trim().starts_with("rust-src")))
+    };
+    installed()
+        || (Cmd::new("rustup")
+            .args(["component", "add", "rust-src"])
+            .run()
+            .is_ok()
+            && installed())
 }
 
 fn rustup_has_target() -> bool {

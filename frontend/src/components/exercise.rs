@@ -12,7 +12,7 @@ use crate::components::code_block::{
 };
 use crate::components::edits::{BlockEdits, OutdatedNotice};
 use crate::components::progress::Recorder;
-use crate::components::run_output::{RunOutput, Stage};
+use crate::components::run_output::{CachedNote, RunOutput, Stage};
 use crate::components::runner::Runner;
 use crate::components::share::ShareControls;
 use crate::components::tools::{
@@ -369,6 +369,8 @@ pub fn ExerciseView(
                     .collect_view()}
                 <ViewPanel views on_source on_refresh />
                 {move || verdict_signal.get().map(|v| view! { <TestResults verdict=v /> })}
+                // Outside the collapsed output, so a cached verdict is never taken for a fresh one.
+                <CachedNote view=runner.view on_run_again=Some(runner.on_run_again()) />
                 <Show when=move || runner.shown.get()>
                     <details class="test-output" open=move || runner.view.with(|v| matches!(v.stage, Stage::Failed(_)))>
                         <summary>"Compiler and test output"</summary>

@@ -251,6 +251,7 @@ pub fn FileSetView(
                     on_stdin=runner.on_stdin()
                     on_close_stdin=runner.on_close_stdin()
                     on_locate
+                    on_run_again=runner.on_run_again()
                 />
             </Show>
         </figure>

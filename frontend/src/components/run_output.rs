@@ -121,6 +121,32 @@ pub fn truncation_note(result: &ExecutionResult) -> Option<String> {
     ))
 }
 
+/// Says that the finished answer came from the server's cache (or an identical run under way)
+/// and offers "Run again", which always compiles and runs afresh. Nothing while a run is active
+/// or when the answer ran for this press. Code blocks, exercises and files blocks all show it.
+#[component]
+pub fn CachedNote(
+    view: RwSignal<RunView>,
+    /// Runs the same request again, bypassing the cache; without it the note has no button.
+    on_run_again: Option<Callback<()>>,
+) -> impl IntoView {
+    move || {
+        let info = view.with(|v| (!v.stage.is_active()).then(|| v.cached.clone()).flatten())?;
+        Some(view! {
+            <p class="cached-note">
+                <span>{cached_note(&info)}</span>
+                {on_run_again.map(|again| view! {
+                    " · "
+                    <button type="button" class="run-again" title="Compile and run it now, not from the cache"
+                        on:click=move |_| again.run(())>
+                        "Run again"
+                    </button>
+                })}
+            </p>
+        })
+    }
+}
+
 /// The note over an answer that did not run for this press, e.g. "Answer from 3 min ago
 /// (cached)".
 pub fn cached_note(info: &CachedInfo) -> String {
@@ -213,21 +239,7 @@ pub fn RunOutput(
                     _ => None,
                 })
             }}
-            {move || {
-                let info = view.with(|v| (!v.stage.is_active()).then(|| v.cached.clone()).flatten())?;
-                Some(view! {
-                    <p class="cached-note">
-                        <span>{cached_note(&info)}</span>
-                        {on_run_again.map(|again| view! {
-                            " · "
-                            <button type="button" class="run-again" title="Compile and run it now, not from the cache"
-                                on:click=move |_| again.run(())>
-                                "Run again"
-                            </button>
-                        })}
-                    </p>
-                })
-            }}
+            <CachedNote view on_run_again />
             <DiagnosticList view on_locate />
             {move || {
                 let compiler = view.with(|v| v.compiler.clone());

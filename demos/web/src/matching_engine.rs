@@ -11,7 +11,7 @@ use matching_engine::{
     OwnerId, RejectReason, SelfTradePrevention, Side, SymbolId, TimeInForce,
 };
 
-use crate::demos::engine_bench::{self, Bench, BenchResult};
+use crate::engine_bench::{self, Bench, BenchResult};
 
 /// Manual orders get ids far above the generator's, so the two never collide.
 const FIRST_MANUAL_ID: u64 = 1_000_000_000;
@@ -177,24 +177,6 @@ fn reject_reason(reason: RejectReason) -> &'static str {
         RejectReason::DuplicateOrderId => "an order with that id is still resting",
         RejectReason::FokNotFillable => "fill-or-kill could not be filled completely",
         RejectReason::BookFull => "the book is full",
-    }
-}
-
-/// The full demo page.
-#[component]
-pub fn MatchingEnginePage() -> impl IntoView {
-    document().set_title("Matching engine · Rust Mastery Playground");
-    view! {
-        <section class="demo-page">
-            <h1>"A limit-order-book matching engine"</h1>
-            <p class="summary">
-                "The fintech capstone's engine, compiled to WebAssembly and running in this tab: price-time priority, \
-                 GTC, IOC and FOK limits, market orders, cancels and modifies, and self-trade prevention. \
-                 Nothing is sent to a server."
-            </p>
-            <MatchingEngineDemo />
-            <EngineBenchmark />
-        </section>
     }
 }
 

@@ -7,22 +7,6 @@ use lockfree::explorer::{
 };
 use wasm_bindgen::JsCast;
 
-/// The full demo page.
-#[component]
-pub fn LockFreePage() -> impl IntoView {
-    document().set_title("Lock-free explorer · Rust Mastery Playground");
-    view! {
-        <section class="demo-page">
-            <h1>"Interleaving explorer"</h1>
-            <p class="summary">
-                "Run two threads over a lock-free stack or ring one atomic operation at a time. Choose who moves next, \
-                 step back, or replay the schedule that breaks the naive stack, and watch memory as it happens."
-            </p>
-            <LockFreeExplorer />
-        </section>
-    }
-}
-
 /// The explorer with its scenario picker, controls, timeline, memory and threads.
 #[component]
 pub fn LockFreeExplorer() -> impl IntoView {
