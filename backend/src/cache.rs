@@ -35,8 +35,10 @@ use tokio::sync::watch;
 use crate::store::{Store, StoreError};
 
 /// The version of the key's format: change it whenever [`key`] hashes anything differently, so
-/// old rows can never match a new key.
-pub const KEY_VERSION: u32 = 1;
+/// old rows can never match a new key, and whenever what a confirming run compares changes
+/// ([`CachedRun::fingerprint`]), so an old candidate is not judged "varies" by the new rule.
+/// 2: libtest's durations left out of the fingerprint.
+pub const KEY_VERSION: u32 = 2;
 
 /// How long a runner's image id is trusted before Docker is asked again: a rebuilt image is
 /// noticed within this time.
@@ -188,9 +190,34 @@ impl CachedRun {
         // the program: the streams' contents are compared, not the order of their pieces (a
         // program writing to both was marked "varies" at random).
         same.messages.clear();
+        // The test harness prints how long the tests took; the time is the machine's, not the
+        // program's (every exercise was marked "varies" on a busy server).
+        same.stdout = without_test_durations(&same.stdout);
         let json = serde_json::to_vec(&same).expect("wire types serialize");
         hex(&Sha256::digest(json))
     }
+}
+
+/// `text` with the duration of each libtest summary line (`...; finished in 0.01s`) blanked, so
+/// two runs of the same tests compare equal.
+fn without_test_durations(text: &str) -> String {
+    const MARK: &str = "; finished in ";
+    text.split_inclusive('\n')
+        .map(|line| match line.find(MARK) {
+            Some(at) if line.starts_with("test result: ") => {
+                let rest = &line[at + MARK.len()..];
+                let digits = rest
+                    .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+                    .unwrap_or(rest.len());
+                if digits > 0 && rest[digits..].starts_with('s') {
+                    format!("{}{MARK}…{}", &line[..at], &rest[digits..])
+                } else {
+                    line.to_owned()
+                }
+            }
+            _ => line.to_owned(),
+        })
+        .collect()
 }
 
 /// Adds `message` to a replay log, joining it to the previous one when both are output of the
@@ -818,6 +845,27 @@ mod tests {
         let mut other = Job::run("a");
         other.stdin = b"bc".to_vec();
         assert_ne!(key_of(&one), key_of(&other));
+    }
+
+    #[test]
+    fn test_durations_do_not_make_a_test_run_vary() {
+        let summary = |secs: &str| {
+            format!(
+                "running 2 tests\ntest a ... ok\ntest b ... ok\n\ntest result: ok. 2 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in {secs}s\n\n"
+            )
+        };
+        assert_eq!(
+            without_test_durations(&summary("0.00")),
+            without_test_durations(&summary("1.25"))
+        );
+        // Only the harness's summary line: a program printing the same words keeps them.
+        let printed = "done; finished in 0.5s\n";
+        assert_eq!(without_test_durations(printed), printed);
+        // A different result still differs.
+        assert_ne!(
+            without_test_durations(&summary("0.00")),
+            without_test_durations(&summary("0.00").replace("2 passed", "1 passed"))
+        );
     }
 
     #[test]
