@@ -21,6 +21,16 @@ const PAGES: &[(&str, &str, &str)] = &[
     ("/demos/matching-engine", "main", "limit-order-book"),
     ("/demos/lock-free", "main", "Interleaving explorer"),
     ("/no-such-page", "main", "Page not found"),
+    // The classroom's pages: joining, the teacher's page, the projector and its console.
+    ("/join", "h1", "Join a class"),
+    ("/teach/where-next", ".teach-title", "Predict, then run"),
+    ("/present/where-next/2", ".slide-counter", "2"),
+    // The console opens where the projector (the page before) left the deck.
+    (
+        "/present/where-next/console",
+        ".console-current-title",
+        "Predict, then run",
+    ),
 ];
 
 /// Runs axe on the page and returns one line per violation.

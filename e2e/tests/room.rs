@@ -354,3 +354,106 @@ async fn a_class_follows_its_teacher_takes_pushed_code_and_shows_on_the_dashboar
     ada.close().await;
     teacher.close().await;
 }
+
+/// The presenter console leads a class too: started there, the session follows the deck, so a
+/// student's page goes to each slide's section as the console moves, and the slide's example is
+/// pushed as the teacher's editor has it (their saved edit).
+#[tokio::test]
+async fn a_class_follows_the_presenter_console() {
+    let content = tempfile::tempdir().unwrap();
+    course(content.path());
+    let dir = content.path().display().to_string();
+    let teacher = Harness::start_with_env(&[("RMP_CONTENT_DIR", dir.as_str())]).await;
+    let base = teacher.base.clone();
+
+    // The teacher changed the second example while preparing (a saved edit in their browser).
+    teacher.resize(1366, 768).await;
+    teacher.goto("/learn/lesson").await;
+    teacher
+        .wait_until(
+            "return document.querySelectorAll('.code-block .cm-editor').length >= 2;",
+            "the lesson's editors are ready",
+        )
+        .await;
+    let block = teacher
+        .eval("return document.querySelectorAll('.code-block')[1].id.replace(/^block-/, '')")
+        .await
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let edited = "fn main() { println!(\"from the console\"); }";
+    teacher.retype(&format!("#block-{block}"), edited).await;
+    wait_for_editor(&teacher, &block, "from the console", "the teacher's edit").await;
+
+    teacher.goto("/present/lesson/console").await;
+    teacher
+        .wait_for_contains(".console-current-title", "Lesson")
+        .await;
+    teacher.click(".console-class .start-session").await;
+    teacher
+        .wait_until(
+            "return (document.querySelector('.console-class .room-code')||{}).innerText?.trim().length === 6",
+            "the room code shows in the console",
+        )
+        .await;
+    let code = teacher
+        .eval("return document.querySelector('.console-class .room-code').innerText.trim()")
+        .await
+        .as_str()
+        .unwrap()
+        .to_owned();
+    teacher
+        .screenshot(&shots().join("console-class-1366x768.png"))
+        .await;
+
+    let ada = student(&dir).await;
+    open(&ada, &base, &format!("/join/{code}")).await;
+    ada.wait_for_contains("h1", &code).await;
+    ada.click(".join-button").await;
+    // The deck is on its title slide, whose place on the reading page is the top.
+    ada.wait_until(
+        "return location.pathname === '/learn/lesson' && location.hash === '#top';",
+        "the student's page goes to the title slide's place",
+    )
+    .await;
+
+    // Two slides on (the title slide, then one slide per `##` section): the student follows.
+    for (title, anchor) in [("Warm up", "warm-up"), ("Borrowing", "borrowing")] {
+        teacher.click(".console-next-button").await;
+        teacher
+            .wait_for_contains(".console-current-title", title)
+            .await;
+        ada.wait_until(
+            &format!(
+                "return location.pathname === '/learn/lesson' && location.hash === '#{anchor}';"
+            ),
+            &format!("the student follows the console to #{anchor}"),
+        )
+        .await;
+    }
+
+    // The slide's example is offered, and the push carries the teacher's edit.
+    teacher
+        .wait_until(
+            &format!(
+                "return !!document.querySelector('.console-class .push-code[data-block=\"{block}\"]');"
+            ),
+            "the console offers the slide's example for pushing",
+        )
+        .await;
+    wait_for_editor(&ada, &block, "two", "the student's editor is ready").await;
+    teacher
+        .click(&format!(
+            ".console-class .push-code[data-block=\"{block}\"]"
+        ))
+        .await;
+    wait_for_editor(
+        &ada,
+        &block,
+        "from the console",
+        "the teacher's edit is in the student's editor",
+    )
+    .await;
+    ada.close().await;
+    teacher.close().await;
+}

@@ -44,6 +44,36 @@ const PAGES: &[(&str, &str, &str, &str)] = &[
         "svg.memory",
     ),
     (
+        "join",
+        "/join",
+        "return !!document.querySelector('.join-form');",
+        ".join-form",
+    ),
+    (
+        "teach",
+        "/teach/where-next",
+        "return !!document.querySelector('.teach-title');",
+        ".teach-controls",
+    ),
+    (
+        "present",
+        "/present/where-next/2",
+        "return !!document.querySelector('.slide-counter');",
+        ".slide-stage",
+    ),
+    (
+        "console",
+        "/present/where-next/console",
+        "return !!document.querySelector('.console-current-title');",
+        ".console-times",
+    ),
+    (
+        "embed-example",
+        "/embed/example",
+        "return !!document.querySelector('h1');",
+        "h1",
+    ),
+    (
         "not-found",
         "/no-such-page",
         "return !!document.querySelector('.not-found');",

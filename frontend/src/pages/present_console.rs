@@ -5,6 +5,7 @@
 
 use api_types::Block;
 use api_types::present::{Presentation, Slide};
+use api_types::room::Position;
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
@@ -15,6 +16,7 @@ use crate::present::deck::{Deck, needs_title, slide_path};
 use crate::present::keys::{Command, KeyListener};
 use crate::present::pacing::{clock, pace};
 use crate::present::record::now;
+use crate::room::teacher::{ClassSession, exercise_on, pushable_blocks};
 
 #[component]
 pub fn PresentConsolePage() -> impl IntoView {
@@ -104,6 +106,20 @@ fn Console(
     };
     let projector_path = slide_path(&slug, deck.slide.get_untracked());
 
+    // A live class follows this console: the students' pages go where the deck goes, and the
+    // teacher pushes the slide's code as the projector's editors hold it (their saved edits).
+    let class_slug = slug.clone();
+    let position = Signal::derive(move || Position {
+        chapter: class_slug.clone(),
+        slide: deck.slide.get() as u32,
+        anchor: current().map(|s| s.anchor).unwrap_or_default(),
+    });
+    let push_slug = slug.clone();
+    let pushable = Signal::derive(move || {
+        current().map_or_else(Vec::new, |s| pushable_blocks(&push_slug, &s.blocks))
+    });
+    let exercise = Signal::derive(move || current().and_then(|s| exercise_on(&s.blocks)));
+
     view! {
         <div class="console">
             <header class="console-top">
@@ -140,6 +156,9 @@ fn Console(
                 <button type="button" class="console-restart" on:click=move |_| deck.restart_clock()>"Restart the clock"</button>
                 <a href=projector_path target="rmp-projector">"Open the projector view"</a>
             </nav>
+            <section class="console-class" aria-label="Live class">
+                <ClassSession chapter=slug.clone() position blocks=pushable exercise />
+            </section>
             </div>
             <div class="console-side">
             <section class="console-next" aria-label="Next slide">
@@ -149,7 +168,8 @@ fn Console(
                 </h2>
                 {move || next().map(|slide| view! { <SlidePreview slide /> })}
             </section>
-            <section class="console-notes" aria-label="Speaker notes">
+            // Focusable: long notes scroll in their own box, and a keyboard must be able to scroll it.
+            <section class="console-notes" aria-label="Speaker notes" tabindex="0">
                 <h2>"Notes"</h2>
                 {move || {
                     let notes = current().map(|s| s.notes).unwrap_or_default();

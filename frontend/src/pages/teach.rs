@@ -16,8 +16,7 @@ use crate::components::shortcuts::plain_key;
 use crate::components::status::Loading;
 use crate::pages::not_found::ChapterNotFound;
 use crate::room::slides::{Stop, stops};
-use crate::room::teacher::{ClassSession, PushableBlock};
-use crate::saved::{self, Restore};
+use crate::room::teacher::{ClassSession, exercise_on, pushable_blocks};
 
 #[component]
 pub fn TeachPage() -> impl IntoView {
@@ -34,14 +33,6 @@ pub fn TeachPage() -> impl IntoView {
                 }
             })}
         </Transition>
-    }
-}
-
-/// The code the teacher's editor holds for a block now: the saved edit, else the original.
-fn teachers_code(chapter: &str, id: &str, original: &str, hash: &str) -> String {
-    match saved::load(chapter, id, hash) {
-        Restore::Edit(edit) => edit.code,
-        Restore::Nothing | Restore::Outdated(_) => original.to_owned(),
     }
 }
 
@@ -87,43 +78,15 @@ fn Teaching(
     let pushable = Signal::derive(move || {
         let stop = stop();
         blocks.with_value(|all| {
-            stop.blocks
-                .iter()
-                .filter_map(|&at| match &all[at] {
-                    Block::Code(code) if code.editable => {
-                        let (chapter, id) = (block_slug.clone(), code.id.clone());
-                        let (original, hash) = (code.code.clone(), code.hash.clone());
-                        Some(PushableBlock {
-                            id: code.id.clone(),
-                            label: format!("example {}", code.index + 1),
-                            code: Callback::new(move |()| {
-                                teachers_code(&chapter, &id, &original, &hash)
-                            }),
-                        })
-                    }
-                    Block::Exercise(exercise) => {
-                        let (chapter, id) = (block_slug.clone(), exercise.id.clone());
-                        let (original, hash) = (exercise.starter.clone(), exercise.hash.clone());
-                        Some(PushableBlock {
-                            id: exercise.id.clone(),
-                            label: format!("exercise {}'s code", exercise.index + 1),
-                            code: Callback::new(move |()| {
-                                teachers_code(&chapter, &id, &original, &hash)
-                            }),
-                        })
-                    }
-                    _ => None,
-                })
-                .collect()
+            let here: Vec<Block> = stop.blocks.iter().map(|&at| all[at].clone()).collect();
+            pushable_blocks(&block_slug, &here)
         })
     });
     let exercise = Signal::derive(move || {
         let stop = stop();
         blocks.with_value(|all| {
-            stop.blocks.iter().find_map(|&at| match &all[at] {
-                Block::Exercise(exercise) => Some(exercise.id.clone()),
-                _ => None,
-            })
+            let here: Vec<Block> = stop.blocks.iter().map(|&at| all[at].clone()).collect();
+            exercise_on(&here)
         })
     });
     let step = move |by: isize| {

@@ -4,6 +4,7 @@
 //! code, join address and QR code, see who joined, push code, unlock hints and solutions, open the
 //! dashboard. Students follow every change of the `position` it is given.
 
+use api_types::Block;
 use api_types::room::{
     Dashboard, Position, RoomClientMessage, RoomCreated, RoomServerMessage, RosterEntry, Unlock,
 };
@@ -13,6 +14,7 @@ use super::dashboard::ClassDashboard;
 use super::socket::{Ended, RoomSocket};
 use super::student::LinkState;
 use super::{session_get, session_remove, session_set};
+use crate::saved::{self, Restore};
 
 const ROOM_KEY: &str = "rmp.room.teacher";
 
@@ -168,6 +170,49 @@ pub struct PushableBlock {
     pub label: String,
     /// The code as the teacher's editor has it at the moment of pushing.
     pub code: Callback<(), String>,
+}
+
+/// The blocks among `blocks` (one position's) that can be pushed: editable examples and
+/// exercises, each reading the teacher's code at the moment of pushing (the teacher's saved edit
+/// of it in `chapter`, else the original). The teacher page and the presenter console share it.
+pub fn pushable_blocks(chapter: &str, blocks: &[Block]) -> Vec<PushableBlock> {
+    blocks
+        .iter()
+        .filter_map(|block| {
+            let (id, label, original, hash) = match block {
+                Block::Code(code) if code.editable => (
+                    code.id.clone(),
+                    format!("example {}", code.index + 1),
+                    code.code.clone(),
+                    code.hash.clone(),
+                ),
+                Block::Exercise(exercise) => (
+                    exercise.id.clone(),
+                    format!("exercise {}'s code", exercise.index + 1),
+                    exercise.starter.clone(),
+                    exercise.hash.clone(),
+                ),
+                _ => return None,
+            };
+            let (chapter, block_id) = (chapter.to_owned(), id.clone());
+            Some(PushableBlock {
+                id,
+                label,
+                code: Callback::new(move |()| match saved::load(&chapter, &block_id, &hash) {
+                    Restore::Edit(edit) => edit.code,
+                    Restore::Nothing | Restore::Outdated(_) => original.clone(),
+                }),
+            })
+        })
+        .collect()
+}
+
+/// The exercise among one position's `blocks`, if any: what unlocks and the dashboard are about.
+pub fn exercise_on(blocks: &[Block]) -> Option<String> {
+    blocks.iter().find_map(|block| match block {
+        Block::Exercise(exercise) => Some(exercise.id.clone()),
+        _ => None,
+    })
 }
 
 /// The teacher's controls for a live class. Mount it on any teaching page (the teacher page,
