@@ -240,12 +240,17 @@ impl Harness {
 
     /// Clicks the first element matching `css`, scrolled to the middle of the window first so the
     /// sticky header cannot cover it.
+    /// Waits (up to 30 s) for it to exist: parts of a page arrive late (the demos module, an
+    /// editor), as a reader would wait for them.
     pub async fn click(&self, css: &str) {
-        let element = self
-            .client
-            .find(Locator::Css(css))
-            .await
-            .unwrap_or_else(|e| panic!("no `{css}` to click: {e}"));
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let element = loop {
+            match self.client.find(Locator::Css(css)).await {
+                Ok(element) => break element,
+                Err(e) if Instant::now() >= deadline => panic!("no `{css}` to click: {e}"),
+                Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+            }
+        };
         self.client
             .execute(
                 "arguments[0].scrollIntoView({block: 'center'});",

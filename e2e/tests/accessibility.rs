@@ -23,7 +23,7 @@ const PAGES: &[(&str, &str, &str)] = &[
     ("/no-such-page", "main", "Page not found"),
     // The classroom's pages: joining, the teacher's page, the projector and its console.
     ("/join", "h1", "Join a class"),
-    ("/teach/where-next", ".teach-title", "Predict, then run"),
+    ("/teach/where-next", ".teach-title", "Where next"),
     ("/present/where-next/2", ".slide-counter", "2"),
     // The console opens where the projector (the page before) left the deck.
     (

@@ -97,6 +97,13 @@ async fn a_class_follows_its_teacher_takes_pushed_code_and_shows_on_the_dashboar
     // The teacher starts a session: a code, the join address and a QR code of it.
     teacher.resize(1920, 1080).await;
     teacher.goto("/teach/lesson").await;
+    // The teacher page shows the presentation's slides: the title slide, then a slide per `##`
+    // section. The teacher moves to the first section before anyone joins.
+    teacher.wait_for_contains(".teach-title", "Lesson").await;
+    unfocus(&teacher).await;
+    teacher
+        .press(&char::from(fantoccini::key::Key::Right).to_string())
+        .await;
     teacher.wait_for_contains(".teach-title", "Warm up").await;
     teacher.click(".start-session").await;
     teacher
@@ -454,6 +461,52 @@ async fn a_class_follows_the_presenter_console() {
         "the teacher's edit is in the student's editor",
     )
     .await;
+
+    // The console projects the join card: the projector (this browser) shows the code and the QR
+    // over the slide, at both projector sizes, and never the teacher's secret.
+    teacher.click(".console-join-card").await;
+    teacher
+        .wait_until(
+            "return document.querySelector('.console-join-card').getAttribute('aria-pressed') === 'true';",
+            "the console says the card is projected",
+        )
+        .await;
+    let stored = teacher
+        .eval("return localStorage.getItem('rmp.present.joinCard') || ''")
+        .await;
+    let stored = stored.as_str().unwrap_or_default();
+    assert!(stored.contains(&code), "{stored}");
+    assert!(
+        stored.contains("\"teacherSecret\":\"\""),
+        "the card leaves the secret out: {stored}"
+    );
+    teacher.goto("/present/lesson/3").await;
+    teacher.wait_for_contains(".join-card-code", &code).await;
+    teacher
+        .wait_until(
+            "const img = document.querySelector('img.join-card-qr');
+             return !!img && img.complete && img.naturalWidth >= 256;",
+            "the projected QR code is drawn",
+        )
+        .await;
+    for (width, height) in [(1920, 1080), (1024, 768)] {
+        teacher.resize(width, height).await;
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        let fits = teacher
+            .eval(
+                "const r = document.querySelector('.join-card-qr').getBoundingClientRect();
+                 return r.top >= 0 && r.bottom <= innerHeight && r.left >= 0 && r.right <= innerWidth;",
+            )
+            .await;
+        assert_eq!(
+            fits,
+            serde_json::Value::Bool(true),
+            "QR inside {width}x{height}"
+        );
+        teacher
+            .screenshot(&shots().join(format!("projector-join-card-{width}x{height}.png")))
+            .await;
+    }
     ada.close().await;
     teacher.close().await;
 }

@@ -18,6 +18,7 @@ use crate::demos::EmbeddedDemo;
 use crate::pages::not_found::ChapterNotFound;
 use crate::present::deck::{Deck, needs_title, slide_path};
 use crate::present::keys::{Command, KEYS, KeyListener};
+use crate::room::join_card::ProjectedJoinCard;
 
 /// The projector's page: the deck, loaded once.
 #[component]
@@ -131,6 +132,7 @@ fn Projector(
             <div class="blank-screen" aria-hidden=move || (!deck.blank.get()).to_string()>
                 <span class="visually-hidden">"The screen is blank; press b to show the slide."</span>
             </div>
+            <ProjectedJoinCard />
             <KeyHelp open=help />
         </div>
     }

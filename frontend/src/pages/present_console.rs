@@ -16,7 +16,8 @@ use crate::present::deck::{Deck, needs_title, slide_path};
 use crate::present::keys::{Command, KeyListener};
 use crate::present::pacing::{clock, pace};
 use crate::present::record::now;
-use crate::room::teacher::{ClassSession, exercise_on, pushable_blocks};
+use crate::room::join_card;
+use crate::room::teacher::{ClassSession, exercise_on, pushable_blocks, saved_room};
 
 #[component]
 pub fn PresentConsolePage() -> impl IntoView {
@@ -120,6 +121,13 @@ fn Console(
     });
     let exercise = Signal::derive(move || current().and_then(|s| exercise_on(&s.blocks)));
 
+    // The room this console's tab teaches (ClassSession starts it), checked on the clock's tick;
+    // a Memo, so the button below is drawn again only when the room changes.
+    let teaching = Memo::new(move |_| {
+        tick.track();
+        saved_room()
+    });
+    let projected = RwSignal::new(join_card::projected().is_some());
     view! {
         <div class="console">
             <header class="console-top">
@@ -154,6 +162,22 @@ fn Console(
                 <button type="button" class="console-blank" aria-pressed=move || deck.blank.get().to_string()
                     on:click=move |_| deck.toggle_blank()>"Blank screen (b)"</button>
                 <button type="button" class="console-restart" on:click=move |_| deck.restart_clock()>"Restart the clock"</button>
+                {move || {
+                    teaching.get().map(|room| {
+                        view! {
+                            <button type="button" class="console-join-card"
+                                aria-pressed=move || projected.get().to_string()
+                                on:click=move |_| {
+                                    if projected.get_untracked() {
+                                        join_card::withdraw();
+                                    } else {
+                                        join_card::project(&room);
+                                    }
+                                    projected.set(join_card::projected().is_some());
+                                }>"Join code on the projector"</button>
+                        }
+                    })
+                }}
                 <a href=projector_path target="rmp-projector">"Open the projector view"</a>
             </nav>
             <section class="console-class" aria-label="Live class">

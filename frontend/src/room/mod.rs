@@ -7,12 +7,12 @@
 //!   and the small hooks the code blocks and exercises call.
 //! - [`follow_bar`]: the bar every page shows while a student is in a room.
 //! - [`teacher`]: the teacher's link and the `ClassSession` controls.
-//! - [`slides`]: a chapter cut at its `##` headings, the teacher page's positions (pure).
 //! - [`dashboard`]: the class dashboard's view.
+//! - [`join_card`]: the room's code and QR code shown on the projector, from the console.
 
 pub mod dashboard;
 pub mod follow_bar;
-pub mod slides;
+pub mod join_card;
 pub mod socket;
 pub mod student;
 pub mod teacher;
