@@ -1,7 +1,6 @@
 //! The live room over real HTTP and real WebSockets: a served app, a teacher and students.
 
 use std::net::SocketAddr;
-use std::time::Duration;
 
 use api_types::ApiError;
 use api_types::room::{
@@ -12,7 +11,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use backend::room::{RoomLimits, Rooms};
 use backend::{AppState, Runner};
-use futures_util::{SinkExt, StreamExt};
+use futures_util::SinkExt;
 use tokio_tungstenite::tungstenite::Message;
 
 mod common;
@@ -58,22 +57,12 @@ fn student(n: u32) -> RoomClientMessage {
 }
 
 async fn say(ws: &mut Ws, message: &RoomClientMessage) {
-    let json = serde_json::to_string(message).unwrap();
-    ws.send(Message::text(json)).await.unwrap();
+    common::say_json(ws, message).await;
 }
 
 /// The next room message (within 10 s).
 async fn hear(ws: &mut Ws) -> RoomServerMessage {
-    loop {
-        let message = tokio::time::timeout(Duration::from_secs(10), ws.next())
-            .await
-            .expect("a message within 10 s")
-            .expect("the socket is open")
-            .unwrap();
-        if let Message::Text(text) = message {
-            return serde_json::from_str(&text).unwrap();
-        }
-    }
+    common::hear_json(ws).await
 }
 
 /// Skips messages until one `pick` accepts.

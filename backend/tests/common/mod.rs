@@ -228,12 +228,22 @@ pub async fn connect(addr: SocketAddr) -> Ws {
 
 /// Sends one client message on the socket.
 pub async fn say(ws: &mut Ws, message: ClientMessage) {
-    let json = serde_json::to_string(&message).unwrap();
+    say_json(ws, &message).await;
+}
+
+/// Sends one message of any socket's protocol (the execution socket's, a room's) as JSON.
+pub async fn say_json<T: serde::Serialize>(ws: &mut Ws, message: &T) {
+    let json = serde_json::to_string(message).unwrap();
     ws.send(Message::text(json)).await.unwrap();
 }
 
 /// The next server message on the socket (within 10 s).
 pub async fn hear(ws: &mut Ws) -> ServerMessage {
+    hear_json(ws).await
+}
+
+/// The next text message on the socket, read as `T` (within 10 s).
+pub async fn hear_json<T: serde::de::DeserializeOwned>(ws: &mut Ws) -> T {
     loop {
         let message = tokio::time::timeout(Duration::from_secs(10), ws.next())
             .await
