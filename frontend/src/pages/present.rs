@@ -7,17 +7,15 @@ use api_types::present::{Presentation, Slide};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_params_map};
 
-use crate::api::{self, ApiFailure};
 use crate::components::code_block::CodeBlockView;
 use crate::components::edits::ChapterEdits;
 use crate::components::exercise::ExerciseView;
 use crate::components::files::FileSetView;
 use crate::components::progress::CurrentChapter;
-use crate::components::status::{ErrorList, Loading};
 use crate::demos::EmbeddedDemo;
-use crate::pages::not_found::ChapterNotFound;
 use crate::present::deck::{Deck, needs_title, slide_path};
 use crate::present::keys::{Command, KEYS, KeyListener};
+use crate::present::loader::presentation_page;
 use crate::room::join_card::ProjectedJoinCard;
 
 /// The projector's page: the deck, loaded once.
@@ -31,26 +29,12 @@ pub fn PresentPage() -> impl IntoView {
         .get("n")
         .and_then(|n| n.parse::<usize>().ok())
         .map(|n| n.saturating_sub(1));
-    let fetch_slug = slug.clone();
-    let deck = LocalResource::new(move || api::presentation(fetch_slug.clone()));
-    let slug = StoredValue::new(slug);
-    view! {
-        <div class="present-root projector-root">
-            <Transition fallback=|| view! { <Loading label="Loading slides…" /> }>
-                <ErrorBoundary fallback=|errors| view! { <ErrorList errors /> }>
-                    {move || Suspend::new(async move {
-                        match deck.await {
-                            Ok(presentation) => Ok(view! { <Projector presentation asked /> }.into_any()),
-                            Err(ApiFailure::NotFound(_)) => Ok(
-                                view! { <ChapterNotFound slug=slug.get_value() /> }.into_any(),
-                            ),
-                            Err(other) => Err(other),
-                        }
-                    })}
-                </ErrorBoundary>
-            </Transition>
-        </div>
-    }
+    presentation_page(
+        "present-root projector-root",
+        "Loading slides…",
+        slug,
+        move |presentation| view! { <Projector presentation asked /> }.into_any(),
+    )
 }
 
 #[component]

@@ -9,11 +9,9 @@ use api_types::room::Position;
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
-use crate::api::{self, ApiFailure};
-use crate::components::status::{ErrorList, Loading};
-use crate::pages::not_found::ChapterNotFound;
 use crate::present::deck::{Deck, needs_title, slide_path};
 use crate::present::keys::{Command, KeyListener};
+use crate::present::loader::presentation_page;
 use crate::present::pacing::{clock, pace};
 use crate::present::record::now;
 use crate::room::join_card;
@@ -23,26 +21,12 @@ use crate::room::teacher::{ClassSession, exercise_on, pushable_blocks, saved_roo
 pub fn PresentConsolePage() -> impl IntoView {
     let params = use_params_map();
     let slug = params.read_untracked().get("slug").unwrap_or_default();
-    let fetch_slug = slug.clone();
-    let deck = LocalResource::new(move || api::presentation(fetch_slug.clone()));
-    let slug = StoredValue::new(slug);
-    view! {
-        <div class="present-root console-root">
-            <Transition fallback=|| view! { <Loading label="Loading the presenter console…" /> }>
-                <ErrorBoundary fallback=|errors| view! { <ErrorList errors /> }>
-                    {move || Suspend::new(async move {
-                        match deck.await {
-                            Ok(presentation) => Ok(view! { <Console presentation /> }.into_any()),
-                            Err(ApiFailure::NotFound(_)) => Ok(
-                                view! { <ChapterNotFound slug=slug.get_value() /> }.into_any(),
-                            ),
-                            Err(other) => Err(other),
-                        }
-                    })}
-                </ErrorBoundary>
-            </Transition>
-        </div>
-    }
+    presentation_page(
+        "present-root console-root",
+        "Loading the presenter console…",
+        slug,
+        |presentation| view! { <Console presentation /> }.into_any(),
+    )
 }
 
 #[component]

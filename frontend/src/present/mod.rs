@@ -11,5 +11,6 @@
 pub mod channel;
 pub mod deck;
 pub mod keys;
+pub mod loader;
 pub mod pacing;
 pub mod record;
