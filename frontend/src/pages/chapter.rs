@@ -114,24 +114,7 @@ fn ChapterBody(
     }
     mark_read_at_the_end(&chapter.slug, end);
 
-    let blocks = chapter
-        .blocks
-        .into_iter()
-        .map(|block| match block {
-            Block::Prose { html } => view! { <div class="prose" inner_html=html></div> }.into_any(),
-            Block::Code(code) => view! { <CodeBlockView block=code /> }.into_any(),
-            Block::Demo { name } => view! { <EmbeddedDemo name /> }.into_any(),
-            Block::Notes { html } => view! {
-                <details class="speaker-notes">
-                    <summary>"Speaker notes"</summary>
-                    <div class="prose" inner_html=html></div>
-                </details>
-            }
-            .into_any(),
-            Block::Exercise(exercise) => view! { <ExerciseView exercise /> }.into_any(),
-            Block::Files(set) => view! { <FileSetView set /> }.into_any(),
-        })
-        .collect_view();
+    let blocks = chapter.blocks.into_iter().map(live_block).collect_view();
     view! {
         // `top`: where a presentation's title slide starts (`course::slides::TOP_ANCHOR`).
         <header class="chapter-header" id="top">
@@ -385,5 +368,25 @@ fn Sidebar(
                 })}
             </Transition>
         </nav>
+    }
+}
+
+/// One block of a chapter as the reading page shows it: prose, and live examples, demos,
+/// exercises and projects. The projector's slides show their blocks the same way (the server
+/// leaves speaker notes off a slide, so there they never appear).
+pub fn live_block(block: Block) -> AnyView {
+    match block {
+        Block::Prose { html } => view! { <div class="prose" inner_html=html></div> }.into_any(),
+        Block::Code(code) => view! { <CodeBlockView block=code /> }.into_any(),
+        Block::Demo { name } => view! { <EmbeddedDemo name /> }.into_any(),
+        Block::Notes { html } => view! {
+            <details class="speaker-notes">
+                <summary>"Speaker notes"</summary>
+                <div class="prose" inner_html=html></div>
+            </details>
+        }
+        .into_any(),
+        Block::Exercise(exercise) => view! { <ExerciseView exercise /> }.into_any(),
+        Block::Files(set) => view! { <FileSetView set /> }.into_any(),
     }
 }

@@ -2,17 +2,13 @@
 //! with runnable, editable code. The presenter console (`present_console.rs`) follows it and
 //! drives it through [`crate::present`].
 
-use api_types::Block;
 use api_types::present::{Presentation, Slide};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_params_map};
 
-use crate::components::code_block::CodeBlockView;
 use crate::components::edits::ChapterEdits;
-use crate::components::exercise::ExerciseView;
-use crate::components::files::FileSetView;
 use crate::components::progress::CurrentChapter;
-use crate::demos::EmbeddedDemo;
+use crate::pages::chapter::live_block;
 use crate::present::deck::{Deck, needs_title, slide_path};
 use crate::present::keys::{Command, KEYS, KeyListener};
 use crate::present::loader::presentation_page;
@@ -175,19 +171,7 @@ fn SlideContent(
 ) -> impl IntoView {
     let title =
         needs_title(&slide).then(|| view! { <h2 class="slide-heading">{slide.title.clone()}</h2> });
-    let blocks = slide
-        .blocks
-        .into_iter()
-        .map(|block| match block {
-            Block::Prose { html } => view! { <div class="prose" inner_html=html></div> }.into_any(),
-            Block::Code(code) => view! { <CodeBlockView block=code /> }.into_any(),
-            Block::Demo { name } => view! { <EmbeddedDemo name /> }.into_any(),
-            // Notes are the console's; the server never puts them on a slide.
-            Block::Notes { .. } => ().into_any(),
-            Block::Exercise(exercise) => view! { <ExerciseView exercise /> }.into_any(),
-            Block::Files(set) => view! { <FileSetView set /> }.into_any(),
-        })
-        .collect_view();
+    let blocks = slide.blocks.into_iter().map(live_block).collect_view();
     view! {
         <section class="slide" data-slide=slide.index aria-label=slide.title>
             {title}
