@@ -238,19 +238,24 @@ impl Harness {
         }
     }
 
-    /// Clicks the first element matching `css`, scrolled to the middle of the window first so the
-    /// sticky header cannot cover it.
-    /// Waits (up to 30 s) for it to exist: parts of a page arrive late (the demos module, an
-    /// editor), as a reader would wait for them.
-    pub async fn click(&self, css: &str) {
+    /// Finds the first element matching `css`, waiting up to 30 s for it to exist: parts of a
+    /// page arrive late (the demos module, an editor), as a reader would wait for them. `purpose`
+    /// names what the element was wanted for in the panic message.
+    pub async fn find_waiting(&self, css: &str, purpose: &str) -> fantoccini::elements::Element {
         let deadline = Instant::now() + Duration::from_secs(30);
-        let element = loop {
+        loop {
             match self.client.find(Locator::Css(css)).await {
-                Ok(element) => break element,
-                Err(e) if Instant::now() >= deadline => panic!("no `{css}` to click: {e}"),
+                Ok(element) => return element,
+                Err(e) if Instant::now() >= deadline => panic!("no `{css}` {purpose}: {e}"),
                 Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
             }
-        };
+        }
+    }
+
+    /// Clicks the first element matching `css` once it exists, scrolled to the middle of the
+    /// window first so the sticky header cannot cover it.
+    pub async fn click(&self, css: &str) {
+        let element = self.find_waiting(css, "to click").await;
         self.client
             .execute(
                 "arguments[0].scrollIntoView({block: 'center'});",
@@ -261,12 +266,10 @@ impl Harness {
         element.click().await.unwrap();
     }
 
-    /// Chooses `value` in the `<select>` matching `css`.
+    /// Chooses `value` in the `<select>` matching `css` once it exists.
     pub async fn select(&self, css: &str, value: &str) {
-        self.client
-            .find(Locator::Css(css))
+        self.find_waiting(css, "to choose from")
             .await
-            .unwrap_or_else(|e| panic!("no `{css}` to choose from: {e}"))
             .select_by_value(value)
             .await
             .unwrap();

@@ -1,18 +1,15 @@
 //! The in-browser demos on their own pages, driven like a student would.
 
 use e2e::Harness;
-use fantoccini::Locator;
 
 /// Fills the order form and submits it.
 async fn place(h: &Harness, side: &str, kind: &str, price: &str, quantity: &str, account: &str) {
-    let c = &h.client;
     h.click(&format!(".side-toggle .{side}")).await;
     h.select("select[name=kind]", kind).await;
     for (name, value) in [("price", price), ("quantity", quantity)] {
-        let input = c
-            .find(Locator::Css(&format!("input[name={name}]")))
-            .await
-            .unwrap();
+        let input = h
+            .find_waiting(&format!("input[name={name}]"), "to type into")
+            .await;
         input.clear().await.unwrap();
         input.send_keys(value).await.unwrap();
     }
@@ -35,13 +32,7 @@ async fn ladder(h: &Harness) -> Vec<String> {
 }
 
 async fn text_of(h: &Harness, css: &str) -> String {
-    h.client
-        .find(Locator::Css(css))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
+    h.find_waiting(css, "to read").await.text().await.unwrap()
 }
 
 #[tokio::test]
