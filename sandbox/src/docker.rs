@@ -737,7 +737,7 @@ impl Inner {
     async fn start_session(&self, image: &str) -> Result<Session, SandboxError> {
         let idle = self.config.idle_lifetime.as_secs().max(60).to_string();
         let guard = self
-            .create(self.container_body(image, vec![HELPER.into(), idle]))
+            .create(self.container_body(image, vec![HELPER.into(), idle, "--park".into()]))
             .await?;
         let docker = self.docker()?;
         // Attach before starting so that no output is missed.

@@ -1,9 +1,10 @@
 //! Container ownership: a guard per container, and a reaper that ends and removes them.
 //!
-//! A container used while other jobs run (a burst) is killed at once (its processes are dead
-//! and nothing can reach it from then on) but removed only once no job has run for a moment
-//! ([`Activity::settled`]): removing costs dockerd CPU the running compilers need (measured:
-//! ARCHITECTURE.md). Otherwise it is removed at once, as are containers whose creation was not
+//! A container used while other jobs run (a burst) is removed only once no job has run for a
+//! moment ([`Activity::settled`]): removing, and even a container's death, costs CPU the running
+//! compilers need (measured: ARCHITECTURE.md). Until then it is harmless: its helper parked after
+//! ending every other process in it (`rmp-job --park`), or, if the job was cut short (a timeout,
+//! a stop, a flood), it is killed at once. Nothing can reach it either way. Otherwise it is removed at once, as are containers whose creation was not
 //! confirmed and the sweep's leftovers: a server killed without shutting down (SIGKILL) then
 //! leaves nothing behind, since no `AutoRemove` would.
 //!
@@ -27,6 +28,12 @@ use crate::docker::{open, status_code};
 
 static NEXT_NAME: AtomicU64 = AtomicU64::new(0);
 
+/// At most this many parked containers wait for quiet; beyond it a used container is killed at
+/// once, as a job cut short is. Under load that never settles (a class running without pause)
+/// parked ones would otherwise pile up, each a live process with its namespaces and cgroup.
+/// Above a class's burst (30 at once, measured) with room to spare.
+const PARK_LIMIT: usize = 64;
+
 /// How long a removal keeps trying to reach a daemon that is down.
 const OUTAGE_PATIENCE: Duration = Duration::from_secs(120);
 
@@ -42,6 +49,9 @@ pub(crate) struct ContainerGuard {
     /// Whether Docker confirmed the creation; if not, a removal that finds nothing retries in
     /// case the creation was still under way.
     confirmed: bool,
+    /// Whether its helper finished the job itself and parks (`rmp-job --park`): nothing else
+    /// runs in it, so in a burst it need not be killed until the removal.
+    parked: bool,
 }
 
 impl ContainerGuard {
@@ -59,12 +69,19 @@ impl ContainerGuard {
             name,
             reaper,
             confirmed: false,
+            parked: false,
         }
     }
 
     pub(crate) fn created(mut self) -> ContainerGuard {
         self.confirmed = true;
         self
+    }
+
+    /// Records that the helper said its last word on its own: it has ended every other process
+    /// in the container and waits to be removed.
+    pub(crate) fn parked(&mut self) {
+        self.parked = true;
     }
 }
 
@@ -75,7 +92,11 @@ impl Drop for ContainerGuard {
         let order = if !self.confirmed {
             Order::Remove { unconfirmed: true }
         } else if self.reaper.activity.others_busy() {
-            Order::Retire
+            if self.parked && self.reaper.park() {
+                Order::Defer
+            } else {
+                Order::Retire
+            }
         } else {
             Order::Remove { unconfirmed: false }
         };
@@ -93,6 +114,9 @@ enum Order {
     },
     /// Kill it now, remove it once jobs have settled.
     Retire,
+    /// Remove it once jobs have settled: its helper parked with nothing else running, so even
+    /// its death waits for quiet.
+    Defer,
 }
 
 /// Ends and removes containers on its own thread and runtime: that must not depend on the
@@ -110,6 +134,8 @@ pub(crate) struct Reaper {
     flush: Arc<Notify>,
     /// The jobs running: a container is retired rather than removed while others run.
     activity: Arc<Activity>,
+    /// Parked containers waiting for quiet (at most [`PARK_LIMIT`]).
+    parked: Arc<AtomicUsize>,
 }
 
 impl Reaper {
@@ -129,7 +155,9 @@ impl Reaper {
             flushing: Arc::clone(&flushing),
             flush: Arc::clone(&flush),
             activity: Arc::clone(&activity),
+            parked: Arc::default(),
         };
+        let parked = Arc::clone(&reaper.parked);
         let spawned = std::thread::Builder::new()
             .name("sandbox-reaper".into())
             .spawn(move || {
@@ -159,6 +187,7 @@ impl Reaper {
                     let deferred = Deferred {
                         names: Arc::default(),
                         queued: Arc::new(Notify::new()),
+                        parked,
                     };
                     tokio::spawn(deferred.clone().remove_when_settled(
                         Arc::clone(&client),
@@ -177,9 +206,10 @@ impl Reaper {
                                     remove(&client, &name, unconfirmed).await;
                                     done();
                                 }
+                                Order::Defer => deferred.push(name, true),
                                 Order::Retire => {
                                     if kill(&client, &name).await {
-                                        deferred.push(name);
+                                        deferred.push(name, false);
                                     } else {
                                         // Docker does not answer: the forced removal retries
                                         // through the outage and kills on the way.
@@ -207,6 +237,15 @@ impl Reaper {
             tracing::error!(%err, "cannot start the sandbox reaper thread");
         }
         reaper
+    }
+
+    /// Counts one more parked container waiting for quiet, if there is room for it.
+    fn park(&self) -> bool {
+        self.parked
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
+                (n < PARK_LIMIT).then_some(n + 1)
+            })
+            .is_ok()
     }
 
     fn owned(&self) -> std::sync::MutexGuard<'_, HashSet<String>> {
@@ -285,24 +324,30 @@ impl Client {
     }
 }
 
-/// Killed containers waiting for jobs to settle before they are removed.
+/// Used containers (killed, or parked) waiting for jobs to settle before they are removed.
 #[derive(Clone)]
 struct Deferred {
-    names: Arc<Mutex<Vec<String>>>,
+    /// Each with whether it is parked (counted in `parked`).
+    names: Arc<Mutex<Vec<(String, bool)>>>,
     queued: Arc<Notify>,
+    parked: Arc<AtomicUsize>,
 }
 
 impl Deferred {
-    fn push(&self, name: String) {
+    fn push(&self, name: String, parked: bool) {
         self.names
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .push(name);
+            .push((name, parked));
         self.queued.notify_one();
     }
 
+    /// Everything waiting, no longer counted as parked: it is being removed.
     fn take(&self) -> Vec<String> {
-        std::mem::take(&mut *self.names.lock().unwrap_or_else(|e| e.into_inner()))
+        let taken = std::mem::take(&mut *self.names.lock().unwrap_or_else(|e| e.into_inner()));
+        let parked = taken.iter().filter(|(_, parked)| *parked).count();
+        self.parked.fetch_sub(parked, Ordering::SeqCst);
+        taken.into_iter().map(|(name, _)| name).collect()
     }
 
     /// Forever: once containers are queued and jobs have settled (or the reaper flushes), removes
@@ -409,5 +454,33 @@ async fn remove(client: &Client, name: &str, unconfirmed: bool) {
             backoff = (backoff * 2).min(Duration::from_secs(5));
             delay = 0;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parking_stops_at_its_limit_and_resumes_once_the_waiting_are_taken() {
+        let reaper = Reaper::start(None, Arc::new(Activity::default()));
+        for _ in 0..PARK_LIMIT {
+            assert!(reaper.park());
+        }
+        assert!(!reaper.park(), "one more than the limit was parked");
+        let deferred = Deferred {
+            names: Arc::default(),
+            queued: Arc::new(Notify::new()),
+            parked: Arc::clone(&reaper.parked),
+        };
+        deferred.push("killed".into(), false);
+        for n in 0..PARK_LIMIT {
+            deferred.push(format!("parked-{n}"), true);
+        }
+        assert_eq!(deferred.take().len(), PARK_LIMIT + 1);
+        assert!(
+            reaper.park(),
+            "taking the waiting ones did not free their places"
+        );
     }
 }

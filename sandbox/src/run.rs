@@ -153,7 +153,7 @@ impl Run {
         io: &mut JobIo,
     ) -> Result<(), SandboxError> {
         let Session {
-            guard,
+            mut guard,
             mut output,
             input,
         } = session;
@@ -173,11 +173,14 @@ impl Run {
         let mut control_open = true;
         let compile_started = Instant::now();
         let mut deadline = tokio::time::Instant::now() + self.limits.compile_timeout;
+        // Whether the loop ended early (a limit, a stop, the stream's end) rather than because
+        // the helper said its last word.
+        let mut cut_short = false;
         while !self.done(job.action) {
             tokio::select! {
                 chunk = output.next() => {
                     let message = match chunk {
-                        None | Some(Err(_)) => break,
+                        None | Some(Err(_)) => { cut_short = true; break }
                         Some(Ok(message)) => message,
                     };
                     self.heard = true;
@@ -186,6 +189,7 @@ impl Run {
                             raw += message.len();
                             if raw > max_raw {
                                 self.helper_error = Some("the runner's output exceeded every limit".into());
+                                cut_short = true;
                                 break;
                             }
                             decoder.push(&message);
@@ -206,11 +210,12 @@ impl Run {
                 control = io.control.recv(), if control_open => match control {
                     Some(Control::Stdin(bytes)) => { let _ = feed.send(Feed::Data(bytes)); }
                     Some(Control::CloseStdin) => { let _ = feed.send(Feed::Close); }
-                    Some(Control::Stop(reason)) => { self.stop = Some(reason); break; }
+                    Some(Control::Stop(reason)) => { self.stop = Some(reason); cut_short = true; break; }
                     None => control_open = false,
                 },
                 () = tokio::time::sleep_until(deadline) => {
                     self.timed_out = true;
+                    cut_short = true;
                     break;
                 }
             }
@@ -225,6 +230,9 @@ impl Run {
         }
         if let Some(rest) = self.stderr.finish() {
             let _ = io.events.send(Event::Stderr(rest));
+        }
+        if !cut_short {
+            guard.parked();
         }
         drop(guard);
         Ok(())

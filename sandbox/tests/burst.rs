@@ -1,7 +1,8 @@
 //! Bursts against a real dockerd: what the warm pool and the deferred removal must keep true.
-//! A used container is never reused and is dead as soon as its job ends; only its removal waits
-//! until jobs settle, and nothing is left behind once they have (or at shutdown); another
-//! instance's sweep leaves a live instance's retired containers to it.
+//! A used container is never reused; as soon as its job ends nothing of the program runs in it
+//! any more (its helper parks alone, or, for a job cut short, the container is killed); only its
+//! death and removal wait until jobs settle, and nothing is left behind once they have (or at
+//! shutdown); another instance's sweep leaves a live instance's retired containers to it.
 //!
 //! Ignored by a plain `cargo test`; `cargo xtask test` runs them with `--ignored`.
 
@@ -31,6 +32,15 @@ const WHO_AM_I: &str = r#"fn main() {
     }
     std::fs::write("/tmp/mark", "used").unwrap();
     print!("{}", host.trim());
+}"#;
+
+/// Prints its host name after starting a process meant to outlive it, which must not.
+const LEAVES_A_CHILD: &str = r#"fn main() {
+    std::process::Command::new("/bin/sh")
+        .args(["-c", "sleep 600 >/dev/null 2>&1 </dev/null &"])
+        .status()
+        .unwrap();
+    print!("{}", std::fs::read_to_string("/etc/hostname").unwrap().trim());
 }"#;
 
 /// Prints its host name, then spins until stopped.
@@ -111,6 +121,38 @@ async fn running(docker: &Docker, host: &str) -> Option<bool> {
     Some(inspected.state.and_then(|s| s.running).unwrap_or(false))
 }
 
+/// The commands of the processes running in the container whose id starts with `host`.
+async fn processes(docker: &Docker, host: &str) -> Vec<String> {
+    let top = docker
+        .top_processes(host, None::<bollard::query_parameters::TopOptions>)
+        .await
+        .unwrap_or_else(|e| panic!("cannot list the processes of {host}: {e}"));
+    let column = top
+        .titles
+        .as_deref()
+        .and_then(|titles| titles.iter().position(|t| t == "CMD" || t == "COMMAND"))
+        .expect("docker top names its command column");
+    top.processes
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|row| row.get(column).cloned())
+        .collect()
+}
+
+/// Waits until only the parked helper runs in the container; false if anything else still runs
+/// (or the helper is gone) after [`PATIENCE`].
+async fn parks_alone(docker: &Docker, host: &str) -> bool {
+    let until = Instant::now() + PATIENCE;
+    while Instant::now() < until {
+        let running = processes(docker, host).await;
+        if running.len() == 1 && running[0].contains("rmp-job") {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    false
+}
+
 /// Waits until the container is dead (or gone); false if it still runs after [`PATIENCE`].
 async fn dies(docker: &Docker, host: &str) -> bool {
     let until = Instant::now() + PATIENCE;
@@ -158,31 +200,45 @@ async fn every_job_gets_a_container_no_other_job_used() {
 
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "needs dockerd and the runner image: cargo xtask test runs it"]
-async fn a_used_container_dies_at_once_and_is_removed_once_jobs_settle() {
+async fn a_used_container_holds_nothing_running_and_is_removed_once_jobs_settle() {
     let docker = docker().await;
     let sandbox = std::sync::Arc::new(connect(3, false).await);
     sandbox.wait_warm(PATIENCE).await;
 
     // A job keeps the sandbox busy while others end beside it.
     let busy = hold(&sandbox).await;
-    let finished = run(&sandbox, Job::run(WHO_AM_I)).await;
+    // One finishes by itself (and tried to leave a process behind); one is stopped mid-run.
+    let finished = run(&sandbox, Job::run(LEAVES_A_CHILD)).await;
     assert_eq!(finished.result.outcome, Outcome::Success, "{finished:?}");
     let stopped = hold(&sandbox).await;
     let stopped_host = stopped.host.clone();
     stopped.stop().await;
 
-    for host in [finished.stdout.as_str(), stopped_host.as_str()] {
-        assert!(
-            dies(&docker, host).await,
-            "{host} still runs after its job ended"
-        );
-        // Not removed yet: a job still runs. (Killed, so nothing of it can run or be reached.)
-        assert_eq!(
-            running(&docker, host).await,
-            Some(false),
-            "{host} was removed while a job ran"
-        );
-    }
+    // The finished job's helper ended everything else and parks: its container dies later,
+    // with the removal, when nothing is compiling.
+    assert!(
+        parks_alone(&docker, &finished.stdout).await,
+        "{} still runs something of its program: {:?}",
+        finished.stdout,
+        processes(&docker, &finished.stdout).await
+    );
+    // The stopped job's program might still be running: its container is killed at once.
+    assert!(
+        dies(&docker, &stopped_host).await,
+        "{stopped_host} still runs after its job was stopped"
+    );
+    // Neither is removed yet: a job still runs.
+    assert_eq!(
+        running(&docker, &stopped_host).await,
+        Some(false),
+        "{stopped_host} was removed while a job ran"
+    );
+    assert_eq!(
+        running(&docker, &finished.stdout).await,
+        Some(true),
+        "{} was removed while a job ran",
+        finished.stdout
+    );
     assert_eq!(
         running(&docker, &busy.host).await,
         Some(true),
@@ -212,8 +268,7 @@ async fn shutdown_removes_containers_still_waiting_for_quiet() {
     sandbox.wait_warm(PATIENCE).await;
     let busy = hold(&sandbox).await;
     let finished = run(&sandbox, Job::run(WHO_AM_I)).await;
-    assert!(dies(&docker, &finished.stdout).await);
-    assert_eq!(running(&docker, &finished.stdout).await, Some(false));
+    assert!(parks_alone(&docker, &finished.stdout).await);
 
     // Shutdown with a job still running: nothing will settle, so the retired container goes
     // now, and so does the last job's once it ends.
@@ -238,16 +293,16 @@ async fn another_instances_sweep_leaves_a_live_instances_retired_containers_alon
     first.wait_warm(PATIENCE).await;
     let busy = hold(&first).await;
     let finished = run(&first, Job::run(WHO_AM_I)).await;
-    assert!(dies(&docker, &finished.stdout).await);
+    assert!(parks_alone(&docker, &finished.stdout).await);
 
-    // A second server starts with the orphan sweep: the first is alive, so its dead container
+    // A second server starts with the orphan sweep: the first is alive, so its used container
     // waiting for removal is not an orphan.
     let second = connect(1, true).await;
     second.wait_warm(PATIENCE).await;
     assert_eq!(
         running(&docker, &finished.stdout).await,
-        Some(false),
-        "the second instance's sweep removed the first's container"
+        Some(true),
+        "the second instance's sweep removed (or killed) the first's container"
     );
     assert_eq!(running(&docker, &busy.host).await, Some(true));
 
@@ -325,7 +380,7 @@ async fn a_sandbox_dropped_without_shutdown_still_removes_what_waited() {
     let sandbox = std::sync::Arc::new(connect(0, false).await);
     let busy = hold(&sandbox).await;
     let finished = run(&sandbox, Job::run(WHO_AM_I)).await;
-    assert!(dies(&docker, &finished.stdout).await);
+    assert!(parks_alone(&docker, &finished.stdout).await);
     let busy_host = busy.host.clone();
     busy.stop().await;
     // Dropped at once, within the quiet spell the retired container waits for.

@@ -367,10 +367,35 @@ impl Server {
 }
 
 /// Waits until the server's sandbox is idle: its containers-alive gauge has not moved for a
-/// while (the warm pool is full, nothing is being started), at most a minute. Without it a pool
-/// still filling would compete with the runs being timed, the serial ones too, and so inflate
-/// the ideal. Old servers without `/metrics` get a fixed pause instead.
+/// while (the warm pool is full, nothing is being started), at most a minute, and then until the
+/// machine itself is quiet. Without it a pool still filling would compete with the runs being
+/// timed, the serial ones too, and so inflate the ideal. Old servers without `/metrics` get a
+/// fixed pause instead.
 fn settle(addr: SocketAddr) {
+    settle_containers(addr);
+    wait_for_quiet_cpu();
+}
+
+/// Waits (at most 30 s) until the machine spends under a tenth of a core on anything. A
+/// container's end leaves the kernel work for a while after Docker reports it gone (measured:
+/// tearing down its network namespace, about 70 ms of a kworker's CPU each, run
+/// asynchronously): without this, one phase's cleanup is billed to the next phase's runs.
+fn wait_for_quiet_cpu() {
+    const WINDOW: Duration = Duration::from_millis(300);
+    let until = Instant::now() + Duration::from_secs(30);
+    let mut before = busy_cpu_seconds();
+    while Instant::now() < until {
+        std::thread::sleep(WINDOW);
+        let now = busy_cpu_seconds();
+        if now - before < 0.1 * WINDOW.as_secs_f64() {
+            return;
+        }
+        before = now;
+    }
+    println!("    (the machine never went quiet: other work runs beside the benchmark)");
+}
+
+fn settle_containers(addr: SocketAddr) {
     let alive = || {
         let (status, body) = http(addr, "GET", "/metrics", "").ok()?;
         if status != 200 {
@@ -396,8 +421,35 @@ fn settle(addr: SocketAddr) {
     }
 }
 
+/// CPU time the whole machine has spent busy (every process, the kernel included) since boot,
+/// from `/proc/stat`; 0 where there is none. Differences say how much work a phase cost, which
+/// wall times alone cannot: a single run may keep more than one core busy.
+fn busy_cpu_seconds() -> f64 {
+    let Ok(stat) = std::fs::read_to_string("/proc/stat") else {
+        return 0.0;
+    };
+    let Some(line) = stat.lines().next() else {
+        return 0.0;
+    };
+    // user nice system idle iowait irq softirq steal: everything but idle and iowait (guest
+    // time, after these, is already counted in user).
+    let ticks: Vec<u64> = line
+        .split_whitespace()
+        .skip(1)
+        .take(8)
+        .filter_map(|n| n.parse().ok())
+        .collect();
+    let busy: u64 = ticks
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != 3 && *i != 4)
+        .map(|(_, n)| n)
+        .sum();
+    // The kernel reports in USER_HZ, 100 on Linux.
+    busy as f64 / 100.0
+}
+
 fn measure(server: &Server, cores: usize) -> Result<Measured, Failure> {
-    let _ = cores;
     settle(server.addr);
     // Warm-up: the first runs pay for page cache and connection set-up.
     for _ in 0..2 {
@@ -417,15 +469,21 @@ fn measure(server: &Server, cores: usize) -> Result<Measured, Failure> {
 
     let programs: Vec<(String, String)> = (0..PROGRAMS).map(program).collect();
     let mut serial = 0.0;
+    let mut serial_cpu = 0.0;
     for (code, expected) in &programs {
         let started = Instant::now();
+        let cpu = busy_cpu_seconds();
         run_code(server.addr, code, expected, 0)?;
         serial += started.elapsed().as_secs_f64();
+        serial_cpu += busy_cpu_seconds() - cpu;
         // Each run alone: the container it used removed, the pool refilled, before the next.
         std::thread::sleep(Duration::from_millis(300));
         settle(server.addr);
     }
-    println!("    {PROGRAMS} programs one at a time: {serial:.2} s in total");
+    println!(
+        "    {PROGRAMS} programs one at a time: {serial:.2} s in total, the machine busy for {serial_cpu:.2} CPU-s meanwhile ({:.2} cores on average)",
+        serial_cpu / serial
+    );
     std::thread::sleep(Duration::from_secs(1));
     settle(server.addr);
 
@@ -435,6 +493,7 @@ fn measure(server: &Server, cores: usize) -> Result<Measured, Failure> {
     println!("    load average before the burst: {load}");
     let addr = server.addr;
     let started = Instant::now();
+    let cpu = busy_cpu_seconds();
     let handles: Vec<_> = programs
         .into_iter()
         .enumerate()
@@ -454,7 +513,11 @@ fn measure(server: &Server, cores: usize) -> Result<Measured, Failure> {
         }
     }
     let makespan = started.elapsed().as_secs_f64();
-    println!("    {PROGRAMS} at once: makespan {makespan:.2} s, {failures} failed");
+    let burst_cpu = busy_cpu_seconds() - cpu;
+    println!(
+        "    {PROGRAMS} at once: makespan {makespan:.2} s, {failures} failed, the machine busy for {burst_cpu:.2} CPU-s ({:.0} % of {cores} cores)",
+        100.0 * burst_cpu / (makespan * cores as f64)
+    );
     Ok(Measured {
         load,
         hello,

@@ -1,8 +1,12 @@
 //! `rmp-job`: runs one job inside a runner container. Std only; the image builds it with its own
 //! rustc (`rustc src/main.rs`, which pulls in `protocol.rs`).
 //!
-//! Usage: `rmp-job IDLE_SECS`. It can be started before any job exists (a warm container) and
-//! waits up to IDLE_SECS for one; then it exits and Docker removes the container.
+//! Usage: `rmp-job IDLE_SECS [--park]`. It can be started before any job exists (a warm
+//! container) and waits up to IDLE_SECS for one; then it exits and Docker removes the container.
+//! With `--park` it does not exit after a job: it ends every other process and waits, up to
+//! IDLE_SECS, to be removed. A container's death (the kernel and runc tearing down its
+//! namespaces, cgroup and mounts) costs CPU; parked, a burst's used containers all die later,
+//! when the server is quiet, instead of on the cores the next compilers need.
 //!
 //! The job arrives on standard input and the results leave on standard output, as `protocol.rs`
 //! describes. The job is a list of command lines planned by the server: this program writes the
@@ -40,6 +44,25 @@ fn end_everything_else() {
     }
 }
 
+/// Empties the scratch space (`TMPDIR`, the container's tmpfs holding the project and its build)
+/// once the job is over. Only in a container: never as root, never with the project elsewhere
+/// (`RMP_JOB_DIR`, the tests), where the temporary directory is shared with other programs.
+fn clear_scratch() {
+    if unsafe { getuid() } == 0 || std::env::var_os("RMP_JOB_DIR").is_some() {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let _ = match entry.file_type() {
+            Ok(kind) if kind.is_dir() => std::fs::remove_dir_all(&path),
+            _ => std::fs::remove_file(&path),
+        };
+    }
+}
+
 /// Where the project is written: [`JOB_DIR`] in a container; tests point `RMP_JOB_DIR` elsewhere.
 fn job_dir() -> PathBuf {
     std::env::var_os("RMP_JOB_DIR").map_or_else(|| PathBuf::from(JOB_DIR), PathBuf::from)
@@ -53,22 +76,69 @@ fn send(out: &Out, frame: Frame) {
     let _ = out.write_all(&frame.encode()).and_then(|_| out.flush());
 }
 
+/// The command line: how long to wait for a job, and whether to park after it.
+struct Args {
+    idle_secs: u64,
+    park: bool,
+}
+
+impl Args {
+    fn parse() -> Result<Args, String> {
+        let mut args = std::env::args().skip(1);
+        let idle_secs = args
+            .next()
+            .and_then(|a| a.parse().ok())
+            .ok_or("usage: rmp-job IDLE_SECS [--park]")?;
+        let park = match args.next().as_deref() {
+            None => false,
+            Some("--park") => true,
+            Some(other) => return Err(format!("rmp-job: unknown option {other}")),
+        };
+        Ok(Args { idle_secs, park })
+    }
+}
+
+/// What became of the helper's wait for a job.
+enum Ended {
+    /// Standard input closed first: a warm container being retired.
+    NoJob,
+    /// A job arrived and ran (or failed to).
+    Job,
+}
+
 fn main() {
     let out: Out = Arc::new(Mutex::new(std::io::stdout()));
-    if let Err(message) = run(&out) {
+    let args = match Args::parse() {
+        Ok(args) => args,
+        Err(message) => {
+            send(&out, Frame::HelperError(message));
+            std::process::exit(2);
+        }
+    };
+    let job_over = Arc::new(AtomicBool::new(false));
+    let ended = run(&out, &args, &job_over).unwrap_or_else(|message| {
         send(&out, Frame::HelperError(message));
-    }
+        Ended::Job
+    });
+    job_over.store(true, Ordering::SeqCst);
     // Everything else this user started (a background process that outlived main, a fork bomb)
     // ends with the job. kill(-1) spares the caller.
     end_everything_else();
+    if args.park && matches!(ended, Ended::Job) {
+        // Nothing else runs here any more: free the scratch space (the build's files live in
+        // the container's memory) and wait to be removed. Should the server never come (it
+        // was killed), end anyway; its successor's sweep removes the dead container.
+        clear_scratch();
+        std::thread::sleep(Duration::from_secs(args.idle_secs));
+    }
     std::process::exit(0);
 }
 
 /// Ends everything after `secs` unless `cancel` was set meanwhile.
-fn backstop(secs: u64, cancel: Option<Arc<AtomicBool>>) {
+fn backstop(secs: u64, cancel: Arc<AtomicBool>) {
     std::thread::spawn(move || {
         std::thread::sleep(Duration::from_secs(secs));
-        if cancel.is_some_and(|c| c.load(Ordering::SeqCst)) {
+        if cancel.load(Ordering::SeqCst) {
             return;
         }
         end_everything_else();
@@ -76,19 +146,22 @@ fn backstop(secs: u64, cancel: Option<Arc<AtomicBool>>) {
     });
 }
 
-fn run(out: &Out) -> Result<(), String> {
-    let idle: u64 = std::env::args()
-        .nth(1)
-        .and_then(|a| a.parse().ok())
-        .ok_or("usage: rmp-job IDLE_SECS")?;
+/// Waits for a job and runs it. `job_over` is set by the caller once the job is over: the job's
+/// backstop must not end a parked helper.
+fn run(out: &Out, args: &Args, job_over: &Arc<AtomicBool>) -> Result<Ended, String> {
     let job_arrived = Arc::new(AtomicBool::new(false));
-    backstop(idle, Some(Arc::clone(&job_arrived)));
+    backstop(args.idle_secs, Arc::clone(&job_arrived));
     let mut stdin = BufReader::new(std::io::stdin());
     let Some(job) = JobSpec::read(&mut stdin)? else {
-        return Ok(()); // Closed without a job: a warm container being retired.
+        return Ok(Ended::NoJob);
     };
     job_arrived.store(true, Ordering::SeqCst);
-    backstop(job.deadline_secs, None);
+    backstop(job.deadline_secs, Arc::clone(job_over));
+    run_job(out, job, stdin)?;
+    Ok(Ended::Job)
+}
+
+fn run_job(out: &Out, job: JobSpec, stdin: BufReader<std::io::Stdin>) -> Result<(), String> {
     let cap = usize::try_from(job.output_cap).unwrap_or(usize::MAX);
 
     write_project(&job.files)?;

@@ -208,3 +208,73 @@ fn paths_outside_the_job_are_refused() {
     let read = JobSpec::read(&mut &job.encode()[..]).unwrap().unwrap();
     assert_eq!(read, job);
 }
+
+/// A job whose program prints `hi`.
+fn hello_job() -> JobSpec {
+    JobSpec {
+        deadline_secs: 60,
+        output_cap: 1024,
+        files: vec![],
+        steps: vec![sh("echo hi", Sink::Stdout, Sink::Discard)],
+        run_from: 0,
+        send_back: vec![],
+    }
+}
+
+#[test]
+fn a_parking_helper_reports_the_job_then_waits_to_be_removed() {
+    let dir = std::env::temp_dir().join(format!("rmp-job-park-{:x}", rand_suffix()));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rmp-job"))
+        .args(["2", "--park"])
+        .env("RMP_JOB_DIR", &dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    input.write_all(&hello_job().encode()).unwrap();
+    drop(input);
+    // Read frames until the job's last one, as the server does.
+    let mut stdout = child.stdout.take().unwrap();
+    let mut decoder = Decoder::default();
+    let mut buffer = [0u8; 4096];
+    let mut exited = None;
+    while exited.is_none() {
+        let n = stdout.read(&mut buffer).unwrap();
+        assert!(n > 0, "the helper ended before reporting the job");
+        decoder.push(&buffer[..n]);
+        while let Some(frame) = decoder.next_frame().unwrap() {
+            if let Frame::Exited(status) = frame {
+                exited = Some(status);
+            }
+        }
+    }
+    assert!(exited.unwrap().success());
+    // Parked: still there after reporting...
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "a parking helper exited right after its job"
+    );
+    // ...until its idle time is up, should nobody remove its container.
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{status:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn an_unknown_option_is_a_helper_error() {
+    let output = Command::new(env!("CARGO_BIN_EXE_rmp-job"))
+        .args(["60", "--bogus"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let mut decoder = Decoder::default();
+    decoder.push(&output.stdout);
+    let frame = decoder.next_frame().unwrap();
+    assert!(
+        matches!(&frame, Some(Frame::HelperError(message)) if message.contains("--bogus")),
+        "{frame:?}"
+    );
+    assert!(!output.status.success());
+}
