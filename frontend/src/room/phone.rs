@@ -51,13 +51,16 @@ pub fn PhoneConsoleCard(
             shown.set(None);
         }
     });
+    // Only while this browser teaches a room: there is nothing to open before.
+    let teaching = move || link.room.with(Option::is_some);
     view! {
+        <Show when=teaching>
         <section class="phone-console" aria-label="The console on your phone">
             <Show
                 when=move || shown.with(Option::is_some)
                 fallback=move || view! {
                     <button type="button" class="open-on-phone" on:click=open
-                        disabled=move || asking.get() || link.room.with(Option::is_none)>
+                        disabled=move || asking.get()>
                         "Open on your phone"
                     </button>
                 }
@@ -86,5 +89,6 @@ pub fn PhoneConsoleCard(
             </Show>
             {move || problem.get().map(|p| view! { <p class="room-problem" role="alert">{p}</p> })}
         </section>
+        </Show>
     }
 }
