@@ -57,8 +57,10 @@ pub struct RoomCreated {
     pub code: String,
     /// The students' address, `<origin>/join/<code>`.
     pub join_url: String,
-    /// The teacher's credential: kept in the teacher's browser (sessionStorage) and sent only
-    /// as the first message on the socket, never in an address.
+    /// The teacher's credential: kept in the teacher's browser (localStorage, by room code) and
+    /// sent only as the first message on the socket or in a POST body, never in an address the
+    /// server sees (a phone's console address carries it in the fragment, which stays in the
+    /// browser).
     pub teacher_secret: String,
     /// An SVG QR code of `join_url`, large enough to project.
     pub qr_url: String,
@@ -90,6 +92,77 @@ pub enum Unlock {
     Hints,
     Solution,
 }
+
+/// An exercise as the room names it: its stable id (what reports and unlocks use) and the title
+/// the teacher's pages show (the slide it is on).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExerciseRef {
+    pub id: String,
+    pub title: String,
+}
+
+/// The presenter's deck beyond its place (the place is [`Position`], which students follow):
+/// whether the projector is blanked and when the session's clock started. Shared only among the
+/// teacher's own devices (the projector, the console, a phone), so that each shows the same
+/// blank screen and the same session time.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PresenterState {
+    /// The chapter presented (a device presenting another chapter ignores it).
+    pub chapter: String,
+    pub blank: bool,
+    /// When the session's clock started, in Unix milliseconds of the device that started it.
+    pub clock_started_ms: u64,
+}
+
+/// The body of `POST /api/rooms/{code}/phone`: the teacher's secret proves the asker is the
+/// teacher, and the chapter names the console to open on the phone. A POST, so that the secret
+/// never appears in an address (nor in a log).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PhoneConsoleRequest {
+    pub secret: String,
+    pub chapter: String,
+}
+
+/// The answer: the console's address for the phone, with the room's code and the teacher's
+/// secret in its *fragment* (which a browser never sends to the server), and its QR code as SVG.
+/// Both are a credential: whoever scans or copies them can teach the room.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PhoneConsole {
+    pub url: String,
+    pub qr_svg: String,
+}
+
+/// The fragment of a phone console's address: `room=<code>&secret=<secret>`.
+pub fn phone_fragment(code: &str, secret: &str) -> String {
+    format!("room={code}&secret={secret}")
+}
+
+/// The room code and secret in a phone console's fragment (with or without its `#`); `None`
+/// when it is not one (a reading page's heading anchor, a mangled copy).
+pub fn parse_phone_fragment(fragment: &str) -> Option<(String, String)> {
+    let fragment = fragment.strip_prefix('#').unwrap_or(fragment);
+    let (mut code, mut secret) = (None, None);
+    for pair in fragment.split('&') {
+        match pair.split_once('=') {
+            Some(("room", value)) => code = normalize_room_code(value),
+            Some(("secret", value))
+                if value.len() == TEACHER_SECRET_LEN
+                    && value.bytes().all(|b| b.is_ascii_hexdigit()) =>
+            {
+                secret = Some(value.to_ascii_lowercase())
+            }
+            _ => {}
+        }
+    }
+    Some((code?, secret?))
+}
+
+/// A teacher's secret is this many hex digits.
+pub const TEACHER_SECRET_LEN: usize = 64;
 
 /// Who a socket speaks for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -136,11 +209,15 @@ pub enum RoomClientMessage {
     /// First message of the teacher's socket (the console, the dashboard: any number of them).
     JoinTeacher { secret: String },
     /// Teacher: students follow to this position; `exercise` is the one on it (the dashboard's).
+    /// The teacher's other devices hear it too and move their decks.
     Goto {
         position: Position,
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        exercise: Option<String>,
+        exercise: Option<ExerciseRef>,
     },
+    /// Teacher: the deck was blanked or shown, or its clock restarted; relayed to the teacher's
+    /// other devices only.
+    Presenter { state: PresenterState },
     /// Teacher: put this code into every student's editor for this block.
     Push { block: String, code: String },
     /// Teacher: open the hints or the solution of an exercise for everyone.
@@ -155,6 +232,7 @@ impl RoomClientMessage {
         matches!(
             self,
             RoomClientMessage::Goto { .. }
+                | RoomClientMessage::Presenter { .. }
                 | RoomClientMessage::Push { .. }
                 | RoomClientMessage::Unlock { .. }
         )
@@ -214,7 +292,7 @@ pub struct TestTally {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Dashboard {
-    pub exercise: Option<String>,
+    pub exercise: Option<ExerciseRef>,
     /// Students connected now.
     pub students: u32,
     /// Students who ran or tested it at least once.
@@ -257,6 +335,9 @@ pub enum RoomServerMessage {
     Welcome {
         role: Role,
         snapshot: RoomSnapshot,
+        /// Teachers only: the presenter's deck, once a teacher's device has shared it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        presenter: Option<PresenterState>,
     },
     /// The teacher moved. `sentAtMs` is the server's clock (Unix ms) when it relayed the move.
     Goto {
@@ -286,6 +367,10 @@ pub enum RoomServerMessage {
     StudentLeft {
         count: u32,
         id: u32,
+    },
+    /// Teachers only: another of the teacher's devices blanked the deck or restarted its clock.
+    Presenter {
+        state: PresenterState,
     },
     /// Teachers only: the class dashboard for the current exercise.
     Dashboard {
@@ -327,6 +412,64 @@ mod tests {
         assert_eq!(clean_name(&"x".repeat(100)).unwrap().len(), MAX_NAME_CHARS);
         // Markup stays text: escaping is the page's job, and it sets names as text.
         assert_eq!(clean_name("<b>hi</b>"), Some("<b>hi</b>".into()));
+    }
+
+    #[test]
+    fn a_phone_fragment_round_trips_and_anything_else_is_not_one() {
+        let secret = "ab".repeat(32);
+        let fragment = phone_fragment("K7QX3M", &secret);
+        assert_eq!(
+            parse_phone_fragment(&format!("#{fragment}")),
+            Some(("K7QX3M".into(), secret.clone()))
+        );
+        assert_eq!(
+            parse_phone_fragment(&fragment),
+            Some(("K7QX3M".into(), secret.clone()))
+        );
+        // Order does not matter; unknown keys are skipped.
+        assert_eq!(
+            parse_phone_fragment(&format!("secret={secret}&x=1&room=k7qx3m")),
+            Some(("K7QX3M".into(), secret.clone()))
+        );
+        assert_eq!(parse_phone_fragment("#the-heading"), None);
+        assert_eq!(parse_phone_fragment("room=K7QX3M"), None);
+        assert_eq!(
+            parse_phone_fragment(&format!("room=K7QX3M&secret={}", "ab".repeat(31))),
+            None
+        );
+        assert_eq!(
+            parse_phone_fragment(&format!("room=K7QX3M&secret={}", "zz".repeat(32))),
+            None
+        );
+        assert_eq!(
+            parse_phone_fragment(&format!("room=O0O0O0&secret={secret}")),
+            None
+        );
+    }
+
+    #[test]
+    fn the_presenter_message_is_a_teachers() {
+        let state = PresenterState {
+            chapter: "c".into(),
+            blank: true,
+            clock_started_ms: 5,
+        };
+        let message = RoomClientMessage::Presenter {
+            state: state.clone(),
+        };
+        assert!(message.is_teachers());
+        assert_eq!(
+            serde_json::to_string(&message).unwrap(),
+            r#"{"type":"presenter","state":{"chapter":"c","blank":true,"clockStartedMs":5}}"#
+        );
+        let json = r#"{"type":"welcome","role":"student","snapshot":{"code":"K7QX3M","position":null,"positionSeq":0,"unlocked":[],"pushes":[]}}"#;
+        assert!(matches!(
+            serde_json::from_str::<RoomServerMessage>(json).unwrap(),
+            RoomServerMessage::Welcome {
+                presenter: None,
+                ..
+            }
+        ));
     }
 
     #[test]

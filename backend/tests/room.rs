@@ -4,8 +4,9 @@ use std::net::SocketAddr;
 
 use api_types::ApiError;
 use api_types::room::{
-    Closing, ExerciseReport, Position, Role, RoomClientMessage, RoomCreated, RoomInfo,
-    RoomServerMessage, TestOutcome,
+    Closing, ExerciseRef, ExerciseReport, PhoneConsole, PhoneConsoleRequest, Position,
+    PresenterState, Role, RoomClientMessage, RoomCreated, RoomInfo, RoomServerMessage, TestOutcome,
+    parse_phone_fragment,
 };
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
@@ -210,7 +211,10 @@ async fn students_follow_the_teacher_and_a_forged_teacher_message_is_refused() {
     };
     let goto = RoomClientMessage::Goto {
         position: position.clone(),
-        exercise: Some("ex-1".into()),
+        exercise: Some(ExerciseRef {
+            id: "ex-1".into(),
+            title: "Exercise: adding".into(),
+        }),
     };
     say(&mut teacher, &goto).await;
     for ws in [&mut ada, &mut bob] {
@@ -239,7 +243,11 @@ async fn students_follow_the_teacher_and_a_forged_teacher_message_is_refused() {
         _ => None,
     })
     .await;
-    assert_eq!(dashboard.exercise.as_deref(), Some("ex-1"));
+    let exercise = dashboard.exercise.expect("the exercise on the screen");
+    assert_eq!(
+        (exercise.id.as_str(), exercise.title.as_str()),
+        ("ex-1", "Exercise: adding")
+    );
     assert_eq!((dashboard.students, dashboard.compiled), (2, 1));
     assert_eq!(dashboard.tests[0].passed, 1);
 
@@ -304,4 +312,245 @@ async fn a_full_room_says_so_and_a_flooding_socket_is_closed() {
         .await
         .unwrap_err();
     assert!(error.to_string().contains("404"), "{error}");
+}
+
+/// The next move a socket hears, and its number.
+async fn moved(ws: &mut Ws) -> (Position, u64) {
+    hear_until(ws, |message| match message {
+        RoomServerMessage::Goto { position, seq, .. } => Some((position, seq)),
+        _ => None,
+    })
+    .await
+}
+
+fn teacher(room: &RoomCreated) -> RoomClientMessage {
+    RoomClientMessage::JoinTeacher {
+        secret: room.teacher_secret.clone(),
+    }
+}
+
+fn presenter(blank: bool, clock_started_ms: u64) -> PresenterState {
+    PresenterState {
+        chapter: "first".into(),
+        blank,
+        clock_started_ms,
+    }
+}
+
+/// The teacher's laptop and phone: either moves the deck and the other hears it, the blank
+/// screen and the clock reach the teacher's devices (and a device joining later) but no student,
+/// and a student cannot move or blank the deck.
+#[tokio::test]
+async fn a_second_teacher_device_moves_the_deck_and_students_cannot() {
+    let f = fixture(RoomLimits::default());
+    let room = create(&f.state).await;
+    let addr = common::serve(f.state.clone()).await;
+    let mut laptop = join(addr, &room.code, teacher(&room)).await;
+    assert!(matches!(
+        hear(&mut laptop).await,
+        RoomServerMessage::Welcome {
+            role: Role::Teacher,
+            presenter: None,
+            ..
+        }
+    ));
+    let mut phone = join(addr, &room.code, teacher(&room)).await;
+    assert!(matches!(
+        hear(&mut phone).await,
+        RoomServerMessage::Welcome {
+            role: Role::Teacher,
+            ..
+        }
+    ));
+    let mut ada = join(addr, &room.code, student(1)).await;
+    assert!(matches!(
+        hear(&mut ada).await,
+        RoomServerMessage::Welcome {
+            role: Role::Student,
+            presenter: None,
+            ..
+        }
+    ));
+
+    // The phone moves: the laptop and the student hear the same numbered move.
+    let position = |slide: u32| Position {
+        chapter: "first".into(),
+        slide,
+        anchor: format!("slide-{slide}"),
+    };
+    say(
+        &mut phone,
+        &RoomClientMessage::Goto {
+            position: position(2),
+            exercise: None,
+        },
+    )
+    .await;
+    let (heard, seq) = moved(&mut laptop).await;
+    assert_eq!(heard, position(2));
+    assert_eq!(moved(&mut ada).await, (position(2), seq));
+    assert_eq!(
+        moved(&mut phone).await,
+        (position(2), seq),
+        "the mover hears its own move"
+    );
+
+    // The laptop moves back: the phone follows.
+    say(
+        &mut laptop,
+        &RoomClientMessage::Goto {
+            position: position(1),
+            exercise: None,
+        },
+    )
+    .await;
+    assert_eq!(moved(&mut phone).await, (position(1), seq + 1));
+
+    // The laptop blanks the deck: the phone hears it, the student does not.
+    say(
+        &mut laptop,
+        &RoomClientMessage::Presenter {
+            state: presenter(true, 1_000),
+        },
+    )
+    .await;
+    let blanked = hear_until(&mut phone, |message| match message {
+        RoomServerMessage::Presenter { state } => Some(state),
+        _ => None,
+    })
+    .await;
+    assert_eq!(blanked, presenter(true, 1_000));
+
+    // A student forging the deck's messages is refused, and nobody moves.
+    for forged in [
+        RoomClientMessage::Presenter {
+            state: presenter(false, 0),
+        },
+        RoomClientMessage::Goto {
+            position: position(9),
+            exercise: None,
+        },
+    ] {
+        say(&mut ada, &forged).await;
+        let reason = hear_until(&mut ada, |message| match message {
+            RoomServerMessage::Refused { reason } => Some(reason),
+            RoomServerMessage::Presenter { .. } => panic!("a student heard the presenter's deck"),
+            _ => None,
+        })
+        .await;
+        assert!(reason.contains("only the teacher"), "{reason}");
+    }
+    // The next thing the teacher's devices hear is the laptop's next move, not a forged one.
+    say(
+        &mut laptop,
+        &RoomClientMessage::Goto {
+            position: position(3),
+            exercise: None,
+        },
+    )
+    .await;
+    assert_eq!(moved(&mut phone).await, (position(3), seq + 2));
+    // Ada hears moves up to that one (the move back may come before or after her refusals),
+    // never the forged one.
+    loop {
+        let (heard, _) = moved(&mut ada).await;
+        assert_ne!(heard, position(9), "a forged move went out");
+        if heard == position(3) {
+            break;
+        }
+    }
+
+    // A device that reloads finds the deck where it is, blank screen and clock included.
+    drop(phone);
+    let mut phone = join(addr, &room.code, teacher(&room)).await;
+    match hear(&mut phone).await {
+        RoomServerMessage::Welcome {
+            snapshot,
+            presenter: shared,
+            ..
+        } => {
+            assert_eq!(snapshot.position, Some(position(3)));
+            assert_eq!(shared, Some(presenter(true, 1_000)));
+        }
+        other => panic!("expected a welcome, got {other:?}"),
+    }
+
+    // A wrong secret gets no socket.
+    let mut impostor = join(
+        addr,
+        &room.code,
+        RoomClientMessage::JoinTeacher {
+            secret: "0".repeat(64),
+        },
+    )
+    .await;
+    match hear(&mut impostor).await {
+        RoomServerMessage::Closed { why, .. } => assert_eq!(why, Closing::NotTeacher),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}
+
+async fn ask_phone(state: &AppState, code: &str, body: &str) -> (StatusCode, Vec<u8>, String) {
+    let request = Request::post(format!("/api/rooms/{code}/phone"))
+        .header("host", "class.example:8080")
+        .header("content-type", "application/json")
+        .body(Body::from(body.to_owned()))
+        .unwrap();
+    let (status, headers, body) = send(state, request).await;
+    let cache = headers
+        .get("cache-control")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    (status, body, cache)
+}
+
+/// The phone's console address carries the room and the secret in its fragment, is drawn as a
+/// QR code, is never cached, and only the teacher gets it.
+#[tokio::test]
+async fn the_teacher_gets_the_phone_console_address_and_nobody_else_does() {
+    let f = fixture(RoomLimits::default());
+    let room = create(&f.state).await;
+    let asked = |secret: &str, chapter: &str| {
+        serde_json::to_string(&PhoneConsoleRequest {
+            secret: secret.into(),
+            chapter: chapter.into(),
+        })
+        .unwrap()
+    };
+    let (status, body, cache) =
+        ask_phone(&f.state, &room.code, &asked(&room.teacher_secret, "first")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(cache, "no-store");
+    let phone: PhoneConsole = serde_json::from_slice(&body).unwrap();
+    let (address, fragment) = phone.url.split_once('#').unwrap();
+    assert_eq!(address, "http://class.example:8080/present/first/console");
+    assert!(!address.contains(&room.teacher_secret));
+    assert_eq!(
+        parse_phone_fragment(fragment),
+        Some((room.code.clone(), room.teacher_secret.clone()))
+    );
+    assert!(phone.qr_svg.starts_with("<?xml") || phone.qr_svg.contains("<svg"));
+    assert_eq!(phone.qr_svg, backend::room::qr_svg(&phone.url).unwrap());
+
+    let (status, body, _) = ask_phone(&f.state, &room.code, &asked(&"0".repeat(64), "first")).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let error: ApiError = serde_json::from_slice(&body).unwrap();
+    assert!(
+        error.error.contains("secret did not match"),
+        "{}",
+        error.error
+    );
+
+    for (body, says) in [
+        (asked(&room.teacher_secret, "../admin"), "slug"),
+        ("not json".to_owned(), "not a phone console request"),
+        ("x".repeat(5000), "larger"),
+    ] {
+        let (status, body, _) = ask_phone(&f.state, &room.code, &body).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{says}");
+        let error: ApiError = serde_json::from_slice(&body).unwrap();
+        assert!(error.error.contains(says), "{}", error.error);
+    }
+    let (status, _, _) = ask_phone(&f.state, "ZZZZZZ", &asked(&room.teacher_secret, "first")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
 }

@@ -510,3 +510,285 @@ async fn a_class_follows_the_presenter_console() {
     ada.close().await;
     teacher.close().await;
 }
+
+/// Where to save the phone's screenshots: `RMP_E2E_SCREENSHOTS` when set, else the room's folder.
+fn phone_shots() -> PathBuf {
+    std::env::var_os("RMP_E2E_SCREENSHOTS")
+        .map(PathBuf::from)
+        .unwrap_or_else(shots)
+}
+
+async fn console_title(browser: &Harness, title: &str) {
+    browser.wait_for_text(".console-current-title", title).await;
+}
+
+/// Waits until the console's current slide title contains `title` (the title slide's is the
+/// chapter's).
+async fn console_title_has(browser: &Harness, title: &str) {
+    browser
+        .wait_for_contains(".console-current-title", title)
+        .await;
+}
+
+/// Waits until the projector (this window) shows slide `index`, 0-based.
+async fn projector_shows(browser: &Harness, index: usize) {
+    browser
+        .wait_until(
+            &format!(
+                "return !!document.querySelector('.slide-stage .slide[data-slide=\"{index}\"]') \
+                 && location.pathname === '/present/lesson/{}';",
+                index + 1
+            ),
+            &format!("the projector shows slide {}", index + 1),
+        )
+        .await;
+}
+
+async fn student_at(browser: &Harness, anchor: &str) {
+    browser
+        .wait_until(
+            &format!(
+                "return location.pathname === '/learn/lesson' && location.hash === '#{anchor}';"
+            ),
+            &format!("the student's page follows to #{anchor}"),
+        )
+        .await;
+}
+
+/// The teacher's phone, a browser of its own (no storage shared with the laptop, as two devices):
+/// it opens the console from the address the laptop's console shows for it, and then the phone
+/// and the laptop move each other's decks through the room, the students following either; the
+/// secret leaves the phone's address bar at once and never reaches the projector; a reload keeps
+/// the phone in step; the dashboard opens in a fresh tab of the laptop and on the phone, headed
+/// by the exercise's title.
+#[tokio::test]
+async fn the_teachers_phone_drives_the_laptops_projector_through_the_room() {
+    let content = tempfile::tempdir().unwrap();
+    course(content.path());
+    let dir = content.path().display().to_string();
+    let laptop = Harness::start_with_env(&[("RMP_CONTENT_DIR", dir.as_str())]).await;
+    let base = laptop.base.clone();
+
+    // The laptop: the console starts the session; the projector is a second window.
+    laptop.resize(1366, 768).await;
+    laptop.goto("/present/lesson/console").await;
+    console_title_has(&laptop, "Lesson").await;
+    let console = laptop.client.window().await.unwrap();
+    laptop.click(".console-class .start-session").await;
+    laptop
+        .wait_until(
+            "return (document.querySelector('.console-class .room-code')||{}).innerText?.trim().length === 6",
+            "the room code shows in the console",
+        )
+        .await;
+    let code = laptop
+        .eval("return document.querySelector('.console-class .room-code').innerText.trim()")
+        .await
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let projector = laptop.client.new_window(false).await.unwrap().handle;
+    laptop
+        .client
+        .switch_to_window(projector.clone())
+        .await
+        .unwrap();
+    laptop.goto("/present/lesson/1").await;
+    projector_shows(&laptop, 0).await;
+    laptop
+        .client
+        .switch_to_window(console.clone())
+        .await
+        .unwrap();
+
+    // A student follows the class.
+    let ada = student(&dir).await;
+    open(&ada, &base, &format!("/join/{code}")).await;
+    ada.wait_for_contains("h1", &code).await;
+    ada.click(".join-button").await;
+    student_at(&ada, "top").await;
+
+    // "Open on your phone": a warning, an SVG QR code and the link it encodes.
+    laptop.click(".open-on-phone").await;
+    laptop
+        .wait_for_contains(".phone-warning", "key to your class")
+        .await;
+    laptop
+        .wait_until(
+            "const img = document.querySelector('img.phone-qr');
+             return !!img && img.src.startsWith('data:image/svg+xml;base64,')
+                 && img.complete && img.naturalWidth >= 256;",
+            "the phone's QR code is drawn from the server's SVG",
+        )
+        .await;
+    let phone_url = laptop
+        .eval("return document.querySelector('a.phone-link').href")
+        .await
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (address, fragment) = phone_url
+        .split_once('#')
+        .expect("the secret is in a fragment");
+    assert_eq!(address, format!("{base}/present/lesson/console"));
+    assert!(
+        fragment.starts_with(&format!("room={code}&secret=")),
+        "{fragment}"
+    );
+    let secret = fragment.rsplit('=').next().unwrap().to_owned();
+    assert_eq!(secret.len(), 64);
+    laptop
+        .screenshot(&phone_shots().join("console-phone-code-1366x768.png"))
+        .await;
+
+    // The projector never shows the secret, nor a phone code.
+    laptop
+        .client
+        .switch_to_window(projector.clone())
+        .await
+        .unwrap();
+    let projected = laptop
+        .eval("return document.documentElement.outerHTML + location.href")
+        .await;
+    assert!(!projected.as_str().unwrap().contains(&secret));
+    assert_eq!(laptop.count(".phone-console, .phone-qr").await, 0);
+    laptop
+        .client
+        .switch_to_window(console.clone())
+        .await
+        .unwrap();
+    // Hidden again with one press.
+    laptop.click(".hide-phone").await;
+    assert_eq!(laptop.count(".phone-qr").await, 0);
+
+    // The phone opens the address: the console, on the room, with the secret gone from its bar.
+    let phone = student(&dir).await;
+    phone.resize(390, 844).await;
+    phone.client.goto(&phone_url).await.unwrap();
+    console_title_has(&phone, "Lesson").await;
+    phone
+        .wait_until(
+            "return location.hash === '' && location.pathname === '/present/lesson/console';",
+            "the secret leaves the phone's address bar",
+        )
+        .await;
+    let href = phone.eval("return location.href").await;
+    assert!(!href.as_str().unwrap().contains(&secret), "{href}");
+    phone
+        .wait_until(
+            &format!(
+                "return (document.querySelector('.console-class .room-code')||{{}}).innerText?.trim() === '{code}';"
+            ),
+            "the phone's console is in the room",
+        )
+        .await;
+    phone
+        .wait_until(
+            "return document.querySelector('.console-class .room-state').innerText.trim() === '';",
+            "the phone's console is connected",
+        )
+        .await;
+
+    // The phone moves on: the laptop's projector and console, and the student, follow.
+    phone.click(".console-next-button").await;
+    console_title(&phone, "Warm up").await;
+    laptop
+        .client
+        .switch_to_window(projector.clone())
+        .await
+        .unwrap();
+    projector_shows(&laptop, 1).await;
+    laptop
+        .client
+        .switch_to_window(console.clone())
+        .await
+        .unwrap();
+    console_title(&laptop, "Warm up").await;
+    student_at(&ada, "warm-up").await;
+    phone
+        .screenshot(&phone_shots().join("phone-console-390x844.png"))
+        .await;
+
+    // The laptop moves back: the phone's console follows, and the student.
+    laptop.click(".console-previous").await;
+    console_title_has(&laptop, "Lesson").await;
+    console_title_has(&phone, "Lesson").await;
+    student_at(&ada, "top").await;
+
+    // The projector's own keys move the phone too; blanking reaches it.
+    laptop
+        .client
+        .switch_to_window(projector.clone())
+        .await
+        .unwrap();
+    unfocus(&laptop).await;
+    laptop
+        .press(&char::from(fantoccini::key::Key::Right).to_string())
+        .await;
+    projector_shows(&laptop, 1).await;
+    console_title(&phone, "Warm up").await;
+    phone.click(".console-blank").await;
+    laptop
+        .wait_until(
+            "return document.querySelector('.projector').classList.contains('blanked');",
+            "the phone blanks the laptop's projector",
+        )
+        .await;
+    phone.click(".console-blank").await;
+    laptop
+        .wait_until(
+            "return !document.querySelector('.projector').classList.contains('blanked');",
+            "the phone shows the slide again",
+        )
+        .await;
+
+    // The phone reloads (no fragment now): it finds the room and the deck where they are.
+    laptop
+        .client
+        .switch_to_window(console.clone())
+        .await
+        .unwrap();
+    laptop.click(".console-next-button").await;
+    console_title(&laptop, "Borrowing").await;
+    console_title(&phone, "Borrowing").await;
+    phone.client.refresh().await.unwrap();
+    console_title(&phone, "Borrowing").await;
+    phone
+        .wait_until(
+            &format!(
+                "return (document.querySelector('.console-class .room-code')||{{}}).innerText?.trim() === '{code}';"
+            ),
+            "the reloaded phone is still in the room",
+        )
+        .await;
+    laptop.click(".console-previous").await;
+    console_title(&phone, "Warm up").await;
+
+    // On to the exercise (from the phone), then the dashboard in a fresh tab of the laptop's
+    // browser (no sessionStorage from the console) and on the phone: headed by the title.
+    phone.click(".console-next-button").await;
+    console_title(&phone, "Borrowing").await;
+    phone.click(".console-next-button").await;
+    console_title(&phone, "Practice").await;
+    student_at(&ada, "practice").await;
+    let fresh = laptop.client.new_window(true).await.unwrap().handle;
+    laptop.client.switch_to_window(fresh).await.unwrap();
+    laptop.goto(&format!("/room/{code}/dashboard")).await;
+    laptop
+        .wait_for_text(".dashboard-page .class-dashboard h2", "Practice")
+        .await;
+    laptop
+        .wait_for_contains(".dashboard-page .room-count", "1 student")
+        .await;
+    open(&phone, &base, &format!("/room/{code}/dashboard")).await;
+    phone
+        .wait_for_text(".dashboard-page .class-dashboard h2", "Practice")
+        .await;
+    phone
+        .screenshot(&phone_shots().join("phone-dashboard-390x844.png"))
+        .await;
+
+    ada.close().await;
+    phone.close().await;
+    laptop.close().await;
+}

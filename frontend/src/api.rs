@@ -80,6 +80,25 @@ pub async fn create_room() -> Result<api_types::room::RoomCreated, ApiFailure> {
     fetch_json(&request).await
 }
 
+/// The presenter console's address for the teacher's phone (the secret in its fragment) and its
+/// QR code. The secret goes in the body of a POST, never in an address.
+pub async fn phone_console(
+    code: &str,
+    asked: &api_types::room::PhoneConsoleRequest,
+) -> Result<api_types::room::PhoneConsole, ApiFailure> {
+    let body = serde_json::to_string(asked).map_err(|e| ApiFailure::Decode(e.to_string()))?;
+    let init = web_sys::RequestInit::new();
+    init.set_method("POST");
+    init.set_body(&wasm_bindgen::JsValue::from_str(&body));
+    let headers = web_sys::Headers::new().map_err(|e| ApiFailure::Network(js_message(&e)))?;
+    let _ = headers.set("content-type", "application/json");
+    init.set_headers(&headers);
+    let url = format!("/api/rooms/{}/phone", encode_segment(code));
+    let request = web_sys::Request::new_with_str_and_init(&url, &init)
+        .map_err(|e| ApiFailure::Network(js_message(&e)))?;
+    fetch_json(&request).await
+}
+
 /// Whether the class session `code` exists (a 404 when it does not, or no longer does).
 pub async fn room(code: String) -> Result<api_types::room::RoomInfo, ApiFailure> {
     get_json(&format!("/api/rooms/{}", encode_segment(&code))).await

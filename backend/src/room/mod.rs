@@ -156,11 +156,7 @@ impl Rooms {
                 Ok((participant, joined))
             }
             RoomClientMessage::JoinTeacher { secret } => {
-                let expected = self.store.secret_digest(code).await?;
-                if !same_digest(&digest(&secret), &expected) {
-                    tracing::warn!(room = code, "a socket gave a wrong teacher secret");
-                    return Err(RoomError::NotTeacher);
-                }
+                self.check_secret(code, &secret).await?;
                 let joined = self.store.join(code, Joining::Teacher, now).await?;
                 let participant = Participant {
                     code: code.to_owned(),
@@ -171,6 +167,16 @@ impl Rooms {
             }
             _ => Err(RoomError::NoJoin),
         }
+    }
+
+    /// Whether `secret` is room `code`'s teacher's (a wrong one is logged, never the secret).
+    pub async fn check_secret(&self, code: &str, secret: &str) -> Result<(), RoomError> {
+        let expected = self.store.secret_digest(code).await?;
+        if !same_digest(&digest(secret), &expected) {
+            tracing::warn!(room = code, "a wrong teacher secret was given");
+            return Err(RoomError::NotTeacher);
+        }
+        Ok(())
     }
 
     /// A message from a participant who joined: checked for its role and sizes, then applied.
@@ -217,9 +223,14 @@ impl Rooms {
                 id("the chapter", &position.chapter)?;
                 id("the anchor", &position.anchor)?;
                 if let Some(exercise) = &exercise {
-                    id("the exercise id", exercise)?;
+                    id("the exercise id", &exercise.id)?;
+                    id("the exercise's title", &exercise.title)?;
                 }
                 Ok(Change::Goto { position, exercise })
+            }
+            RoomClientMessage::Presenter { state } => {
+                id("the chapter", &state.chapter)?;
+                Ok(Change::Presenter(state))
             }
             RoomClientMessage::Push { block, code } => {
                 id("the block id", &block)?;

@@ -5,8 +5,8 @@ use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 use std::time::Instant;
 
 use api_types::room::{
-    Dashboard, ExerciseReport, Position, Pushed, RoomServerMessage, RoomSnapshot, RosterEntry,
-    TestTally, Unlock, Unlocked,
+    Dashboard, ExerciseRef, ExerciseReport, Position, PresenterState, Pushed, RoomServerMessage,
+    RoomSnapshot, RosterEntry, TestTally, Unlock, Unlocked,
 };
 
 /// Pushes a snapshot keeps (the newest, one per block).
@@ -50,8 +50,10 @@ impl Event {
 pub enum Change {
     Goto {
         position: Position,
-        exercise: Option<String>,
+        exercise: Option<ExerciseRef>,
     },
+    /// The teacher's devices share the deck's blank screen and clock.
+    Presenter(PresenterState),
     Push {
         block: String,
         code: String,
@@ -92,7 +94,9 @@ pub struct RoomState {
     pub capacity: u32,
     position: Option<Position>,
     position_seq: u64,
-    exercise: Option<String>,
+    exercise: Option<ExerciseRef>,
+    /// The presenter's deck as a teacher's device last shared it (teachers only).
+    presenter: Option<PresenterState>,
     unlocked: BTreeSet<(String, Unlock)>,
     pushes: VecDeque<Pushed>,
     push_seq: u64,
@@ -117,6 +121,7 @@ impl RoomState {
             position: None,
             position_seq: 0,
             exercise: None,
+            presenter: None,
             unlocked: BTreeSet::new(),
             pushes: VecDeque::new(),
             push_seq: 0,
@@ -146,6 +151,11 @@ impl RoomState {
                 .collect(),
             pushes: self.pushes.iter().cloned().collect(),
         }
+    }
+
+    /// The presenter's deck, for a teacher's device that joins.
+    pub fn presenter(&self) -> Option<PresenterState> {
+        self.presenter.clone()
     }
 
     /// A student's browser comes in (again: a known browser is not counted twice).
@@ -233,6 +243,10 @@ impl RoomState {
                 }
                 events
             }
+            Change::Presenter(state) => {
+                self.presenter = Some(state.clone());
+                vec![Event::teachers(RoomServerMessage::Presenter { state })]
+            }
             Change::Push { block, code } => {
                 self.push_seq += 1;
                 let push = Pushed {
@@ -279,7 +293,7 @@ impl RoomState {
                         tally.tests[index].1.insert(student.clone());
                     }
                 }
-                if self.exercise.as_deref() == Some(report.exercise.as_str()) {
+                if self.exercise.as_ref().map(|e| e.id.as_str()) == Some(report.exercise.as_str()) {
                     vec![self.dashboard_event()]
                 } else {
                     Vec::new()
@@ -309,7 +323,7 @@ impl RoomState {
         let tally = self
             .exercise
             .as_ref()
-            .and_then(|exercise| self.tallies.get(exercise));
+            .and_then(|exercise| self.tallies.get(&exercise.id));
         Dashboard {
             exercise: self.exercise.clone(),
             students: self.students(),
@@ -382,7 +396,10 @@ mod tests {
         room.join_student("b", None, now).unwrap();
         let goto = Change::Goto {
             position: Position::default(),
-            exercise: Some("ex".into()),
+            exercise: Some(ExerciseRef {
+                id: "ex".into(),
+                title: "Exercise: a counter".into(),
+            }),
         };
         room.apply(goto, now, 0);
         let student = |s: &str, r| Change::Report {
@@ -417,6 +434,25 @@ mod tests {
                 }
             ]
         );
+    }
+
+    #[test]
+    fn the_presenters_deck_goes_to_teachers_only_and_is_kept_for_the_next_device() {
+        let mut room = room(10);
+        assert_eq!(room.presenter(), None);
+        let state = PresenterState {
+            chapter: "c".into(),
+            blank: true,
+            clock_started_ms: 42,
+        };
+        let events = room.apply(Change::Presenter(state.clone()), Instant::now(), 0);
+        assert_eq!(
+            events,
+            vec![Event::teachers(RoomServerMessage::Presenter {
+                state: state.clone()
+            })]
+        );
+        assert_eq!(room.presenter(), Some(state));
     }
 
     #[test]

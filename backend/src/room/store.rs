@@ -12,7 +12,7 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use api_types::room::{Closing, RoomInfo, RoomServerMessage, RoomSnapshot};
+use api_types::room::{Closing, PresenterState, RoomInfo, RoomServerMessage, RoomSnapshot};
 use tokio::sync::broadcast;
 
 use super::RoomError;
@@ -38,6 +38,8 @@ pub struct Joined {
     pub snapshot: RoomSnapshot,
     /// For teachers: the roster and the dashboard as they are now.
     pub teacher_view: Vec<RoomServerMessage>,
+    /// For teachers: the presenter's deck, if a teacher's device shared it.
+    pub presenter: Option<PresenterState>,
     pub feed: Feed,
 }
 
@@ -233,22 +235,27 @@ impl RoomStore for MemoryStore {
             let mut state = room.state.lock().expect("room lock");
             // Subscribe under the lock: nothing sent after the snapshot is missed.
             let everyone = room.everyone.subscribe();
-            let (teachers, teacher_view) = match joining {
+            let (teachers, teacher_view, presenter) = match joining {
                 Joining::Student { browser, name } => {
                     let events = state
                         .join_student(&browser, name, now)
                         .map_err(|Full| RoomError::Full(state.capacity))?;
                     room.deliver(events);
-                    (None, Vec::new())
+                    (None, Vec::new(), None)
                 }
                 Joining::Teacher => {
                     state.last_activity = now;
-                    (Some(room.teachers.subscribe()), state.teacher_view())
+                    (
+                        Some(room.teachers.subscribe()),
+                        state.teacher_view(),
+                        state.presenter(),
+                    )
                 }
             };
             Ok(Joined {
                 snapshot: state.snapshot(),
                 teacher_view,
+                presenter,
                 feed: Feed { everyone, teachers },
             })
         });

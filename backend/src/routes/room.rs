@@ -5,7 +5,8 @@
 use std::time::Instant;
 
 use api_types::room::{
-    Closing, Role, RoomClientMessage, RoomCreated, RoomInfo, RoomServerMessage, normalize_room_code,
+    Closing, MAX_ID_BYTES, PhoneConsole, PhoneConsoleRequest, Role, RoomClientMessage, RoomCreated,
+    RoomInfo, RoomServerMessage, normalize_room_code, phone_fragment,
 };
 use axum::Json;
 use axum::Router;
@@ -25,6 +26,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/rooms", post(create))
         .route("/api/rooms/{code}", get(info))
         .route("/api/rooms/{code}/qr.svg", get(qr))
+        .route("/api/rooms/{code}/phone", post(phone))
         .route("/api/rooms/{code}/ws", get(socket))
 }
 
@@ -92,6 +94,67 @@ async fn qr(
         header::CONTENT_TYPE,
         HeaderValue::from_static("image/svg+xml"),
     );
+    Ok(response)
+}
+
+/// The largest body `POST /api/rooms/{code}/phone` reads: a secret and a slug.
+const PHONE_BODY_BYTES: usize = 4096;
+
+/// A malformed request's 400, in the API's error shape.
+fn bad_request(error: &str) -> Response {
+    let body = api_types::ApiError {
+        error: error.to_owned(),
+    };
+    (StatusCode::BAD_REQUEST, Json(body)).into_response()
+}
+
+/// Whether `chapter` can be a chapter's slug in an address (lower-case letters, digits, dashes).
+fn is_slug(chapter: &str) -> bool {
+    !chapter.is_empty()
+        && chapter.len() <= MAX_ID_BYTES
+        && chapter
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+/// The presenter console's address for the teacher's phone, with the room and the secret in
+/// the fragment, and its QR code. Only for the teacher (the secret in the body is checked), and
+/// never cached: the answer is a credential.
+async fn phone(
+    State(state): State<AppState>,
+    Path(typed): Path<String>,
+    request: Request,
+) -> Result<Response, Response> {
+    let code = code(&typed).map_err(IntoResponse::into_response)?;
+    let site = public_url(&state, &request);
+    let bytes = axum::body::to_bytes(request.into_body(), PHONE_BODY_BYTES)
+        .await
+        .map_err(|_| bad_request("the request body is larger than a phone console request"))?;
+    let asked: PhoneConsoleRequest = serde_json::from_slice(&bytes).map_err(|error| {
+        bad_request(&format!(
+            "the request body is not a phone console request: {error}"
+        ))
+    })?;
+    if !is_slug(&asked.chapter) {
+        return Err(bad_request(
+            "the chapter must be a chapter's slug (lower-case letters, digits and dashes)",
+        ));
+    }
+    state
+        .rooms
+        .check_secret(&code, &asked.secret)
+        .await
+        .map_err(|error| Failure(error).into_response())?;
+    let url = site.join(&format!(
+        "/present/{}/console#{}",
+        asked.chapter,
+        phone_fragment(&code, &asked.secret)
+    ));
+    let qr_svg = crate::room::qr_svg(&url).expect("a console address fits in a QR code");
+    let mut response = Json(PhoneConsole { url, qr_svg }).into_response();
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(response)
 }
 
@@ -175,6 +238,7 @@ async fn serve(rooms: Rooms, code: String, mut socket: WebSocket) {
     let welcome = RoomServerMessage::Welcome {
         role: participant.role,
         snapshot: joined.snapshot,
+        presenter: joined.presenter,
     };
     let mut ok = send(&mut socket, &rooms, &welcome).await;
     for message in &joined.teacher_view {

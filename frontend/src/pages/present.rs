@@ -12,7 +12,9 @@ use crate::pages::chapter::live_block;
 use crate::present::deck::{Deck, needs_title, slide_path};
 use crate::present::keys::{Command, KEYS, KeyListener};
 use crate::present::loader::presentation_page;
+use crate::present::room_sync;
 use crate::room::join_card::ProjectedJoinCard;
+use crate::room::teacher::TeacherLink;
 
 /// The projector's page: the deck, loaded once.
 #[component]
@@ -42,6 +44,10 @@ fn Projector(
 ) -> impl IntoView {
     let deck = Deck::start(&presentation, asked);
     let slug = deck.slug();
+    // During a class session the projector is one of the teacher's devices: it follows a phone's
+    // console even with no console open in this browser. It shows nothing of the room's secret.
+    let link = TeacherLink::new();
+    room_sync::bind(deck, &presentation, link);
     document().set_title(&format!(
         "{} (slides) · Rust Mastery Playground",
         presentation.chapter.title

@@ -1,11 +1,12 @@
 //! `/present/:slug/console`: the presenter's own window. The slide on the projector and the next
 //! one, the speaker notes, the clock, the time on this slide against its budget and the session
 //! against the chapter's, and whether that is ahead, on time or behind. Moving here moves the
-//! projector, and the other way round ([`crate::present`]).
+//! projector, and the other way round ([`crate::present`]); during a class session also on the
+//! teacher's phone, which opens this page from the address the "Open on your phone" card shows
+//! (the room and its secret in the fragment, taken out of the address bar at once).
 
 use api_types::Block;
 use api_types::present::{Presentation, Slide};
-use api_types::room::Position;
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
@@ -14,11 +15,17 @@ use crate::present::keys::{Command, KeyListener};
 use crate::present::loader::presentation_page;
 use crate::present::pacing::{clock, pace};
 use crate::present::record::now;
+use crate::present::room_sync;
 use crate::room::join_card;
-use crate::room::teacher::{ClassSession, exercise_on, pushable_blocks, saved_room};
+use crate::room::phone::PhoneConsoleCard;
+use crate::room::teacher::{ClassSession, TeacherLink, exercise_on, pushable_blocks};
+use crate::room::teacher_store;
 
 #[component]
 pub fn PresentConsolePage() -> impl IntoView {
+    // A phone opening the address its teacher's console showed: keep the room, and take the
+    // secret out of the address bar before anything else runs.
+    teacher_store::take_from_address();
     let params = use_params_map();
     let slug = params.read_untracked().get("slug").unwrap_or_default();
     presentation_page(
@@ -36,6 +43,10 @@ fn Console(
 ) -> impl IntoView {
     let deck = Deck::start(&presentation, None);
     let slug = deck.slug();
+    // The room this browser teaches, if any (started here, in another tab, or on the laptop
+    // whose phone code this browser scanned): the deck moves with the teacher's other devices.
+    let link = TeacherLink::new();
+    room_sync::bind(deck, &presentation, link);
     document().set_title(&format!(
         "{} (presenter console) · Rust Mastery Playground",
         presentation.chapter.title
@@ -83,7 +94,13 @@ fn Console(
     let on_slide = move || record.with(|r| r.on_slide_seconds(tick.get()));
     let budget = move || current().map_or(0, |s| s.minutes);
     let signal = move || budgets.with_value(|b| pace(b, deck.slide.get(), elapsed()));
-    let over = Memo::new(move |_| on_slide() > u64::from(budget()) * 60);
+    // A slide without a budget (an unmarked chapter's title slide gets none of the chapter's
+    // minutes) is never "over": the session line says whether time is short.
+    let over = Memo::new(move |_| budget() > 0 && on_slide() > u64::from(budget()) * 60);
+    let budget_line = move || match budget() {
+        0 => " (no time of its own)".to_owned(),
+        minutes => format!(" of {}", clock(u64::from(minutes) * 60)),
+    };
     let wall_clock = move || {
         tick.track();
         let date = js_sys::Date::new_0();
@@ -91,26 +108,17 @@ fn Console(
     };
     let projector_path = slide_path(&slug, deck.slide.get_untracked());
 
-    // A live class follows this console: the students' pages go where the deck goes, and the
-    // teacher pushes the slide's code as the projector's editors hold it (their saved edits).
-    let class_slug = slug.clone();
-    let position = Signal::derive(move || Position {
-        chapter: class_slug.clone(),
-        slide: deck.slide.get() as u32,
-        anchor: current().map(|s| s.anchor).unwrap_or_default(),
-    });
+    // A live class follows this console (through `room_sync`): the students' pages go where the
+    // deck goes, and the teacher pushes the slide's code as the projector's editors hold it
+    // (their saved edits).
     let push_slug = slug.clone();
     let pushable = Signal::derive(move || {
         current().map_or_else(Vec::new, |s| pushable_blocks(&push_slug, &s.blocks))
     });
-    let exercise = Signal::derive(move || current().and_then(|s| exercise_on(&s.blocks)));
-
-    // The room this console's tab teaches (ClassSession starts it), checked on the clock's tick;
-    // a Memo, so the button below is drawn again only when the room changes.
-    let teaching = Memo::new(move |_| {
-        tick.track();
-        saved_room()
-    });
+    let exercise = Signal::derive(move || current().and_then(|s| exercise_on(&s.title, &s.blocks)));
+    // The room, as the link has it: it changes when a session starts or ends here or in
+    // another tab (a `storage` event), with no polling.
+    let teaching = Memo::new(move |_| link.room.get());
     let projected = RwSignal::new(join_card::projected().is_some());
     view! {
         <div class="console">
@@ -122,7 +130,7 @@ fn Console(
                 <p class="console-slide-time" class:over=over>
                     <span class="label">"This slide "</span>
                     <span class="value">{move || clock(on_slide())}</span>
-                    <span class="budget">{move || format!(" of {}:00", budget())}</span>
+                    <span class="budget">{budget_line}</span>
                 </p>
                 <p class="console-session-time">
                     <span class="label">"Session "</span>
@@ -165,7 +173,8 @@ fn Console(
                 <a href=projector_path target="rmp-projector">"Open the projector view"</a>
             </nav>
             <section class="console-class" aria-label="Live class">
-                <ClassSession chapter=slug.clone() position blocks=pushable exercise />
+                <ClassSession chapter=slug.clone() link blocks=pushable exercise />
+                <PhoneConsoleCard link chapter=slug.clone() />
             </section>
             </div>
             <div class="console-side">

@@ -75,7 +75,7 @@ fn Teaching(
     let pushable = Signal::derive(move || {
         slide().map_or_else(Vec::new, |s| pushable_blocks(&block_slug, &s.blocks))
     });
-    let exercise = Signal::derive(move || slide().and_then(|s| exercise_on(&s.blocks)));
+    let exercise = Signal::derive(move || slide().and_then(|s| exercise_on(&s.title, &s.blocks)));
     let step = move |by: isize| {
         current.update(|c| *c = (*c as isize + by).clamp(0, count as isize - 1) as usize)
     };

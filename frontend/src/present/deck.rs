@@ -1,5 +1,8 @@
 //! The deck both windows drive: which slide is shown and whether the projector is blank, kept in
-//! step with the other window through the channel and the shared record.
+//! step with the other window through the channel and the shared record, and with the teacher's
+//! other devices through the class session's room ([`super::room_sync`]).
+
+use std::rc::Rc;
 
 use api_types::Block;
 use api_types::present::{Presentation, Slide};
@@ -7,6 +10,19 @@ use leptos::prelude::*;
 
 use super::channel::{PresentChannel, PresentMessage};
 use super::record::{SessionRecord, now};
+
+/// A change the presenter made in this window (a key, a button), as opposed to one this window
+/// followed (from the other window or from the room). Only these are told to the room, so a
+/// move is sent once, by the device where it was made.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LocalChange {
+    /// The deck moved to another slide.
+    Moved,
+    /// The screen was blanked or shown, or the clock restarted.
+    Presenter,
+}
+
+type LocalHook = Option<Rc<dyn Fn(LocalChange)>>;
 
 /// One window's view of a chapter's deck. Cheap to copy into event handlers.
 #[derive(Clone, Copy)]
@@ -20,6 +36,7 @@ pub struct Deck {
     /// window, a restarted clock), for views that read the record.
     pub changes: RwSignal<u64>,
     channel: StoredValue<Option<PresentChannel>, LocalStorage>,
+    on_local: StoredValue<LocalHook, LocalStorage>,
 }
 
 impl Deck {
@@ -73,6 +90,18 @@ impl Deck {
             blank,
             changes,
             channel: StoredValue::new_local(channel),
+            on_local: StoredValue::new_local(None),
+        }
+    }
+
+    /// Calls `hook` after each change the presenter makes in this window (one hook: the room's).
+    pub fn on_local_change(&self, hook: impl Fn(LocalChange) + 'static) {
+        self.on_local.set_value(Some(Rc::new(hook)));
+    }
+
+    fn local(&self, change: LocalChange) {
+        if let Some(hook) = self.on_local.get_value() {
+            hook(change);
         }
     }
 
@@ -99,15 +128,50 @@ impl Deck {
             .unwrap_or_else(|| SessionRecord::new(self.slide.get_untracked(), now))
     }
 
-    /// Shows slide `to` (clamped to the deck) here and in the other window.
+    /// Shows slide `to` (clamped to the deck) here and in the other window: the presenter's move.
     pub fn go(&self, to: usize) {
+        let to = self.show(to);
+        if to.is_some() {
+            self.local(LocalChange::Moved);
+        }
+    }
+
+    /// Shows slide `to` because another device moved there: as [`Deck::go`], but not told to the
+    /// room again. Returns the slide shown when it changed.
+    pub fn follow(&self, to: usize) -> Option<usize> {
+        self.show(to)
+    }
+
+    fn show(&self, to: usize) -> Option<usize> {
         let to = to.min(self.count().saturating_sub(1));
+        if to == self.slide.get_untracked() {
+            return None;
+        }
         let mut record = self.record();
         record.go_to(to, now());
         record.save(&self.slug.get_value());
         self.slide.set(to);
         self.changes.update(|c| *c += 1);
         self.post();
+        Some(to)
+    }
+
+    /// The blank screen and the session clock as another device shares them: applied here and
+    /// in the other window, not told to the room again.
+    pub fn follow_presenter(&self, blank: bool, clock_started_ms: f64) {
+        let mut record = self.record();
+        let now = now();
+        record.adopt_clock(clock_started_ms, now);
+        record.set_blank(blank, now);
+        record.save(&self.slug.get_value());
+        self.blank.set(blank);
+        self.changes.update(|c| *c += 1);
+        self.post();
+    }
+
+    /// When the session's clock started (ms since the epoch), as the room is told.
+    pub fn clock_started_ms(&self) -> f64 {
+        self.record().started_at
     }
 
     pub fn next(&self) {
@@ -129,6 +193,7 @@ impl Deck {
         record.save(&self.slug.get_value());
         self.blank.set(blank);
         self.post();
+        self.local(LocalChange::Presenter);
     }
 
     /// Starts the session's clock again from now, on the slide shown.
@@ -138,6 +203,7 @@ impl Deck {
         record.save(&self.slug.get_value());
         self.changes.update(|c| *c += 1);
         self.post();
+        self.local(LocalChange::Presenter);
     }
 
     fn post(&self) {

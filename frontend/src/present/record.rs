@@ -64,6 +64,24 @@ impl SessionRecord {
         self.updated_at = now;
     }
 
+    /// Takes the session clock another device of the teacher's started at `started_at`: a later
+    /// start is a restart there (the time per slide starts again too), an earlier one a session
+    /// this device joined late (its own times stay). Returns whether anything changed.
+    pub fn adopt_clock(&mut self, started_at: f64, now: f64) -> bool {
+        // Within a second is the same start (the clock crossed the wire as whole ms).
+        if (started_at - self.started_at).abs() < 1000.0 {
+            return false;
+        }
+        if started_at > self.started_at {
+            self.spent.clear();
+            // The other device's clock may run a little ahead of this one's.
+            self.entered_at = started_at.min(now);
+        }
+        self.started_at = started_at;
+        self.updated_at = now;
+        true
+    }
+
     /// Whole seconds on the current slide, this visit and earlier ones.
     pub fn on_slide_seconds(&self, now: f64) -> u64 {
         let before = self.spent.get(self.slide).copied().unwrap_or(0.0);
@@ -126,6 +144,27 @@ mod tests {
             (before.entered_at, &before.spent)
         );
         assert_eq!(record.updated_at, 70_000.0);
+    }
+
+    #[test]
+    fn another_devices_clock_is_adopted_a_later_one_as_a_restart() {
+        let mut record = SessionRecord::new(0, 60_000.0);
+        record.go_to(1, 90_000.0);
+        // The phone opened late: the laptop's session started earlier; the slide times stay.
+        assert!(record.adopt_clock(10_000.0, 100_000.0));
+        assert_eq!(record.elapsed_seconds(100_000.0), 90);
+        assert_eq!(record.spent, [30_000.0]);
+        // The same start again (give or take the wire's rounding) changes nothing.
+        assert!(!record.adopt_clock(10_400.0, 101_000.0));
+        // The laptop restarted the clock: everything counts from its restart.
+        assert!(record.adopt_clock(200_000.0, 205_000.0));
+        assert_eq!(record.elapsed_seconds(205_000.0), 5);
+        assert_eq!(record.on_slide_seconds(205_000.0), 5);
+        assert!(record.spent.is_empty());
+        // A restart stamped by a clock ahead of this one's never counts backwards.
+        let mut ahead = SessionRecord::new(0, 0.0);
+        assert!(ahead.adopt_clock(50_000.0, 40_000.0));
+        assert_eq!(ahead.on_slide_seconds(40_000.0), 0);
     }
 
     #[test]

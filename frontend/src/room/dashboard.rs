@@ -38,13 +38,13 @@ pub fn ClassDashboard(
     let of = Signal::derive(move || dashboard.with(|d| d.students.max(d.ran)));
     view! {
         <section class="class-dashboard" aria-label="Class dashboard" aria-live="polite">
-            <h2>
-                {move || match dashboard.with(|d| d.exercise.is_some()) {
-                    true => "The exercise on the screen",
-                    false => "No exercise at this point",
-                }}
+            // The exercise by the title the class sees on the projector; its id is for machines.
+            <h2 class="dash-title">
+                {move || dashboard.with(|d| match &d.exercise {
+                    Some(exercise) => exercise.title.clone(),
+                    None => "No exercise at this point".to_owned(),
+                })}
             </h2>
-            <p class="dash-id">{move || dashboard.with(|d| d.exercise.clone().unwrap_or_default())}</p>
             <Bar label="Ran it".to_owned() count=Signal::derive(move || dashboard.with(|d| d.ran)) of />
             <Bar label="Compiled".to_owned() count=Signal::derive(move || dashboard.with(|d| d.compiled)) of />
             {move || {

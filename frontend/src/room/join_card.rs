@@ -1,6 +1,6 @@
 //! The join card on the projector. The presenter console's "Show the join code on the projector"
 //! puts the room's public parts (code, join address, QR code; never the teacher's secret, which
-//! stays in the console tab's sessionStorage) in localStorage, and the projector, in the same
+//! stays in `teacher_store`'s entry) in localStorage, and the projector, in the same
 //! browser, shows them over the slide until the console hides them again. A projector opened or
 //! reloaded later reads the same entry.
 

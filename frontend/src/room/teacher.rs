@@ -1,33 +1,26 @@
 //! The teacher's side of a class session: [`TeacherLink`] (the teacher's socket, authenticated
-//! by the room's secret, which lives only in this tab's sessionStorage and is sent as the first
-//! message) and [`ClassSession`], the controls a teaching page mounts: start a session, show its
-//! code, join address and QR code, see who joined, push code, unlock hints and solutions, open the
-//! dashboard. Students follow every change of the `position` it is given.
+//! by the room's secret, which lives only in the teacher's browser, see [`super::teacher_store`],
+//! and is sent as the first message) and [`ClassSession`], the controls a teaching page mounts:
+//! start a session, show its code, join address and QR code, see who joined, push code, unlock
+//! hints and solutions, open the dashboard. Any number of the teacher's pages (and devices) may
+//! be linked at once: each is a teacher's socket of the same room.
+
+use std::rc::Rc;
 
 use api_types::Block;
 use api_types::room::{
-    Dashboard, Position, RoomClientMessage, RoomCreated, RoomServerMessage, RosterEntry, Unlock,
+    Dashboard, ExerciseRef, Position, RoomClientMessage, RoomCreated, RoomServerMessage,
+    RosterEntry, Unlock,
 };
 use leptos::prelude::*;
 
 use super::dashboard::ClassDashboard;
 use super::socket::{Ended, RoomSocket};
 use super::student::LinkState;
-use super::{session_get, session_remove, session_set};
+use super::teacher_store;
 use crate::saved::{self, Restore};
 
-const ROOM_KEY: &str = "rmp.room.teacher";
-
-/// The room this tab teaches, as `POST /api/rooms` answered it (secret included).
-pub fn saved_room() -> Option<RoomCreated> {
-    session_get(ROOM_KEY).and_then(|json| serde_json::from_str(&json).ok())
-}
-
-fn save_room(room: &RoomCreated) {
-    if let Ok(json) = serde_json::to_string(room) {
-        session_set(ROOM_KEY, &json);
-    }
-}
+type Listener = Rc<dyn Fn(&RoomServerMessage)>;
 
 /// The teacher's socket and what it hears. `Copy`.
 #[derive(Clone, Copy)]
@@ -41,12 +34,13 @@ pub struct TeacherLink {
     /// The last refusal, if the room refused something (shown, then replaced).
     pub refused: RwSignal<Option<String>>,
     socket: StoredValue<Option<RoomSocket>, LocalStorage>,
+    /// Told every message, after the link's own fields are updated (the deck's sync).
+    listeners: StoredValue<Vec<Listener>, LocalStorage>,
 }
 
 impl TeacherLink {
-    /// A link to the room this tab teaches, if it has one (after a reload, too).
-    pub fn new() -> TeacherLink {
-        let link = TeacherLink {
+    fn unlinked() -> TeacherLink {
+        TeacherLink {
             room: RwSignal::new(None),
             state: RwSignal::new(LinkState::Connecting),
             count: RwSignal::new(0),
@@ -55,26 +49,75 @@ impl TeacherLink {
             dashboard: RwSignal::new(Dashboard::default()),
             refused: RwSignal::new(None),
             socket: StoredValue::new_local(None),
-        };
-        if let Some(room) = saved_room() {
+            listeners: StoredValue::new_local(Vec::new()),
+        }
+    }
+
+    /// A link to the room this browser teaches, if it has one (after a reload, and in any tab),
+    /// that follows when another tab of the browser starts or ends a session.
+    pub fn new() -> TeacherLink {
+        let link = TeacherLink::unlinked();
+        if let Some(room) = teacher_store::current() {
+            link.connect(room, 0);
+        }
+        // `storage` fires in the *other* tabs of the browser: a session started or ended there.
+        let handle = window_event_listener(leptos::ev::storage, move |event| {
+            let key = event.key();
+            if key.is_some() && key.as_deref() != Some(teacher_store::CURRENT_KEY) {
+                return;
+            }
+            let now = teacher_store::current();
+            let linked = link
+                .room
+                .with_untracked(|r| r.as_ref().map(|r| r.code.clone()));
+            if now.as_ref().map(|r| &r.code) == linked.as_ref() {
+                return;
+            }
+            match now {
+                Some(room) => link.connect(room, 0),
+                None => link.unlink(),
+            }
+        });
+        on_cleanup(move || handle.remove());
+        link
+    }
+
+    /// A link to room `code`, if this browser teaches it (the dashboard's own address).
+    pub fn for_room(code: &str) -> TeacherLink {
+        let link = TeacherLink::unlinked();
+        if let Some(room) = teacher_store::by_code(code) {
             link.connect(room, 0);
         }
         link
     }
 
-    /// Opens a new room and connects to it as its teacher.
+    /// Calls `listener` with every message the room sends this link from now on.
+    pub fn listen(&self, listener: impl Fn(&RoomServerMessage) + 'static) {
+        self.listeners
+            .update_value(|all| all.push(Rc::new(listener)));
+    }
+
+    /// Opens a new room and connects to it as its teacher; every tab of this browser follows.
     pub async fn start(self) -> Result<(), crate::api::ApiFailure> {
         let room = crate::api::create_room().await?;
-        save_room(&room);
+        teacher_store::save(&room);
         self.connect(room, 0);
         Ok(())
     }
 
-    /// Forgets the room in this tab (students keep their pages; the room expires when idle).
+    /// Forgets the room in this browser, in every tab (students keep their pages; the room
+    /// expires when idle).
     pub fn end(&self) {
-        session_remove(ROOM_KEY);
+        if let Some(room) = self.room.get_untracked() {
+            teacher_store::forget(&room.code);
+        }
+        self.unlink();
+    }
+
+    fn unlink(&self) {
         self.socket.set_value(None);
         self.room.set(None);
+        self.state.set(LinkState::Connecting);
     }
 
     pub fn send(&self, message: &RoomClientMessage) {
@@ -110,11 +153,21 @@ impl TeacherLink {
                 self.state.set(LinkState::Reconnecting(next));
                 let room = again.clone();
                 set_timeout(
-                    move || self.connect(room, next),
+                    move || {
+                        // Still this room? (Ended, or another tab started a new one.)
+                        if self
+                            .room
+                            .with_untracked(|r| r.as_ref().map(|r| r.code.clone()))
+                            == Some(room.code.clone())
+                        {
+                            self.connect(room, next)
+                        }
+                    },
                     std::time::Duration::from_millis(500 * u64::from(next.min(10))),
                 );
             } else if let Ended::Room { message, .. } = ended {
-                session_remove(ROOM_KEY);
+                // Gone, expired or not ours: no tab of this browser should try it again.
+                teacher_store::forget(&again.code);
                 self.state.set(LinkState::Ended(message));
             }
         };
@@ -125,32 +178,42 @@ impl TeacherLink {
     }
 
     fn receive(&self, message: RoomServerMessage) {
-        match message {
-            RoomServerMessage::Welcome { .. } => self.state.set(LinkState::Connected),
+        match &message {
+            RoomServerMessage::Welcome { .. } => {
+                if let Some(room) = self.room.get_untracked() {
+                    teacher_store::touch(&room.code);
+                }
+                self.state.set(LinkState::Connected)
+            }
             RoomServerMessage::Roster {
                 count,
                 capacity,
                 students,
             } => {
-                self.count.set(count);
-                self.capacity.set(capacity);
-                self.roster.set(students);
+                self.count.set(*count);
+                self.capacity.set(*capacity);
+                self.roster.set(students.clone());
             }
             RoomServerMessage::StudentJoined { count, student } => {
-                self.count.set(count);
+                self.count.set(*count);
                 self.roster
                     .update(|all| match all.iter_mut().find(|s| s.id == student.id) {
-                        Some(known) => *known = student,
-                        None => all.push(student),
+                        Some(known) => *known = student.clone(),
+                        None => all.push(student.clone()),
                     });
             }
             RoomServerMessage::StudentLeft { count, id } => {
-                self.count.set(count);
-                self.roster.update(|all| all.retain(|s| s.id != id));
+                self.count.set(*count);
+                self.roster.update(|all| all.retain(|s| s.id != *id));
             }
-            RoomServerMessage::Dashboard { dashboard } => self.dashboard.set(dashboard),
-            RoomServerMessage::Refused { reason } => self.refused.set(Some(reason)),
+            RoomServerMessage::Dashboard { dashboard } => self.dashboard.set(dashboard.clone()),
+            RoomServerMessage::Refused { reason } => self.refused.set(Some(reason.clone())),
             _ => {}
+        }
+        // Cloned out first: a listener may send, or add a listener.
+        let listeners = self.listeners.with_value(Vec::clone);
+        for listener in listeners {
+            listener(&message);
         }
     }
 }
@@ -207,44 +270,54 @@ pub fn pushable_blocks(chapter: &str, blocks: &[Block]) -> Vec<PushableBlock> {
         .collect()
 }
 
-/// The exercise among one position's `blocks`, if any: what unlocks and the dashboard are about.
-pub fn exercise_on(blocks: &[Block]) -> Option<String> {
+/// The exercise among one position's `blocks`, if any: what unlocks and the dashboard are about,
+/// titled by the slide it is on (`title`), which is what the room sees on the projector.
+pub fn exercise_on(title: &str, blocks: &[Block]) -> Option<ExerciseRef> {
     blocks.iter().find_map(|block| match block {
-        Block::Exercise(exercise) => Some(exercise.id.clone()),
+        Block::Exercise(exercise) => Some(ExerciseRef {
+            id: exercise.id.clone(),
+            title: title.to_owned(),
+        }),
         _ => None,
     })
 }
 
 /// The teacher's controls for a live class. Mount it on any teaching page (the teacher page,
-/// later the presenter console).
+/// the presenter console).
 #[component]
 pub fn ClassSession(
     /// The chapter being taught (its slug).
     chapter: String,
-    /// Where the teacher is now; students follow each change.
-    #[prop(into)]
-    position: Signal<Position>,
+    /// The link to use (the console's, which its deck also uses); a new one by default.
+    #[prop(optional)]
+    link: Option<TeacherLink>,
+    /// Where the teacher is now, for a page that moves the class itself: students follow each
+    /// change. The presenter's deck moves the class through `present::room_sync` instead.
+    #[prop(optional, into)]
+    position: Option<Signal<Position>>,
     /// The blocks at that position that can be pushed, each reading the teacher's editor.
     #[prop(into)]
     blocks: Signal<Vec<PushableBlock>>,
     /// The exercise at that position, if any: hints and solution can be unlocked, and the
     /// dashboard counts it.
     #[prop(into)]
-    exercise: Signal<Option<String>>,
+    exercise: Signal<Option<ExerciseRef>>,
 ) -> impl IntoView {
-    let link = TeacherLink::new();
+    let link = link.unwrap_or_default();
     let starting = RwSignal::new(false);
     let problem = RwSignal::new(None::<String>);
     let show_dashboard = RwSignal::new(false);
     // Every move, and the position again whenever the socket (re)joins: students follow it.
-    Effect::new(move |_| {
-        let connected = link.state.get() == LinkState::Connected;
-        let position = position.get();
-        let exercise = exercise.get();
-        if connected {
-            link.send(&RoomClientMessage::Goto { position, exercise });
-        }
-    });
+    if let Some(position) = position {
+        Effect::new(move |_| {
+            let connected = link.state.get() == LinkState::Connected;
+            let position = position.get();
+            let exercise = exercise.get();
+            if connected {
+                link.send(&RoomClientMessage::Goto { position, exercise });
+            }
+        });
+    }
     let start = move |_| {
         starting.set(true);
         problem.set(None);
@@ -265,7 +338,10 @@ pub fn ClassSession(
     };
     let unlock = move |what: Unlock| {
         if let Some(exercise) = exercise.get_untracked() {
-            link.send(&RoomClientMessage::Unlock { exercise, what });
+            link.send(&RoomClientMessage::Unlock {
+                exercise: exercise.id,
+                what,
+            });
         }
     };
     let state_line = move || match link.state.get() {
@@ -342,7 +418,7 @@ pub fn ClassSession(
                     <button class="toggle-dashboard" aria-pressed=move || show_dashboard.get().to_string() on:click=move |_| show_dashboard.update(|s| *s = !*s)>
                         {move || if show_dashboard.get() { "Hide the dashboard" } else { "Show the class dashboard" }}
                     </button>
-                    <button class="end-session" on:click=move |_| link.end()>"End the session here"</button>
+                    <button class="end-session" on:click=move |_| link.end()>"End the session in this browser"</button>
                 </div>
                 {move || link.refused.get().map(|r| view! { <p class="room-problem" role="alert">{r}</p> })}
                 <Show when=move || show_dashboard.get()>
