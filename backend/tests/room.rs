@@ -128,6 +128,25 @@ async fn a_room_is_opened_found_drawn_and_a_wrong_code_is_a_json_404() {
         backend::room::qr_svg(&room.join_url).unwrap(),
         "the QR code is the join address's"
     );
+
+    // A Host header too long for any QR code is the client's error, answered in words.
+    let long_host = format!("{}.example", "a".repeat(4000));
+    let (status, headers, body) = send(
+        &f.state,
+        Request::get(&room.qr_url)
+            .header("host", long_host)
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(headers["content-type"], "application/json");
+    let error: ApiError = serde_json::from_slice(&body).unwrap();
+    assert!(
+        error.error.contains("too long for a QR code"),
+        "{}",
+        error.error
+    );
 }
 
 #[tokio::test]

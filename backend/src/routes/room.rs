@@ -80,15 +80,40 @@ async fn info(
     state.rooms.info(&code).await.map(Json).map_err(Failure)
 }
 
+/// An address too long for a QR code: only a very long `Host` header or `RMP_PUBLIC_URL` can
+/// make one, so the answer says which.
+struct QrTooLong(String);
+
+impl IntoResponse for QrTooLong {
+    fn into_response(self) -> Response {
+        let body = api_types::ApiError {
+            error: format!(
+                "the address {} is too long for a QR code; shorten the site's address (RMP_PUBLIC_URL or the Host header)",
+                self.0
+            ),
+        };
+        (StatusCode::BAD_REQUEST, Json(body)).into_response()
+    }
+}
+
+/// The QR code of `url`, or the address it could not encode.
+fn qr_of(url: &str) -> Result<String, String> {
+    crate::room::qr_svg(url).map_err(|_| url.chars().take(80).collect::<String>() + "…")
+}
+
 async fn qr(
     State(state): State<AppState>,
     Path(typed): Path<String>,
     request: Request,
-) -> Result<Response, Failure> {
-    let code = code(&typed)?;
-    state.rooms.info(&code).await.map_err(Failure)?;
+) -> Result<Response, Response> {
+    let code = code(&typed).map_err(IntoResponse::into_response)?;
+    state
+        .rooms
+        .info(&code)
+        .await
+        .map_err(|error| Failure(error).into_response())?;
     let url = public_url(&state, &request).join(&format!("/join/{code}"));
-    let svg = crate::room::qr_svg(&url).expect("a join address fits in a QR code");
+    let svg = qr_of(&url).map_err(|too_long| QrTooLong(too_long).into_response())?;
     let mut response = svg.into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,
@@ -150,7 +175,7 @@ async fn phone(
         asked.chapter,
         phone_fragment(&code, &asked.secret)
     ));
-    let qr_svg = crate::room::qr_svg(&url).expect("a console address fits in a QR code");
+    let qr_svg = qr_of(&url).map_err(|too_long| QrTooLong(too_long).into_response())?;
     let mut response = Json(PhoneConsole { url, qr_svg }).into_response();
     response
         .headers_mut()
