@@ -176,6 +176,7 @@ fn split(linked: &Path, out: &Path) -> Result<Split, Failure> {
 /// `wasm-opt -Oz`, as Trunk runs it for the app (the same wasm-opt Trunk is given).
 fn optimise(tools: &SpaTools, wasm: &Path) -> Result<(), Failure> {
     let Some(wasm_opt) = &tools.wasm_opt else {
+        println!("    no wasm-opt here: {} ships unoptimised", wasm.display());
         return Ok(());
     };
     let program = match &wasm_opt.bin_dir {
