@@ -37,7 +37,10 @@ async fn pages_beyond_the_first_visit_load_their_module_and_say_so_when_it_canno
     let course = h
         .eval("return document.querySelector(\"a[href^='/courses/']\").getAttribute('href');")
         .await;
-    let course = course.as_str().expect("the index links a course").to_owned();
+    let course = course
+        .as_str()
+        .expect("the index links a course")
+        .to_owned();
     h.eval(&follow(&course)).await;
     h.find_waiting(".course-page", "the course's page, once its module is here")
         .await;
