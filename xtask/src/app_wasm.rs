@@ -59,38 +59,28 @@ pub struct AppFiles {
 }
 
 /// Builds, splits and optimises the app into `dist`, and adds its start to `dist/index.html`.
+///
+/// Where the splitter cannot read the linked module (Debian bookworm's `wasm-ld` 14, the offline
+/// route, writes relocations it rejects), the app is built again without split points and
+/// shipped whole, as before the split: slower first visit, same app.
 pub fn build(repo: &Repo, tools: &SpaTools, dist: &Path) -> Result<AppFiles, Failure> {
     step(
         "Building the app's wasm and splitting off its lazy pages",
         || {
-            tools
-                .wasm
-                .apply_release(Cmd::new("cargo"))
-                .current_dir(&repo.root)
-                .args([
-                    "rustc",
-                    "-p",
-                    "frontend",
-                    "--bin",
-                    "frontend",
-                    "--features",
-                    "split",
-                ])
-                .args(["--profile", PROFILE, "--target", TARGET])
-                // For the final link only: the dependencies' builds stay as they are.
-                .args(["--", "-Clink-arg=--emit-relocs"])
-                .env("CARGO_TARGET_DIR", &repo.target_dir)
-                .run()?;
-            let linked = repo
-                .target_dir
-                .join(TARGET)
-                .join(PROFILE)
-                .join("frontend.wasm");
             let staging = repo.target_dir.join("app-split");
             if staging.exists() {
                 fs::remove_dir_all(&staging).map_err(|e| io("clear", &staging, e))?;
             }
-            let split = split(&linked, &staging.join("split"))?;
+            let linked = link(repo, tools, Linking::Split)?;
+            let split = match split(&linked, &staging.join("split")) {
+                Ok(split) => split,
+                Err(failure) => {
+                    println!(
+                        "    {failure}\n    so the app ships unsplit: every page in the first download"
+                    );
+                    Split::whole(link(repo, tools, Linking::Whole)?)
+                }
+            };
             let bindgen_dir = staging.join("bindgen");
             Cmd::new("wasm-bindgen")
                 .args(["--target", "web", "--no-typescript", "--keep-lld-exports"])
@@ -105,7 +95,10 @@ pub fn build(repo: &Repo, tools: &SpaTools, dist: &Path) -> Result<AppFiles, Fai
             let built = Built {
                 glue: read_text(&bindgen_dir.join("frontend.js"))?,
                 main_wasm: read(&main_wasm)?,
-                loader: read_text(&split.loader)?,
+                loader: match &split.loader {
+                    Some(loader) => Some(read_text(loader)?),
+                    None => None,
+                },
                 modules: split
                     .modules
                     .iter()
@@ -121,15 +114,59 @@ pub fn build(repo: &Repo, tools: &SpaTools, dist: &Path) -> Result<AppFiles, Fai
     )
 }
 
+/// How the app's final link is made.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Linking {
+    /// With the `split` feature's split points and the relocations the splitter reads.
+    Split,
+    /// Without split points: one module, nothing to fetch later.
+    Whole,
+}
+
+/// Builds the app (`wasm-release`) and returns the linked module.
+fn link(repo: &Repo, tools: &SpaTools, linking: Linking) -> Result<PathBuf, Failure> {
+    let mut cargo = tools
+        .wasm
+        .apply_release(Cmd::new("cargo"))
+        .current_dir(&repo.root)
+        .args(["rustc", "-p", "frontend", "--bin", "frontend"])
+        .args(["--profile", PROFILE, "--target", TARGET])
+        .env("CARGO_TARGET_DIR", &repo.target_dir);
+    if linking == Linking::Split {
+        // The relocations are for the final link only: the dependencies' builds stay as they are.
+        cargo = cargo
+            .args(["--features", "split"])
+            .args(["--", "-Clink-arg=--emit-relocs"]);
+    }
+    cargo.run()?;
+    Ok(repo
+        .target_dir
+        .join(TARGET)
+        .join(PROFILE)
+        .join("frontend.wasm"))
+}
+
 /// What the splitter wrote.
 struct Split {
     /// The main module, for wasm-bindgen.
     main: PathBuf,
-    /// The loader script.
-    loader: PathBuf,
+    /// The loader script (none when the app ships whole).
+    loader: Option<PathBuf>,
     modules: Vec<SplitModule>,
     /// Group → the stems of the modules it fetches.
     groups: BTreeMap<String, Vec<String>>,
+}
+
+impl Split {
+    /// The app in one module, nothing split off.
+    fn whole(main: PathBuf) -> Split {
+        Split {
+            main,
+            loader: None,
+            modules: Vec::new(),
+            groups: BTreeMap::new(),
+        }
+    }
 }
 
 struct SplitModule {
@@ -167,7 +204,7 @@ fn split(linked: &Path, out: &Path) -> Result<Split, Failure> {
     modules.sort_by(|a, b| a.stem.cmp(&b.stem));
     Ok(Split {
         main,
-        loader: out.join(LOADER_IMPORT),
+        loader: Some(out.join(LOADER_IMPORT)),
         modules,
         groups: result.prefetch_map.into_iter().collect(),
     })
@@ -194,7 +231,7 @@ fn optimise(tools: &SpaTools, wasm: &Path) -> Result<(), Failure> {
 struct Built {
     glue: String,
     main_wasm: Vec<u8>,
-    loader: String,
+    loader: Option<String>,
     /// Stem → bytes, sorted by stem.
     modules: Vec<(String, Vec<u8>)>,
     groups: BTreeMap<String, Vec<String>>,
@@ -205,7 +242,7 @@ struct Built {
 struct Site {
     glue: (String, String),
     main_wasm: (String, Vec<u8>),
-    loader: (String, String),
+    loader: Option<(String, String)>,
     modules: Vec<(String, Vec<u8>)>,
     groups: BTreeMap<String, Vec<String>>,
 }
@@ -216,39 +253,47 @@ fn name_and_link(built: &Built) -> Result<Site, Failure> {
     let mut hasher = DefaultHasher::new();
     hasher.write(built.glue.as_bytes());
     hasher.write(&built.main_wasm);
-    hasher.write(built.loader.as_bytes());
+    if let Some(loader) = &built.loader {
+        hasher.write(loader.as_bytes());
+    }
     for (stem, bytes) in &built.modules {
         hasher.write(stem.as_bytes());
         hasher.write(bytes);
     }
     let hash = format!("{:016x}", hasher.finish());
     let glue_name = format!("frontend-{hash}.js");
-    let loader_name = format!("wasm_split-{hash}.js");
     let module_name = |stem: &str| {
         let short = stem.strip_prefix("split_").unwrap_or(stem);
         format!("lazy-{short}-{hash}.wasm")
     };
 
-    let glue = replace_all(
-        &built.glue,
-        &format!("from \"{LOADER_IMPORT}\""),
-        &format!("from \"./{loader_name}\""),
-        "the glue's import of the split loader",
-    )?;
-    let mut loader = replace_all(
-        &built.loader,
-        &format!("\"{MAIN_GLUE_PLACEHOLDER}\""),
-        &format!("\"./{glue_name}\""),
-        "the split loader's import of the glue",
-    )?;
-    for (stem, _) in &built.modules {
-        loader = replace_all(
-            &loader,
-            &format!("\"./{stem}.wasm\""),
-            &format!("\"./{}\"", module_name(stem)),
-            "the split loader's fetch of a module",
-        )?;
-    }
+    let (glue, loader) = match &built.loader {
+        None => (built.glue.clone(), None),
+        Some(loader) => {
+            let loader_name = format!("wasm_split-{hash}.js");
+            let glue = replace_all(
+                &built.glue,
+                &format!("from \"{LOADER_IMPORT}\""),
+                &format!("from \"./{loader_name}\""),
+                "the glue's import of the split loader",
+            )?;
+            let mut loader = replace_all(
+                loader,
+                &format!("\"{MAIN_GLUE_PLACEHOLDER}\""),
+                &format!("\"./{glue_name}\""),
+                "the split loader's import of the glue",
+            )?;
+            for (stem, _) in &built.modules {
+                loader = replace_all(
+                    &loader,
+                    &format!("\"./{stem}.wasm\""),
+                    &format!("\"./{}\"", module_name(stem)),
+                    "the split loader's fetch of a module",
+                )?;
+            }
+            (glue, Some((loader_name, loader)))
+        }
+    };
     let groups: BTreeMap<String, Vec<String>> = built
         .groups
         .iter()
@@ -260,7 +305,7 @@ fn name_and_link(built: &Built) -> Result<Site, Failure> {
     Ok(Site {
         glue: (glue_name, glue),
         main_wasm: (format!("frontend-{hash}_bg.wasm"), built.main_wasm.clone()),
-        loader: (loader_name, loader),
+        loader,
         modules: built
             .modules
             .iter()
@@ -289,7 +334,9 @@ fn write_site(dist: &Path, site: &Site) -> Result<AppFiles, Failure> {
     };
     write(&site.glue.0, site.glue.1.as_bytes())?;
     write(&site.main_wasm.0, &site.main_wasm.1)?;
-    write(&site.loader.0, site.loader.1.as_bytes())?;
+    if let Some((name, loader)) = &site.loader {
+        write(name, loader.as_bytes())?;
+    }
     for (name, bytes) in &site.modules {
         write(name, bytes)?;
     }
@@ -301,7 +348,9 @@ fn write_site(dist: &Path, site: &Site) -> Result<AppFiles, Failure> {
         "    {}, {}, {} and {} lazy modules",
         site.glue.0,
         site.main_wasm.0,
-        site.loader.0,
+        site.loader
+            .as_ref()
+            .map_or("no split loader", |(name, _)| name),
         site.modules.len()
     );
     Ok(AppFiles {
@@ -313,17 +362,22 @@ fn write_site(dist: &Path, site: &Site) -> Result<AppFiles, Failure> {
 /// script before `</head>`, and Trunk's (skipped) Rust link removed.
 fn start_in_shell(html: &str, site: &Site) -> Result<String, Failure> {
     let html = remove_rust_link(html);
-    let (glue, wasm, loader) = (&site.glue.0, &site.main_wasm.0, &site.loader.0);
+    let (glue, wasm) = (&site.glue.0, &site.main_wasm.0);
+    let loader = site.loader.as_ref().map_or(String::new(), |(name, loader)| {
+        format!(
+            "<link rel=\"modulepreload\" href=\"/{name}\" crossorigin=\"anonymous\" integrity=\"{}\">",
+            integrity(loader.as_bytes())
+        )
+    });
     let start = format!(
         "<link rel=\"modulepreload\" href=\"/{glue}\" crossorigin=\"anonymous\" integrity=\"{glue_sri}\">\
-         <link rel=\"modulepreload\" href=\"/{loader}\" crossorigin=\"anonymous\" integrity=\"{loader_sri}\">\
+         {loader}\
          <link rel=\"preload\" href=\"/{wasm}\" crossorigin=\"anonymous\" integrity=\"{wasm_sri}\" as=\"fetch\" type=\"application/wasm\">\
          <script type=\"module\">\n\
          import init from '/{glue}';\n\
          await init({{ module_or_path: '/{wasm}' }});\n\
          </script>",
         glue_sri = integrity(site.glue.1.as_bytes()),
-        loader_sri = integrity(site.loader.1.as_bytes()),
         wasm_sri = integrity(&site.main_wasm.1),
     );
     let Some(at) = html.rfind("</head>") else {
@@ -383,11 +437,11 @@ mod tests {
                 "import * as import1 from \"{LOADER_IMPORT}\"\nreturn {{ \"{LOADER_IMPORT}\": import1 }};"
             ),
             main_wasm: b"\0asm main".to_vec(),
-            loader: format!(
+            loader: Some(format!(
                 "import {{ initSync }} from \"{MAIN_GLUE_PLACEHOLDER}\";\n\
                  const __chunk_1 = makeLoad(new URL(\"./chunk_1.wasm\", import.meta.url), []);\n\
                  export const __wasm_split_load_present = wrapAsyncCb(makeLoad(new URL(\"./split_present.wasm\", import.meta.url), [__chunk_1]));"
-            ),
+            )),
             modules: vec![
                 ("chunk_1".into(), b"\0asm shared".to_vec()),
                 ("split_present".into(), b"\0asm present".to_vec()),
@@ -412,7 +466,8 @@ mod tests {
             .to_owned();
         assert_eq!(hash.len(), 16, "{hash}");
         assert_eq!(site.main_wasm.0, format!("frontend-{hash}_bg.wasm"));
-        assert_eq!(site.loader.0, format!("wasm_split-{hash}.js"));
+        let loader = site.loader.as_ref().unwrap();
+        assert_eq!(loader.0, format!("wasm_split-{hash}.js"));
         // The glue imports the hashed loader, and still names the module's import key as the
         // wasm does.
         assert!(
@@ -427,14 +482,10 @@ mod tests {
                 .1
                 .contains(&format!("\"{LOADER_IMPORT}\": import1"))
         );
-        assert!(
-            site.loader
-                .1
-                .contains(&format!("from \"./frontend-{hash}.js\""))
-        );
+        assert!(loader.1.contains(&format!("from \"./frontend-{hash}.js\"")));
         for module in ["lazy-chunk_1", "lazy-present"] {
             let name = format!("{module}-{hash}.wasm");
-            assert!(site.loader.1.contains(&format!("\"./{name}\"")), "{name}");
+            assert!(loader.1.contains(&format!("\"./{name}\"")), "{name}");
             assert!(site.modules.iter().any(|(n, _)| *n == name), "{name}");
         }
         assert_eq!(
@@ -453,13 +504,15 @@ mod tests {
         changed.modules[1].1.push(0);
         let after = name_and_link(&changed).unwrap();
         assert_ne!(before.glue.0, after.glue.0);
-        assert_ne!(before.loader.0, after.loader.0);
+        assert_ne!(before.loader.unwrap().0, after.loader.unwrap().0);
     }
 
     #[test]
     fn output_the_build_does_not_recognise_is_an_error_not_a_broken_site() {
         let mut odd = built();
-        odd.loader = odd.loader.replace(MAIN_GLUE_PLACEHOLDER, "./elsewhere.js");
+        odd.loader = odd
+            .loader
+            .map(|loader| loader.replace(MAIN_GLUE_PLACEHOLDER, "./elsewhere.js"));
         let error = name_and_link(&odd).unwrap_err().to_string();
         assert!(error.contains("import of the glue"), "{error}");
     }
@@ -480,9 +533,26 @@ mod tests {
         assert!(shell.contains(&format!("module_or_path: '/{}'", site.main_wasm.0)));
         assert!(shell.contains(&format!(
             "<link rel=\"modulepreload\" href=\"/{}\" crossorigin=\"anonymous\" integrity=\"sha384-",
-            site.loader.0
+            site.loader.as_ref().unwrap().0
         )));
         assert!(shell.find("<script type=\"module\">").unwrap() < shell.find("</head>").unwrap());
+    }
+
+    #[test]
+    fn an_app_shipped_whole_has_no_loader_and_its_glue_is_untouched() {
+        let whole = Built {
+            glue: "export function initSync() {}".into(),
+            main_wasm: b"\0asm whole".to_vec(),
+            loader: None,
+            modules: Vec::new(),
+            groups: BTreeMap::new(),
+        };
+        let site = name_and_link(&whole).unwrap();
+        assert!(site.loader.is_none() && site.modules.is_empty());
+        assert_eq!(site.glue.1, whole.glue);
+        let shell = start_in_shell("<head></head>", &site).unwrap();
+        assert!(!shell.contains("wasm_split-"), "{shell}");
+        assert!(shell.contains(&format!("import init from '/{}';", site.glue.0)));
     }
 
     #[test]
