@@ -44,6 +44,15 @@ fn fixture() -> Fixture {
         "wasm bytes",
     );
     write(&site.join("favicon.svg"), "<svg/>");
+    // A page's module split off the app's wasm, and the loader that fetches it
+    // (xtask/src/app_wasm.rs), each with its zopfli'd sibling.
+    for (name, body) in [
+        ("lazy-present-0123456789abcdef.wasm", "split wasm"),
+        ("wasm_split-0123456789abcdef.js", "export const load = 1;"),
+    ] {
+        write(&site.join(name), body);
+        write(&site.join(format!("{name}.gz")), &format!("GZ:{body}"));
+    }
     std::fs::write(
         site.join("frontend-0123456789abcdef.js"),
         b"console.log('hi')",
@@ -284,6 +293,34 @@ async fn precompressed_assets_are_served_when_accepted() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(headers[header::CONTENT_ENCODING], "gzip");
     assert!(body.starts_with(b"GZ:"), "the .gz sibling was served");
+}
+
+#[tokio::test]
+async fn split_modules_and_their_loader_are_served_compressed_typed_and_immutable() {
+    let f = fixture();
+    for (path, content_type) in [
+        ("/lazy-present-0123456789abcdef.wasm", "application/wasm"),
+        ("/wasm_split-0123456789abcdef.js", "text/javascript"),
+    ] {
+        let request = Request::get(path)
+            .header(header::ACCEPT_ENCODING, "gzip")
+            .body(Body::empty())
+            .unwrap();
+        let (status, headers, body) = send(&f.state, request).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        // `WebAssembly.instantiateStreaming` refuses any other type.
+        assert_eq!(headers[header::CONTENT_TYPE], content_type, "{path}");
+        assert_eq!(headers[header::CONTENT_ENCODING], "gzip", "{path}");
+        assert_eq!(
+            headers[header::CACHE_CONTROL],
+            "public, max-age=31536000, immutable",
+            "{path}"
+        );
+        assert!(
+            body.starts_with(b"GZ:"),
+            "{path}: the .gz sibling was served"
+        );
+    }
 }
 
 #[tokio::test]

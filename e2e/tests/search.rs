@@ -43,12 +43,13 @@ async fn a_reader_searches_from_the_keyboard_jumps_to_code_and_searches_offline(
     let text = |key: &str| pick[key].as_str().unwrap().to_owned();
     let (word, slug, anchor) = (text("word"), text("slug"), text("anchor"));
 
-    // `/` opens search with the field focused; the index loads on this first opening.
+    // `/` opens search with the field focused; the dialog's module and the index load on this
+    // first opening, so the dialog is not in the page before.
     h.eval("document.activeElement.blur(); return null;").await;
     h.press("/").await;
     h.wait_until(
         "const d = document.querySelector('dialog.search-dialog');
-         return d.open && document.activeElement.id === 'search-input';",
+         return !!d && d.open && document.activeElement.id === 'search-input';",
         "`/` opens search with the field focused",
     )
     .await;

@@ -8,6 +8,7 @@ pub mod api;
 pub mod components;
 pub mod demos;
 pub mod editor;
+pub mod lazy;
 pub mod pages;
 pub mod prefs;
 pub mod present;
@@ -25,16 +26,12 @@ use wasm_bindgen::JsCast;
 
 use crate::components::header::Header;
 use crate::components::live_content::{ContentProblems, LiveContent};
-use crate::components::search::SearchDialog;
+use crate::components::search::SearchOpen;
 use crate::components::shortcuts::ShortcutHelp;
-use crate::demos::{LockFreePage, MatchingEnginePage};
+use crate::lazy::{lazy_page, lazy_part};
 use crate::pages::chapter::ChapterPage;
-use crate::pages::course::CoursePage;
 use crate::pages::course_index::CourseIndex;
 use crate::pages::not_found::NotFound;
-use crate::pages::present::PresentPage;
-use crate::pages::present_console::PresentConsolePage;
-use crate::pages::share::{FragmentSharePage, SharePage};
 use crate::room::follow_bar::FollowBar;
 
 /// Mounts the app on `<body>` and removes the boot placeholder.
@@ -63,6 +60,7 @@ pub fn App() -> impl IntoView {
     })));
     components::availability::Availability::provide();
     components::search::SearchOpen::provide();
+    let SearchOpen(search_open) = expect_context::<SearchOpen>();
     components::shortcuts::install_global_shortcuts();
     editor::EditorBundle::provide();
     room::student::StudentRoom::provide();
@@ -80,28 +78,31 @@ pub fn App() -> impl IntoView {
             <Header />
             <ContentProblems />
             <main id="main" tabindex="-1">
+                // The course index and chapters are in the first download; every other page is
+                // fetched when first shown (`lazy.rs`), so a first visit does not pay for it.
                 <Routes fallback=|| view! { <NotFound /> }>
                     <Route path=path!("/") view=CourseIndex />
-                    <Route path=path!("/courses/:slug") view=CoursePage />
+                    <Route path=path!("/courses/:slug") view=|| lazy_page(lazy::course) />
                     <Route path=path!("/learn/:slug") view=ChapterPage />
-                    <Route path=path!("/present/:slug") view=PresentPage />
-                    <Route path=path!("/present/:slug/console") view=PresentConsolePage />
-                    <Route path=path!("/present/:slug/:n") view=PresentPage />
-                    <Route path=path!("/demos/matching-engine") view=MatchingEnginePage />
-                    <Route path=path!("/demos/lock-free") view=LockFreePage />
+                    <Route path=path!("/present/:slug") view=|| lazy_page(lazy::present) />
+                    <Route path=path!("/present/:slug/console") view=|| lazy_page(lazy::present_console) />
+                    <Route path=path!("/present/:slug/:n") view=|| lazy_page(lazy::present) />
+                    <Route path=path!("/demos/matching-engine") view=|| lazy_page(lazy::matching_engine) />
+                    <Route path=path!("/demos/lock-free") view=|| lazy_page(lazy::lock_free) />
                     // Also in the server's `routes/head.rs`, which answers 404 for unknown ids.
-                    <Route path=path!("/s") view=FragmentSharePage />
-                    <Route path=path!("/s/:id") view=SharePage />
+                    <Route path=path!("/s") view=|| lazy_page(lazy::fragment_share) />
+                    <Route path=path!("/s/:id") view=|| lazy_page(lazy::share) />
                     // The live classroom (issue 11); in `routes/head.rs` too.
-                    <Route path=path!("/join") view=pages::join::JoinPage />
-                    <Route path=path!("/join/:code") view=pages::join::JoinRoomPage />
-                    <Route path=path!("/teach/:slug") view=pages::teach::TeachPage />
-                    <Route path=path!("/room/:code/dashboard") view=pages::dashboard::DashboardPage />
+                    <Route path=path!("/join") view=|| lazy_page(lazy::join) />
+                    <Route path=path!("/join/:code") view=|| lazy_page(lazy::join_room) />
+                    <Route path=path!("/teach/:slug") view=|| lazy_page(lazy::teach) />
+                    <Route path=path!("/room/:code/dashboard") view=|| lazy_page(lazy::dashboard) />
                 </Routes>
             </main>
             <FollowBar />
             <ShortcutHelp />
-            <SearchDialog />
+            // Fetched the first time search opens (`lazy.rs`).
+            {lazy_part(lazy::search_dialog, move || search_open.get(), |dialog| dialog())}
         </Router>
     }
 }

@@ -4,6 +4,7 @@
 //! and stops with an explanation when a step cannot work on this machine.
 #![forbid(unsafe_code)]
 
+mod app_wasm;
 mod bench;
 mod bench_engine;
 mod bench_load;
@@ -109,8 +110,13 @@ impl Repo {
         Ok(Repo { root, target_dir })
     }
 
+    /// Where the built site goes: `$RMP_DIST_DIR`, else `dist/` in the repository (a second
+    /// worktree builds its own site without touching the first one's).
     pub fn dist(&self) -> PathBuf {
-        self.root.join("dist")
+        match std::env::var_os("RMP_DIST_DIR") {
+            Some(dir) => PathBuf::from(dir),
+            None => self.root.join("dist"),
+        }
     }
 }
 

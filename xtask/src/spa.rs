@@ -1,5 +1,6 @@
 //! Building the SPA with Trunk and precompressing it for the server.
 
+use std::collections::BTreeMap;
 use std::fs;
 use std::io::Write;
 use std::path::Path;
@@ -9,7 +10,7 @@ use flate2::write::GzEncoder;
 
 use crate::cmd::{Cmd, Failure, step};
 use crate::setup::SpaTools;
-use crate::{Repo, demos_module, editor_bundle};
+use crate::{Repo, app_wasm, demos_module, editor_bundle};
 
 /// Files the server may send compressed.
 const COMPRESSIBLE: &[&str] = &["wasm", "js", "css", "html", "svg", "json"];
@@ -24,6 +25,9 @@ pub enum Load {
     WithCode,
     /// The demos module: fetched only by a page that shows a demo.
     WithDemo,
+    /// A module split off the app's wasm (`lazy-<module>-<hash>.wasm`, `frontend/src/lazy.rs`):
+    /// fetched the first time a page that needs it is shown.
+    WithPage,
     /// Anything else (the favicon).
     Other,
 }
@@ -36,7 +40,14 @@ impl Load {
             Load::WithDemo
         } else if name.starts_with("editor-") && name.ends_with(".js") {
             Load::WithCode
-        } else if name == "index.html" || name.starts_with("frontend-") || name.ends_with(".css") {
+        } else if name.starts_with("lazy-") && name.ends_with(".wasm") {
+            Load::WithPage
+        } else if name == "index.html"
+            || name.starts_with("frontend-")
+            // The split modules' loader: the app's glue imports it.
+            || name.starts_with("wasm_split-")
+            || name.ends_with(".css")
+        {
             Load::FirstPaint
         } else {
             Load::Other
@@ -48,6 +59,9 @@ impl Load {
 #[derive(Debug, Default)]
 pub struct SiteWeight {
     pub files: Vec<(String, Load, u64)>,
+    /// The app's lazily loaded pages by split group, each with the modules it fetches
+    /// ([`app_wasm::AppFiles::groups`]).
+    pub groups: BTreeMap<String, Vec<String>>,
 }
 
 /// The first visit's budget (issue 13): at most this many gzipped bytes before the first paint.
@@ -72,6 +86,40 @@ impl SiteWeight {
             .sum()
     }
 
+    /// Gzipped bytes of the file at `path` in `dist/` (0 if it was not measured).
+    fn size_of(&self, path: &str) -> u64 {
+        self.files
+            .iter()
+            .find(|(p, _, _)| p == path)
+            .map_or(0, |(_, _, len)| *len)
+    }
+
+    /// One line per group of lazily loaded pages: what its first showing fetches, module by
+    /// module (a chunk shared with other groups is fetched once, by whichever comes first).
+    fn page_lines(&self) -> String {
+        let mut lines = String::new();
+        for (group, files) in &self.groups {
+            let total: u64 = files.iter().map(|f| self.size_of(f)).sum();
+            let parts: Vec<String> = files
+                .iter()
+                .map(|f| {
+                    // `lazy-<module>-<hash>.wasm` → `<module>`
+                    let module = f
+                        .strip_prefix("lazy-")
+                        .and_then(|rest| rest.rsplit_once('-'))
+                        .map_or(f.as_str(), |(module, _)| module);
+                    format!("{module} {:.1}", kb(self.size_of(f)))
+                })
+                .collect();
+            lines.push_str(&format!(
+                "\n      {group}: {:.1} KB ({})",
+                kb(total),
+                parts.join(" + ")
+            ));
+        }
+        lines
+    }
+
     /// The build's report: the first visit of the course index and of a chapter, and what loads
     /// later, on demand.
     pub fn report(&self) -> String {
@@ -94,8 +142,11 @@ impl SiteWeight {
              \x20     chapter page: {first:.1} KB, the same files (its code is shown highlighted by the server until the editor arrives)\n\
              \x20   later, on demand:\n\
              \x20     code editor, after the first paint of a page with code: {editor:.1} KB\n\
-             \x20     demos module, on a page with a demo: {demos:.1} KB (js {demos_js:.1} + wasm {demos_wasm:.1})",
+             \x20     demos module, on a page with a demo: {demos:.1} KB (js {demos_js:.1} + wasm {demos_wasm:.1})\n\
+             \x20     pages split off the app, fetched when first shown: {pages:.1} KB in all, by group:{page_lines}",
             first = kb(first),
+            pages = kb(self.total(Load::WithPage)),
+            page_lines = self.page_lines(),
             editor = kb(self.total(Load::WithCode)),
             demos = kb(self.total(Load::WithDemo)),
             demos_js = kb(self.part(Load::WithDemo, ".js")),
@@ -105,29 +156,36 @@ impl SiteWeight {
 }
 
 /// The code editor bundle and the demos module (Trunk copies them, so they must exist first), then
-/// `trunk build --release` into `dist/`, then a `.gz` beside each compressible file.
+/// `trunk build --release` into `dist/` (all but the app's wasm), the app's wasm split at its lazy
+/// pages (`app_wasm.rs`), then a `.gz` beside each compressible file.
 pub fn build(repo: &Repo, tools: &SpaTools) -> Result<SiteWeight, Failure> {
     editor_bundle::build(repo)?;
     demos_module::build(repo, tools)?;
-    step("Building the web app with Trunk (release)", || {
-        let dist = repo.dist();
-        let mut trunk = tools
-            .wasm
-            .apply_release(Cmd::new("trunk"))
-            .current_dir(&repo.root)
-            .args(["build", "--release", "--dist"])
-            .args([&dist])
-            .env("CARGO_TARGET_DIR", &repo.target_dir)
-            .env("TRUNK_SKIP_VERSION_CHECK", "true");
-        if let Some(wasm_opt) = &tools.wasm_opt {
-            // Use the wasm-opt we checked rather than letting Trunk download its default release.
-            trunk = trunk.env("TRUNK_TOOLS_WASM_OPT", &wasm_opt.trunk_version);
-            if let Some(dir) = &wasm_opt.bin_dir {
-                trunk = trunk.prepend_path(dir);
+    let dist = repo.dist();
+    step(
+        "Building the site with Trunk (all but the app's wasm)",
+        || {
+            // Trunk only reads the app's manifest (its Rust link is `data-trunk-skip`); the route's
+            // environment keeps that `cargo metadata` on the same toolchain as the builds.
+            let mut trunk = tools
+                .wasm
+                .apply(Cmd::new("trunk"))
+                .current_dir(&repo.root)
+                .args(["build", "--release", "--dist"])
+                .args([&dist])
+                .env("CARGO_TARGET_DIR", &repo.target_dir)
+                .env("TRUNK_SKIP_VERSION_CHECK", "true");
+            if let Some(wasm_opt) = &tools.wasm_opt {
+                // Never let Trunk download a wasm-opt of its own, should it look for one.
+                trunk = trunk.env("TRUNK_TOOLS_WASM_OPT", &wasm_opt.trunk_version);
             }
-        }
-        trunk.run()?;
-        let weight = precompress(&dist)?;
+            trunk.run()
+        },
+    )?;
+    let app = app_wasm::build(repo, tools, &dist)?;
+    step("Compressing the site (zopfli)", || {
+        let mut weight = precompress(&dist)?;
+        weight.groups = app.groups;
         println!("{}", weight.report());
         Ok(weight)
     })
@@ -254,6 +312,15 @@ mod tests {
             Load::of("demos-wasm/demos-0123456789abcdef_bg.wasm"),
             Load::WithDemo
         );
+        assert_eq!(Load::of("wasm_split-0123456789abcdef.js"), Load::FirstPaint);
+        assert_eq!(
+            Load::of("lazy-present-0123456789abcdef.wasm"),
+            Load::WithPage
+        );
+        assert_eq!(
+            Load::of("lazy-chunk_3-0123456789abcdef.wasm"),
+            Load::WithPage
+        );
         assert_eq!(Load::of("favicon.svg"), Load::Other);
     }
 
@@ -269,7 +336,27 @@ mod tests {
                     Load::WithDemo,
                     100 * 1024,
                 ),
+                ("lazy-chunk_1-a.wasm".into(), Load::WithPage, 10 * 1024),
+                ("lazy-present-a.wasm".into(), Load::WithPage, 30 * 1024),
+                ("lazy-teach-a.wasm".into(), Load::WithPage, 20 * 1024),
             ],
+            groups: [
+                (
+                    "present".to_owned(),
+                    vec![
+                        "lazy-chunk_1-a.wasm".to_owned(),
+                        "lazy-present-a.wasm".to_owned(),
+                    ],
+                ),
+                (
+                    "teach".to_owned(),
+                    vec![
+                        "lazy-chunk_1-a.wasm".to_owned(),
+                        "lazy-teach-a.wasm".to_owned(),
+                    ],
+                ),
+            ]
+            .into(),
         };
         assert_eq!(weight.total(Load::FirstPaint), 451 * 1024);
         let report = weight.report();
@@ -281,6 +368,18 @@ mod tests {
         );
         assert!(
             report.contains("demos module, on a page with a demo: 100.0 KB (js 0.0 + wasm 100.0)"),
+            "{report}"
+        );
+        assert!(
+            report.contains("fetched when first shown: 60.0 KB in all"),
+            "{report}"
+        );
+        assert!(
+            report.contains("present: 40.0 KB (chunk_1 10.0 + present 30.0)"),
+            "{report}"
+        );
+        assert!(
+            report.contains("teach: 30.0 KB (chunk_1 10.0 + teach 20.0)"),
             "{report}"
         );
     }

@@ -87,7 +87,8 @@ pub async fn serve(State(state): State<AppState>, request: Request) -> Response 
 }
 
 /// Trunk names built assets `<name>-<hash>[_bg].<ext>`, the hash a 64-bit value in hex without
-/// leading zeros (so usually 16 digits, sometimes fewer): their content never changes.
+/// leading zeros (so usually 16 digits, sometimes fewer), and `cargo xtask build-spa` names the
+/// app's own files the same way: their content never changes.
 fn is_hashed_asset(path: &str) -> bool {
     let file = path.rsplit('/').next().unwrap_or_default();
     let stem = file.split('.').next().unwrap_or_default();
@@ -120,6 +121,12 @@ mod tests {
             is_hashed_asset("/frontend-36839f9761d33c0.js"),
             "15 digits: a leading zero"
         );
+        // The app's split modules and their loader (xtask/src/app_wasm.rs).
+        assert!(is_hashed_asset(
+            "/lazy-present_console-0123456789abcdef.wasm"
+        ));
+        assert!(is_hashed_asset("/lazy-chunk_12-0123456789abcdef.wasm"));
+        assert!(is_hashed_asset("/wasm_split-0123456789abcdef.js"));
         assert!(!is_hashed_asset("/favicon.svg"));
         assert!(!is_hashed_asset("/index.html"));
         assert!(!is_hashed_asset("/my-file.js"));

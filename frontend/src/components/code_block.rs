@@ -6,12 +6,12 @@ use leptos::prelude::*;
 
 use crate::actions::request_for;
 use crate::components::availability::missing_signal;
-use crate::components::edits::{BlockEdits, OutdatedNotice};
+use crate::components::edits::BlockEdits;
 use crate::components::progress::Recorder;
-use crate::components::run_output::RunOutput;
 use crate::components::runner::Runner;
-use crate::components::tools::{SourceEditor, ToolBar, ViewPanel, ViewState, apply_result};
+use crate::components::tools::{SourceEditor, ToolBar, ViewState, apply_result};
 use crate::editor::CodeEditor;
+use crate::lazy::{self, RunPane, lazy_part};
 
 /// How many lines `code` has, for deciding which diagnostics belong in the editor.
 pub fn line_count(code: &str) -> u32 {
@@ -157,7 +157,11 @@ pub fn CodeBlockView(
                 .then(|| {
                     view! { <ToolBar mode views on_action can_format=editable busy=Signal::derive(active) runner=settings.get_value().runner /> }
                 })}
-            <OutdatedNotice edits />
+            {lazy_part(
+                lazy::outdated_notice,
+                move || edits.pushed.with(Option::is_some) || edits.outdated.with(Option::is_some),
+                move |notice| notice(edits),
+            )}
             <CodeEditor
                 control
                 hidden_lines=edits.initial_hidden.get_value()
@@ -172,16 +176,27 @@ pub fn CodeBlockView(
                 on_clippy
                 on_cursor_line
             />
-            <ViewPanel views on_source on_refresh />
+            // Fetched when a view is first asked for (`lazy.rs`).
+            {lazy_part(
+                lazy::view_panel,
+                move || views.chosen.with(Option::is_some) || views.output.with(Option::is_some),
+                move |panel| panel(views, on_source, on_refresh),
+            )}
             <Show when=move || runner.shown.get()>
-                <RunOutput
-                    view=runner.view
-                    elapsed=runner.elapsed
-                    on_stdin=runner.on_stdin()
-                    on_close_stdin=runner.on_close_stdin()
-                    on_locate
-                    on_run_again=runner.on_run_again()
-                />
+                {lazy_part(
+                    lazy::run_output,
+                    || true,
+                    move |pane| {
+                        pane(RunPane {
+                            view: runner.view,
+                            elapsed: runner.elapsed,
+                            on_stdin: runner.on_stdin(),
+                            on_close_stdin: runner.on_close_stdin(),
+                            on_locate,
+                            on_run_again: Some(runner.on_run_again()),
+                        })
+                    },
+                )}
             </Show>
         </figure>
     }

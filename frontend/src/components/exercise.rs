@@ -10,15 +10,14 @@ use crate::actions::request_for;
 use crate::components::code_block::{
     CopyButton, HiddenLinesToggle, ResetButton, focus_in_block, line_count,
 };
-use crate::components::edits::{BlockEdits, OutdatedNotice};
+use crate::components::edits::BlockEdits;
 use crate::components::progress::Recorder;
-use crate::components::run_output::{CachedNote, RunOutput, Stage};
+use crate::components::run_output::{CachedNote, Stage};
 use crate::components::runner::Runner;
 use crate::components::share::ShareControls;
-use crate::components::tools::{
-    FileTabs, SourceEditor, ToolBar, ViewPanel, ViewState, apply_result,
-};
+use crate::components::tools::{FileTabs, SourceEditor, ToolBar, ViewState, apply_result};
 use crate::editor::{CodeEditor, EditorControl};
+use crate::lazy::{self, RunPane, lazy_part};
 
 /// What the tests said, in words for the student.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -322,7 +321,11 @@ pub fn ExerciseView(
                         }
                     })}
                 <div class="file-panel" role=(!extras.is_empty()).then_some("tabpanel") hidden=move || selected.get() != 0>
-                    <OutdatedNotice edits />
+                    {lazy_part(
+                        lazy::outdated_notice,
+                        move || edits.pushed.with(Option::is_some) || edits.outdated.with(Option::is_some),
+                        move |notice| notice(edits),
+                    )}
                     <CodeEditor
                         control
                         hidden_lines=edits.initial_hidden.get_value()
@@ -348,7 +351,11 @@ pub fn ExerciseView(
                         let on_cursor_line = Callback::new(move |line: u32| views.follow_source(&editor.path.get_value(), line));
                         view! {
                             <div class="file-panel" role="tabpanel" hidden=move || selected.get() != i + 1>
-                                <OutdatedNotice edits=editor.edits />
+                                {lazy_part(
+                                    lazy::outdated_notice,
+                                    move || editor.edits.pushed.with(Option::is_some) || editor.edits.outdated.with(Option::is_some),
+                                    move |notice| notice(editor.edits),
+                                )}
                                 <CodeEditor
                                     control=editor.control()
                                     hidden_lines=editor.edits.initial_hidden.get_value()
@@ -367,20 +374,32 @@ pub fn ExerciseView(
                         }
                     })
                     .collect_view()}
-                <ViewPanel views on_source on_refresh />
+                // Fetched when a view is first asked for (`lazy.rs`).
+                {lazy_part(
+                    lazy::view_panel,
+                    move || views.chosen.with(Option::is_some) || views.output.with(Option::is_some),
+                    move |panel| panel(views, on_source, on_refresh),
+                )}
                 {move || verdict_signal.get().map(|v| view! { <TestResults verdict=v /> })}
                 // Outside the collapsed output, so a cached verdict is never taken for a fresh one.
                 <CachedNote view=runner.view on_run_again=Some(runner.on_run_again()) />
                 <Show when=move || runner.shown.get()>
                     <details class="test-output" open=move || runner.view.with(|v| matches!(v.stage, Stage::Failed(_)))>
                         <summary>"Compiler and test output"</summary>
-                        <RunOutput
-                            view=runner.view
-                            elapsed=runner.elapsed
-                            on_stdin=runner.on_stdin()
-                            on_close_stdin=runner.on_close_stdin()
-                            on_locate
-                        />
+                        {lazy_part(
+                            lazy::run_output,
+                            || true,
+                            move |pane| {
+                                pane(RunPane {
+                                    view: runner.view,
+                                    elapsed: runner.elapsed,
+                                    on_stdin: runner.on_stdin(),
+                                    on_close_stdin: runner.on_close_stdin(),
+                                    on_locate,
+                                    on_run_again: None,
+                                })
+                            },
+                        )}
                     </details>
                     <Show when=active>
                         <p class="run-status active" role="status">

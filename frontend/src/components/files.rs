@@ -7,15 +7,13 @@ use leptos::prelude::*;
 
 use crate::actions::{request_for, text_hash};
 use crate::components::code_block::{CopyButton, RunButtons, focus_in_block};
-use crate::components::edits::{BlockEdits, OutdatedNotice};
+use crate::components::edits::BlockEdits;
 use crate::components::progress::Recorder;
-use crate::components::run_output::RunOutput;
 use crate::components::runner::Runner;
 use crate::components::share::ShareControls;
-use crate::components::tools::{
-    FileTabs, SourceEditor, ToolBar, ViewPanel, ViewState, apply_result,
-};
+use crate::components::tools::{FileTabs, SourceEditor, ToolBar, ViewState, apply_result};
 use crate::editor::CodeEditor;
+use crate::lazy::{self, RunPane, lazy_part};
 
 /// The files of a lab, as tabs, and the project's buttons when it can run.
 #[component]
@@ -176,7 +174,11 @@ pub fn FileSetView(
                     aria-labelledby=tab_id(&set.id, i)
                     hidden=move || selected.get() != i
                 >
-                    <OutdatedNotice edits=editor.edits />
+                    {lazy_part(
+                        lazy::outdated_notice,
+                        move || editor.edits.pushed.with(Option::is_some) || editor.edits.outdated.with(Option::is_some),
+                        move |notice| notice(editor.edits),
+                    )}
                     <CodeEditor
                         control=editor.control()
                         hidden_lines=vec![]
@@ -242,17 +244,28 @@ pub fn FileSetView(
                 })}
             <div class="file-tabs" role="tablist" aria-label="Files in this project">{tabs}</div>
             {panels}
-            <ViewPanel views on_source on_refresh />
+            // Fetched when a view is first asked for (`lazy.rs`).
+            {lazy_part(
+                lazy::view_panel,
+                move || views.chosen.with(Option::is_some) || views.output.with(Option::is_some),
+                move |panel| panel(views, on_source, on_refresh),
+            )}
             {set.problem.clone().map(|problem| view! { <p class="block-problem" role="note">{problem}</p> })}
             <Show when=move || runner.shown.get()>
-                <RunOutput
-                    view=runner.view
-                    elapsed=runner.elapsed
-                    on_stdin=runner.on_stdin()
-                    on_close_stdin=runner.on_close_stdin()
-                    on_locate
-                    on_run_again=runner.on_run_again()
-                />
+                {lazy_part(
+                    lazy::run_output,
+                    || true,
+                    move |pane| {
+                        pane(RunPane {
+                            view: runner.view,
+                            elapsed: runner.elapsed,
+                            on_stdin: runner.on_stdin(),
+                            on_close_stdin: runner.on_close_stdin(),
+                            on_locate,
+                            on_run_again: Some(runner.on_run_again()),
+                        })
+                    },
+                )}
             </Show>
         </figure>
     }

@@ -95,6 +95,43 @@ impl Runner {
         ) {
             runner.ticker.set_value(Some(handle));
         }
+        // What opens the socket and reads the server's messages is fetched with the page's first
+        // run (`lazy.rs`); later runs find it here at once.
+        leptos::task::spawn_local(async move {
+            let started = match crate::lazy::run_session().await {
+                Ok(start) => start(request, runner, on_finished),
+                Err(crate::lazy::ModuleMissing) => Err(
+                    "this page could not load what runs code (the connection may have dropped); \
+                     try again"
+                        .to_owned(),
+                ),
+            };
+            // The block may have left the page meanwhile: its session then closes at once.
+            match started {
+                Ok(session) => {
+                    runner.session.try_set_value(Some(session));
+                }
+                Err(message) => {
+                    if runner
+                        .view
+                        .try_update(|v| v.stage = Stage::Failed(message))
+                        .is_some()
+                    {
+                        runner.stop_ticker();
+                    }
+                }
+            }
+        });
+    }
+
+    /// Opens the socket for `request` and follows its messages into the pane; called from the
+    /// run module (`lazy::run_session`), so the reading of the server's messages lives there.
+    pub fn open_session(
+        self,
+        request: ExecuteRequest,
+        on_finished: Rc<dyn Fn(&ExecutionResult)>,
+    ) -> Result<RunSession, String> {
+        let runner = self;
         let on_event = move |message: ServerMessage| {
             if let ServerMessage::Finished(result) = &message {
                 on_finished(result);
@@ -104,13 +141,7 @@ impl Runner {
                 runner.stop_ticker();
             }
         };
-        match RunSession::start(request, on_event) {
-            Ok(session) => runner.session.set_value(Some(session)),
-            Err(message) => {
-                runner.view.update(|v| v.stage = Stage::Failed(message));
-                runner.stop_ticker();
-            }
-        }
+        RunSession::start(request, on_event)
     }
 
     pub fn kill(&self) {

@@ -8,7 +8,7 @@ use wasm_bindgen::JsCast;
 use crate::CoursesResource;
 use crate::api::{self, ApiFailure};
 use crate::components::code_block::CodeBlockView;
-use crate::components::edits::{ChapterEdits, ResetAllEdits};
+use crate::components::edits::ChapterEdits;
 use crate::components::exercise::ExerciseView;
 use crate::components::files::FileSetView;
 use crate::components::live_content::LiveContent;
@@ -16,6 +16,7 @@ use crate::components::progress::{CurrentChapter, ProgressStore, wire_checklists
 use crate::components::shortcuts::plain_key;
 use crate::components::status::{ErrorList, Loading};
 use crate::demos::EmbeddedDemo;
+use crate::lazy::{self, lazy_part};
 use crate::pages::not_found::ChapterNotFound;
 use crate::prefs::storage;
 
@@ -94,7 +95,7 @@ fn ChapterBody(
     }
     follow_hash();
     install_neighbour_keys(&chapter);
-    ChapterEdits::provide(&chapter.slug);
+    let chapter_edits = ChapterEdits::provide(&chapter.slug);
     provide_context(CurrentChapter(chapter.slug.clone()));
     mark_painted();
     let content = NodeRef::<leptos::html::Div>::new();
@@ -129,7 +130,12 @@ fn ChapterBody(
             </p>
             <p class="summary">{chapter.summary}</p>
         </header>
-        <ResetAllEdits />
+        // Fetched once there is an edit to reset (`lazy.rs`).
+        {lazy_part(
+            lazy::reset_all_edits,
+            move || chapter_edits.edited.with(|edited| !edited.is_empty()),
+            |reset| reset(),
+        )}
         <div class="chapter-content" node_ref=content>{blocks}</div>
         <nav class="neighbours" aria-label="Chapter navigation" node_ref=end>
             {chapter

@@ -126,10 +126,29 @@ impl StudentRoom {
                 self.state.set(LinkState::Ended(message));
             }
         };
-        match RoomSocket::open(&code, first, on_message, on_end) {
-            Ok(socket) => self.socket.set_value(Some(socket)),
-            Err(error) => self.state.set(LinkState::Ended(error)),
-        }
+        // The socket and the reading of the room's messages are fetched when a tab is in a room
+        // (`lazy.rs`), not with every first visit.
+        leptos::task::spawn_local(async move {
+            let opened = match crate::lazy::room_link().await {
+                Ok(open) => open(code.clone(), first, Box::new(on_message), Box::new(on_end)),
+                Err(crate::lazy::ModuleMissing) => Err(
+                    "this page could not load the class session's connection; reload to try again"
+                        .to_owned(),
+                ),
+            };
+            // Left, or joined another room, while it loaded: that socket closes at once.
+            if self.code.try_get_untracked().flatten().as_deref() != Some(code.as_str()) {
+                return;
+            }
+            match opened {
+                Ok(socket) => {
+                    self.socket.try_set_value(Some(socket));
+                }
+                Err(error) => {
+                    self.state.try_set(LinkState::Ended(error));
+                }
+            }
+        });
     }
 
     fn receive(&self, message: RoomServerMessage) {
