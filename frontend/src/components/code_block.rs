@@ -11,7 +11,7 @@ use crate::components::progress::Recorder;
 use crate::components::runner::Runner;
 use crate::components::tools::{SourceEditor, ToolBar, ViewState, apply_result};
 use crate::editor::CodeEditor;
-use crate::lazy::{self, RunPane, lazy_part};
+use crate::lazy::{self, lazy_part};
 
 /// How many lines `code` has, for deciding which diagnostics belong in the editor.
 pub fn line_count(code: &str) -> u32 {
@@ -183,20 +183,7 @@ pub fn CodeBlockView(
                 move |panel| panel(views, on_source, on_refresh),
             )}
             <Show when=move || runner.shown.get()>
-                {lazy_part(
-                    lazy::run_output,
-                    || true,
-                    move |pane| {
-                        pane(RunPane {
-                            view: runner.view,
-                            elapsed: runner.elapsed,
-                            on_stdin: runner.on_stdin(),
-                            on_close_stdin: runner.on_close_stdin(),
-                            on_locate,
-                            on_run_again: Some(runner.on_run_again()),
-                        })
-                    },
-                )}
+                {runner.pane(on_locate, true)}
             </Show>
         </figure>
     }

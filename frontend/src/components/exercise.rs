@@ -17,7 +17,7 @@ use crate::components::runner::Runner;
 use crate::components::share::ShareControls;
 use crate::components::tools::{FileTabs, SourceEditor, ToolBar, ViewState, apply_result};
 use crate::editor::{CodeEditor, EditorControl};
-use crate::lazy::{self, RunPane, lazy_part};
+use crate::lazy::{self, lazy_part};
 
 /// What the tests said, in words for the student.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -386,20 +386,7 @@ pub fn ExerciseView(
                 <Show when=move || runner.shown.get()>
                     <details class="test-output" open=move || runner.view.with(|v| matches!(v.stage, Stage::Failed(_)))>
                         <summary>"Compiler and test output"</summary>
-                        {lazy_part(
-                            lazy::run_output,
-                            || true,
-                            move |pane| {
-                                pane(RunPane {
-                                    view: runner.view,
-                                    elapsed: runner.elapsed,
-                                    on_stdin: runner.on_stdin(),
-                                    on_close_stdin: runner.on_close_stdin(),
-                                    on_locate,
-                                    on_run_again: None,
-                                })
-                            },
-                        )}
+                        {runner.pane(on_locate, false)}
                     </details>
                     <Show when=active>
                         <p class="run-status active" role="status">

@@ -13,7 +13,7 @@ use crate::components::runner::Runner;
 use crate::components::share::ShareControls;
 use crate::components::tools::{FileTabs, SourceEditor, ToolBar, ViewState, apply_result};
 use crate::editor::CodeEditor;
-use crate::lazy::{self, RunPane, lazy_part};
+use crate::lazy::{self, lazy_part};
 
 /// The files of a lab, as tabs, and the project's buttons when it can run.
 #[component]
@@ -252,20 +252,7 @@ pub fn FileSetView(
             )}
             {set.problem.clone().map(|problem| view! { <p class="block-problem" role="note">{problem}</p> })}
             <Show when=move || runner.shown.get()>
-                {lazy_part(
-                    lazy::run_output,
-                    || true,
-                    move |pane| {
-                        pane(RunPane {
-                            view: runner.view,
-                            elapsed: runner.elapsed,
-                            on_stdin: runner.on_stdin(),
-                            on_close_stdin: runner.on_close_stdin(),
-                            on_locate,
-                            on_run_again: Some(runner.on_run_again()),
-                        })
-                    },
-                )}
+                {runner.pane(on_locate, true)}
             </Show>
         </figure>
     }

@@ -6,6 +6,7 @@ use api_types::{ExecuteRequest, ExecutionResult, ServerMessage};
 use leptos::prelude::*;
 
 use crate::components::run_output::{RunView, Stage};
+use crate::lazy::{self, RunPane, lazy_part};
 use crate::run::RunSession;
 
 /// Starts, follows and stops runs for one block. Copy it into closures freely.
@@ -172,6 +173,26 @@ impl Runner {
                 }
             })
         })
+    }
+
+    /// The pane this runner's runs write into, from its module (fetched with the first run).
+    /// `run_again`: whether the pane offers Run again after an answer from the cache (an
+    /// exercise shows its own note instead).
+    pub fn pane(self, on_locate: Callback<(String, u32, u32)>, run_again: bool) -> AnyView {
+        lazy_part(
+            lazy::run_output,
+            || true,
+            move |pane| {
+                pane(RunPane {
+                    view: self.view,
+                    elapsed: self.elapsed,
+                    on_stdin: self.on_stdin(),
+                    on_close_stdin: self.on_close_stdin(),
+                    on_locate,
+                    on_run_again: run_again.then(|| self.on_run_again()),
+                })
+            },
+        )
     }
 }
 
