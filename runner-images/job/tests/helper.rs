@@ -3,16 +3,16 @@
 //! (Run by root, the helper never signals other processes: see `end_everything_else`.)
 
 use std::io::{Read, Write};
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 
 use rmp_job::protocol::{Decoder, Frame, JobSpec, SendBack, Sink, Step};
 
-fn run(job: &JobSpec, stdin: &[u8]) -> Vec<Frame> {
-    let dir = std::env::temp_dir().join(format!("rmp-job-test-{}", std::process::id()));
-    let dir = dir.join(format!("{:x}", rand_suffix()));
+/// Starts the helper with `args`, the project in `dir`, and feeds it `job` then `stdin`, closing
+/// its standard input; its standard output is left to read.
+fn start(args: &[&str], dir: &std::path::Path, job: &JobSpec, stdin: &[u8]) -> Child {
     let mut child = Command::new(env!("CARGO_BIN_EXE_rmp-job"))
-        .arg("60")
-        .env("RMP_JOB_DIR", &dir)
+        .args(args)
+        .env("RMP_JOB_DIR", dir)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
@@ -21,6 +21,13 @@ fn run(job: &JobSpec, stdin: &[u8]) -> Vec<Frame> {
     input.write_all(&job.encode()).unwrap();
     input.write_all(stdin).unwrap();
     drop(input);
+    child
+}
+
+fn run(job: &JobSpec, stdin: &[u8]) -> Vec<Frame> {
+    let dir = std::env::temp_dir().join(format!("rmp-job-test-{}", std::process::id()));
+    let dir = dir.join(format!("{:x}", rand_suffix()));
+    let mut child = start(&["60"], &dir, job, stdin);
     let mut bytes = Vec::new();
     child
         .stdout
@@ -224,16 +231,7 @@ fn hello_job() -> JobSpec {
 #[test]
 fn a_parking_helper_reports_the_job_then_waits_to_be_removed() {
     let dir = std::env::temp_dir().join(format!("rmp-job-park-{:x}", rand_suffix()));
-    let mut child = Command::new(env!("CARGO_BIN_EXE_rmp-job"))
-        .args(["2", "--park"])
-        .env("RMP_JOB_DIR", &dir)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut input = child.stdin.take().unwrap();
-    input.write_all(&hello_job().encode()).unwrap();
-    drop(input);
+    let mut child = start(&["2", "--park"], &dir, &hello_job(), b"");
     // Read frames until the job's last one, as the server does.
     let mut stdout = child.stdout.take().unwrap();
     let mut decoder = Decoder::default();
