@@ -173,14 +173,11 @@ impl Run {
         let mut control_open = true;
         let compile_started = Instant::now();
         let mut deadline = tokio::time::Instant::now() + self.limits.compile_timeout;
-        // Whether the loop ended early (a limit, a stop, the stream's end) rather than because
-        // the helper said its last word.
-        let mut cut_short = false;
         while !self.done(job.action) {
             tokio::select! {
                 chunk = output.next() => {
                     let message = match chunk {
-                        None | Some(Err(_)) => { cut_short = true; break }
+                        None | Some(Err(_)) => break,
                         Some(Ok(message)) => message,
                     };
                     self.heard = true;
@@ -189,7 +186,6 @@ impl Run {
                             raw += message.len();
                             if raw > max_raw {
                                 self.helper_error = Some("the runner's output exceeded every limit".into());
-                                cut_short = true;
                                 break;
                             }
                             decoder.push(&message);
@@ -210,12 +206,11 @@ impl Run {
                 control = io.control.recv(), if control_open => match control {
                     Some(Control::Stdin(bytes)) => { let _ = feed.send(Feed::Data(bytes)); }
                     Some(Control::CloseStdin) => { let _ = feed.send(Feed::Close); }
-                    Some(Control::Stop(reason)) => { self.stop = Some(reason); cut_short = true; break; }
+                    Some(Control::Stop(reason)) => { self.stop = Some(reason); break; }
                     None => control_open = false,
                 },
                 () = tokio::time::sleep_until(deadline) => {
                     self.timed_out = true;
-                    cut_short = true;
                     break;
                 }
             }
@@ -231,7 +226,10 @@ impl Run {
         if let Some(rest) = self.stderr.finish() {
             let _ = io.events.send(Event::Stderr(rest));
         }
-        if !cut_short {
+        // The helper said its last word by itself (not a stop, a timeout, the stream's end or
+        // an output flood, after which its program may still run): it ends everything else and
+        // parks.
+        if self.done(job.action) && raw <= max_raw {
             guard.parked();
         }
         drop(guard);
